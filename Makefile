@@ -1,0 +1,50 @@
+# dncnn-study: `make reproduce` runs the study, `make test` checks it. Both create .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PROFILE ?= quick
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_ROOT := $(CURDIR)/build/test
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+.PHONY: help venv data patches train reproduce test lab clean
+
+help: ## list the rules
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP) ## create the environment in .venv (once; again only when pyproject.toml changes)
+
+data: $(STAMP) ## fetch and verify Train400, BSD68, Set12 (DNCNN_DATA_MIRROR=<folder> copies a local mirror)
+	$(PY) -m dncnn fetch
+
+patches: $(STAMP) ## cut the training patches of PROFILE
+	$(PY) -m dncnn patches --profile $(PROFILE)
+
+train: $(STAMP) ## train PROFILE from the shell (resumable: make train ARGS=--resume)
+	$(PY) -m dncnn train --profile $(PROFILE) $(ARGS)
+
+reproduce: $(STAMP) ## execute notebooks 01-04 with papermill (PROFILE=quick|paper|smoke), update README
+	$(PY) -m dncnn reproduce --profile $(PROFILE)
+
+test: $(STAMP) ## unit tests, then the four notebooks under the smoke profile (nbval)
+	rm -rf $(TEST_ROOT)/notebooks && mkdir -p $(TEST_ROOT)/notebooks
+	for nb in notebooks/[0-9][0-9]-*.ipynb; do \
+	  $(VENV)/bin/papermill --prepare-only --kernel python3 -p profile smoke $$nb $(TEST_ROOT)/notebooks/$$(basename $$nb) 2>/dev/null || exit 1; \
+	done
+	DNCNN_OUTPUT_ROOT=$(TEST_ROOT) $(PY) -m pytest -p no:cacheprovider tests $(TEST_ROOT)/notebooks --nbval-lax
+
+lab: $(STAMP) ## open the notebooks in JupyterLab
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean: ## remove build outputs (keeps data/, results/, figures/)
+	rm -rf build

@@ -1,0 +1,64 @@
+"""Notebook 03's computations: training-batch histograms and batch-norm input statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Batches for analysis are drawn as if from this epoch, far from any epoch a training run uses.
+ANALYSIS_EPOCH = 1_000_000
+
+
+def sample_batches(patches: np.ndarray, *, n_batches: int, batch_size: int, sigma: float, seed: int) -> list[dict]:
+    """Random training batches exactly as training draws them.
+
+    Returns:
+        One dict per batch with ``clean``, ``noisy`` and ``residual`` (noisy - clean), each
+        (batch, p, p) float32 on the [0, 1] scale.
+    """
+    from .train import NoisyPatchBatches
+
+    if n_batches < 1:
+        raise ValueError(f"n_batches must be >= 1. Received: n_batches={n_batches}")
+    batches = NoisyPatchBatches(patches, batch_size=batch_size, sigma=sigma, seed=seed, epoch=ANALYSIS_EPOCH, steps=n_batches)
+    out = []
+    for i in range(n_batches):
+        noisy, clean = batches[i]
+        out.append({"clean": clean[..., 0], "noisy": noisy[..., 0], "residual": (noisy - clean)[..., 0]})
+    return out
+
+
+def bn_input_statistics(model, patches: np.ndarray, *, n_batches: int, batch_size: int, sigma: float, seed: int, name: str = "dncnn"):
+    """Statistics of the input of every batch-norm layer over many training batches.
+
+    The trained model runs in inference mode (moving statistics), as it is deployed. For each BN
+    layer ``bn{i}`` its input is the output of ``conv{i}``; per batch and channel the mean and
+    standard deviation are taken over (batch, H, W).
+
+    Returns:
+        DataFrame, one row per (layer, batch): ``layer``, ``batch``, ``mean`` and ``std`` (averaged
+        over channels), ``moving_mean`` and ``moving_std`` (the layer's moving statistics averaged
+        over channels) and ``mean_shift`` (mean over channels of |batch mean - moving mean| divided
+        by the moving std).
+    """
+    import keras
+    import pandas as pd
+
+    bn_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if not bn_layers:
+        raise ValueError(f"model {model.name} has no batch-norm layers (a deploy-form model?)")
+    indices = [int(layer.name.rsplit("bn", 1)[1]) for layer in bn_layers]
+    probe = keras.Model(model.input, [model.get_layer(f"{name}_conv{i}").output for i in indices])
+    rows = []
+    for b, batch in enumerate(sample_batches(patches, n_batches=n_batches, batch_size=batch_size, sigma=sigma, seed=seed)):
+        outputs = probe(batch["noisy"][..., None], training=False)
+        for i, layer, out in zip(indices, bn_layers, outputs):
+            out = keras.ops.convert_to_numpy(out).astype(np.float64)
+            mean, std = out.mean(axis=(0, 1, 2)), out.std(axis=(0, 1, 2))
+            moving_mean = keras.ops.convert_to_numpy(layer.moving_mean).astype(np.float64)
+            moving_std = np.sqrt(keras.ops.convert_to_numpy(layer.moving_variance).astype(np.float64) + layer.epsilon)
+            rows.append({
+                "layer": i, "batch": b, "mean": mean.mean(), "std": std.mean(),
+                "moving_mean": moving_mean.mean(), "moving_std": moving_std.mean(),
+                "mean_shift": float(np.mean(np.abs(mean - moving_mean) / moving_std)),
+            })
+    return pd.DataFrame(rows)

@@ -1,0 +1,62 @@
+"""Every path the study reads or writes, and the pinned public sources of its data.
+
+Outputs (data, figures, results, executed notebooks) live under ``OUTPUT_ROOT``: the project root,
+unless the environment variable ``DNCNN_OUTPUT_ROOT`` names another folder (the tests use this so
+that a test run never touches the study's own results). Hyperparameters never live here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+OUTPUT_ROOT = Path(os.environ.get("DNCNN_OUTPUT_ROOT") or PROJECT_ROOT).resolve()
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this project
+MANIFESTS_DIR = Path(__file__).resolve().parent / "manifests"
+
+DATA_DIR = OUTPUT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"  # Train400/, BSD68/, Set12/ exactly as published
+PATCHES_DIR = DATA_DIR / "patches"
+RUNS_DIR = DATA_DIR / "runs"  # training runs: checkpoints, logs, final model
+CACHE_DIR = DATA_DIR / "cache"  # BM3D outputs and other recomputable results
+FIGURES_DIR = OUTPUT_ROOT / "figures"
+RESULTS_DIR = OUTPUT_ROOT / "results"
+BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
+
+# Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
+MIRROR_ENV = "DNCNN_DATA_MIRROR"
+
+# The authors' public repository, pinned to one commit.
+SOURCE_REPOSITORY = "cszn/DnCNN"
+SOURCE_COMMIT = "e93b27812d3ff523a3a79d19e5e50d233d7a8d0a"
+SOURCE_BASE_URL = f"https://raw.githubusercontent.com/{SOURCE_REPOSITORY}/{SOURCE_COMMIT}"
+
+# Folder of each dataset in the source repository.
+DATASET_SOURCES = {
+    "Train400": "TrainingCodes/DnCNN_TrainingCodes_v1.0/data/Train400",
+    "BSD68": "testsets/BSD68",
+    "Set12": "testsets/Set12",
+}
+
+
+def figures_dir(profile: str) -> Path:
+    """Folder of the figures of one profile's run (``figures/<profile>``)."""
+    return FIGURES_DIR / profile
+
+
+def results_dir(profile: str) -> Path:
+    """Folder of the tables of one profile's run (``results/<profile>``)."""
+    return RESULTS_DIR / profile
+
+
+def run_dir(profile: str) -> Path:
+    """Folder of one profile's training run (``data/runs/<profile>``)."""
+    return RUNS_DIR / profile
+
+
+def patches_path(profile: str) -> Path:
+    """The ``.npy`` file of one profile's training patches."""
+    return PATCHES_DIR / profile / "patches.npy"

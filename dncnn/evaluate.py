@@ -1,0 +1,179 @@
+"""The evaluation protocol of the authors, and the tables of notebook 04.
+
+Protocol: image ``i`` of a set gets Gaussian noise from ``default_rng([seed, i])`` scaled by
+sigma/255 (:func:`dncnn.noise.add_gaussian_noise`); the noisy input is **not** clipped; each
+estimate is clipped to [0, 1], scaled by 255 and rounded to uint8 before PSNR (peak 255) and SSIM
+(Wang et al.: Gaussian window sigma 1.5, no sample covariance).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from .metrics import compute_psnr, compute_ssim
+from .noise import add_gaussian_noise, to_float
+
+PROTOCOL = (
+    "Noise: image i of a set gets numpy default_rng([seed, i]).standard_normal scaled by sigma/255 "
+    "(the same pattern at every sigma); the noisy input is not clipped. Every output is clipped to "
+    "[0, 1], scaled by 255 and rounded to uint8 before PSNR (peak 255, skimage) and SSIM (skimage, "
+    "Gaussian window sigma 1.5, no sample covariance, as Wang et al. 2004)."
+)
+
+# The paper's numbers (Zhang et al., IEEE TIP 2017, Tables II and III): average PSNR in dB.
+# Reference rows only; never used to compute anything.
+PAPER_PSNR = {
+    ("BSD68", "BM3D"): {15: 31.07, 25: 28.57, 50: 25.62},
+    ("BSD68", "DnCNN-S"): {15: 31.73, 25: 29.23, 50: 26.23},
+    ("BSD68", "DnCNN-B"): {15: 31.61, 25: 29.16, 50: 26.23},
+    ("Set12", "BM3D"): {15: 32.37, 25: 29.97, 50: 26.72},
+    ("Set12", "DnCNN-S"): {15: 32.86, 25: 30.44, 50: 27.18},
+    ("Set12", "DnCNN-B"): {15: 32.68, 25: 30.36, 50: 27.21},
+}
+
+
+def crop_center(image: np.ndarray, size: int | None) -> np.ndarray:
+    """The central ``size`` x ``size`` crop of an HxW image (the image itself if ``size`` is None)."""
+    if size is None:
+        return image
+    h, w = image.shape
+    if size < 1 or size > min(h, w):
+        raise ValueError(f"crop size must be in [1, {min(h, w)}]. Received: size={size}")
+    top, left = (h - size) // 2, (w - size) // 2
+    return image[top:top + size, left:left + size]
+
+
+def evaluate_denoisers(
+    denoisers: Sequence,
+    images: Sequence[np.ndarray],
+    names: Sequence[str],
+    *,
+    dataset: str,
+    sigma: float,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[dict]:
+    """Run every denoiser on every image at one noise level; one row per (denoiser, image).
+
+    Args:
+        denoisers: objects with ``name`` and ``__call__(noisy, sigma)`` (:mod:`dncnn.denoisers`).
+        images: HxW uint8 clean images in [0, 255].
+
+    Returns:
+        Rows with ``dataset, sigma, method, image, psnr, ssim, seconds``.
+    """
+    rows = []
+    items = list(enumerate(zip(names, images)))
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, desc=f"{dataset} sigma={sigma:g}", unit="image")
+    for index, (name, clean) in items:
+        noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
+        for denoiser in denoisers:
+            start = time.perf_counter()
+            estimate = denoiser(noisy, sigma)
+            seconds = time.perf_counter() - start
+            if estimate.shape != clean.shape:
+                raise ValueError(f"{denoiser.name} returned shape {estimate.shape} for a {clean.shape} image")
+            rows.append({
+                "dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "image": name,
+                "psnr": compute_psnr(clean, estimate), "ssim": compute_ssim(clean, estimate),
+                "seconds": seconds,
+            })
+    return rows
+
+
+def summarize(per_image, *, reference: bool = True):
+    """Mean PSNR/SSIM per (dataset, sigma, method), plus the paper's labelled reference rows.
+
+    Args:
+        per_image: DataFrame of :func:`evaluate_denoisers` rows.
+
+    Returns:
+        DataFrame with ``dataset, sigma, method, source, images, psnr, ssim``; ``source`` is
+        ``measured`` or ``paper (reference)``.
+    """
+    import pandas as pd
+
+    measured = (
+        per_image.groupby(["dataset", "sigma", "method"], sort=False)
+        .agg(images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean"))
+        .reset_index()
+    )
+    measured.insert(3, "source", "measured")
+    frames = [measured]
+    if reference:
+        rows = []
+        for dataset, sigma in measured[["dataset", "sigma"]].drop_duplicates().itertuples(index=False):
+            for (ref_set, method), values in PAPER_PSNR.items():
+                if ref_set == dataset and int(sigma) in values:
+                    rows.append({"dataset": dataset, "sigma": sigma, "method": f"{method} (paper)",
+                                 "source": "paper (reference)", "images": np.nan,
+                                 "psnr": values[int(sigma)], "ssim": np.nan})
+        frames.append(pd.DataFrame(rows))
+    table = pd.concat(frames, ignore_index=True)
+    # each dataset and sigma together, measured rows first, then the paper's
+    return table.sort_values(["dataset", "sigma"], kind="stable", ignore_index=True)
+
+
+def format_markdown(summary) -> str:
+    """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    lines = ["| dataset | sigma | method | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples(index=False):
+        images = "" if np.isnan(r.images) else f"{int(r.images)}"
+        ssim = "" if np.isnan(r.ssim) else f"{r.ssim:.4f}"
+        lines.append(f"| {r.dataset} | {r.sigma:g} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {ssim} |")
+    return "\n".join(lines) + "\n"
+
+
+def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0, index: int = 0) -> dict:
+    """Noisy image and every denoiser's uint8 output for one image, with their PSNRs (for figures)."""
+    noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
+    out = {"clean": (to_float(clean), None), "noisy": (noisy, compute_psnr(clean, noisy))}
+    for denoiser in denoisers:
+        estimate = denoiser(noisy, sigma)
+        out[denoiser.name] = (estimate, compute_psnr(clean, estimate))
+    return out
+
+
+def evaluate_profile(profile, denoisers, *, raw_dir=None, model_sigma: float | None = None, progress: bool = True):
+    """Notebook 04's evaluation: every set and sigma of ``profile``, as one per-image DataFrame.
+
+    Denoisers whose ``sigma`` attribute is set (a network trained for one noise level) run only at
+    that sigma; the others (BM3D, the noisy input) at every sigma of the profile.
+    """
+    import pandas as pd
+
+    from . import config, data
+
+    raw_dir = raw_dir or config.RAW_DIR
+    data.fetch_datasets(profile.eval_sets, dest=raw_dir, progress=False)
+    rows = []
+    for dataset in profile.eval_sets:
+        names, images = data.load_dataset(dataset, root=raw_dir, limit=profile.eval_images)
+        images = [crop_center(image, profile.eval_crop) for image in images]
+        for sigma in profile.eval_sigmas:
+            active = [d for d in denoisers if getattr(d, "sigma", None) in (None, sigma)]
+            rows += evaluate_denoisers(active, images, names, dataset=dataset, sigma=sigma, seed=profile.eval_seed, progress=progress)
+    return pd.DataFrame(rows)
+
+
+def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> dict:
+    """Write ``per_image.csv``, ``summary.csv``, ``summary.md`` (with the protocol) and ``summary.json``."""
+    from pathlib import Path
+
+    from . import io, provenance
+
+    out_dir = Path(out_dir)
+    paths = {
+        "per_image": io.save_csv(out_dir / "per_image.csv", per_image),
+        "summary_csv": io.save_csv(out_dir / "summary.csv", summary),
+    }
+    text = format_markdown(summary) + "\n" + PROTOCOL + "\n"
+    paths["summary_md"] = io.save_text(out_dir / "summary.md", text)
+    paths["summary_json"] = io.save_json(out_dir / "summary.json", {"protocol": PROTOCOL, **(extra or {}), **provenance.provenance()})
+    return paths

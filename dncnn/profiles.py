@@ -1,0 +1,98 @@
+"""Named run profiles: what each notebook and ``dncnn.train`` do at ``paper``, ``quick`` or ``smoke`` size.
+
+``paper`` is the authors' recipe (GPU work), ``quick`` a CPU run of minutes whose numbers are honest
+but far from the paper's, ``smoke`` a seconds-long run for the tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Every size and hyperparameter of one run of the study."""
+
+    name: str
+    # patches (notebook 01)
+    train_images: int | None  # first N of Train400; None = all 400
+    patch_size: int = 40
+    stride: int = 10
+    patch_seed: int = 0
+    # model and training (notebook 02)
+    depth: int = 17
+    filters: int = 64
+    bn_momentum: float = 0.9
+    sigma: float = 25.0  # training noise level (0-255 scale)
+    batch_size: int = 128
+    epochs: int = 50
+    steps_per_epoch: int | None = None  # None = one pass over all patches
+    lr_schedule: tuple[tuple[int, float], ...] = ((0, 1e-3), (30, 1e-4))  # (first epoch, rate)
+    train_seed: int = 0
+    max_minutes: float | None = None
+    # analysis (notebook 03)
+    hist_batches: int = 2
+    stats_batches: int = 50
+    # evaluation (notebook 04)
+    eval_sets: tuple[str, ...] = ("BSD68", "Set12")
+    eval_sigmas: tuple[float, ...] = (25.0,)
+    eval_images: int | None = None  # first N images of each set; None = all
+    eval_crop: int | None = None  # evaluate on the central crop of this size; None = whole image
+    eval_seed: int = 0
+
+    def learning_rate(self, epoch: int) -> float:
+        """Learning rate of a (0-based) epoch under the step schedule."""
+        rate = self.lr_schedule[0][1]
+        for start, value in self.lr_schedule:
+            if epoch >= start:
+                rate = value
+        return rate
+
+    def to_dict(self) -> dict:
+        """Plain-dict form, for JSON sidecars."""
+        return dataclasses.asdict(self)
+
+
+PROFILES: dict[str, Profile] = {
+    "paper": Profile(
+        name="paper",
+        train_images=None,
+        epochs=50,
+        lr_schedule=((0, 1e-3), (30, 1e-4)),
+        stats_batches=200,
+        eval_sigmas=(15.0, 25.0, 50.0),
+    ),
+    "quick": Profile(
+        name="quick",
+        train_images=None,
+        batch_size=32,
+        epochs=8,
+        steps_per_epoch=50,
+        lr_schedule=((0, 1e-3),),
+        max_minutes=14.0,
+        stats_batches=20,
+        eval_sigmas=(25.0,),
+    ),
+    "smoke": Profile(
+        name="smoke",
+        train_images=4,
+        batch_size=8,
+        epochs=2,
+        steps_per_epoch=3,
+        lr_schedule=((0, 1e-3), (1, 1e-4)),
+        hist_batches=2,
+        stats_batches=3,
+        eval_sigmas=(25.0,),
+        eval_images=2,
+        eval_crop=64,
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``; ``ValueError`` naming the allowed ones otherwise."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}: allowed are {', '.join(PROFILES)}. Received: {name!r}") from None

@@ -1,0 +1,89 @@
+"""Where a result came from: library versions, git commit, device."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+
+from . import config
+
+
+def git_commit() -> str:
+    """``HEAD``'s hash, with ``+dirty`` if the work tree has uncommitted changes; ``unknown`` outside git."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=config.PROJECT_ROOT,
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the numbers (those importable here)."""
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version()}
+    for name in ("keras", "tensorflow-cpu", "tensorflow", "jax", "jaxlib", "numpy", "opencv-python-headless",
+                 "scikit-image", "bm3d", "torch"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return versions
+
+
+def cpu_model() -> str:
+    """The CPU's model name and core count."""
+    name = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} cores"
+
+
+def describe_device() -> str:
+    """The accelerator Keras' backend computes on, or the CPU."""
+    import keras
+
+    backend = keras.config.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            device = jax.devices()[0]
+            if device.platform != "cpu":
+                return f"{device.device_kind} ({device.platform}, {jax.device_count()} device(s))"
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            if gpus:
+                details = tf.config.experimental.get_device_details(gpus[0])
+                return f"{details.get('device_name', 'GPU')} ({len(gpus)} GPU(s))"
+    except Exception:  # describing the device must never break a run
+        pass
+    return f"CPU: {cpu_model()}"
+
+
+def provenance() -> dict:
+    """Everything a sidecar records about where and with what a result was made."""
+    import keras
+
+    return {
+        "backend": keras.config.backend(),
+        "device": describe_device(),
+        "versions": library_versions(),
+        "git_commit": git_commit(),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,83 @@
+"""``make reproduce``: execute notebooks 01 -> 04 with papermill, then refresh the README's results.
+
+Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. A failing
+notebook stops the run with the notebook and cell named and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import config, io, provenance
+from .profiles import PROFILES
+
+
+def list_notebooks() -> list[Path]:
+    """The study's notebooks in order (``notebooks/NN-*.ipynb``)."""
+    return sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+
+def execute_notebooks(profile: str, *, notebooks: list[Path] | None = None, out_dir: Path | None = None,
+                      parameters: dict | None = None, log_output: bool = True) -> dict:
+    """Run each notebook with papermill (``profile`` and ``parameters`` injected); return timings.
+
+    Raises:
+        NotebookFailed: naming the notebook, the cell and the error.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: allowed are {', '.join(PROFILES)}. Received: {profile!r}")
+    out_dir = Path(out_dir or config.BUILD_DIR / profile)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    for notebook in notebooks or list_notebooks():
+        print(f"==> {notebook.name} (profile {profile})", flush=True)
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(out_dir / notebook.name), parameters={"profile": profile, **(parameters or {})},
+                kernel_name="python3", cwd=str(config.NOTEBOOKS_DIR), progress_bar=False, log_output=log_output,
+            )
+        except PapermillExecutionError as err:
+            raise NotebookFailed(
+                f"{notebook.name} failed in cell {err.cell_index} (execution count {err.exec_count}): "
+                f"{err.ename}: {err.evalue}. The executed copy with the traceback is {out_dir / notebook.name}"
+            ) from None
+        timings[notebook.name] = round(time.perf_counter() - start, 1)
+        print(f"<== {notebook.name}: {timings[notebook.name]:.1f} s", flush=True)
+    return timings
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised an error while papermill executed it."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dncnn.reproduce", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick", choices=sorted(PROFILES))
+    parser.add_argument("--no-readme", action="store_true", help="do not update README.md's results section")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        timings = execute_notebooks(args.profile)
+    except NotebookFailed as err:
+        print(f"make reproduce FAILED: {err}", file=sys.stderr)
+        return 1
+    total = round(time.perf_counter() - start, 1)
+    io.save_json(config.results_dir(args.profile) / "reproduce.json",
+                 {"profile": args.profile, "seconds": total, "notebooks": timings, **provenance.provenance()})
+    print(f"reproduce ({args.profile}) finished in {total / 60:.1f} min")
+    if not args.no_readme:
+        from .report import update_readme
+
+        update_readme(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""Training DnCNN with checkpoints, resume and a wall-clock bound (``python -m dncnn.train``).
+
+Each epoch is one ``model.fit`` call over a :class:`NoisyPatchBatches` dataset whose patch order and
+noise are pure functions of ``(seed, epoch, batch)``; so resuming from a checkpoint replays exactly
+the batches an uninterrupted run would have seen. After every completed epoch the full model
+(weights and optimizer state) is saved as ``checkpoints/epoch-NNN.keras`` with a JSON state beside
+it; a run killed at any point resumes from the last completed epoch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io as _io
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import config, io, provenance
+from .model import build_dncnn
+from .prepare import load_patches
+from .profiles import PROFILES, Profile, get_profile
+
+KEEP_CHECKPOINTS = 2
+LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds")
+
+
+class NoisyPatchBatches(keras.utils.PyDataset):
+    """Batches of (noisy, clean) patches for one epoch, with fresh Gaussian noise per batch.
+
+    The patch order of epoch ``e`` is ``default_rng([seed, e]).permutation``; the noise of batch
+    ``i`` is drawn from ``default_rng([seed, e, i])``. Items: two (batch, p, p, 1) float32 arrays,
+    clean in [0, 1], noisy = clean + sigma/255 * N(0, 1), not clipped.
+    """
+
+    def __init__(self, patches: np.ndarray, *, batch_size: int, sigma: float, seed: int, epoch: int,
+                 steps: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1. Received: batch_size={batch_size}")
+        if len(patches) < batch_size:
+            raise ValueError(f"need at least batch_size={batch_size} patches. Received: {len(patches)}")
+        if sigma < 0:
+            raise ValueError(f"sigma must be >= 0. Received: sigma={sigma}")
+        self.patches, self.batch_size, self.sigma = patches, batch_size, float(sigma)
+        self.seed, self.epoch = int(seed), int(epoch)
+        self.steps = int(steps) if steps else len(patches) // batch_size
+        rng = np.random.default_rng([self.seed, self.epoch])
+        needed = self.steps * batch_size
+        orders = [rng.permutation(len(patches)) for _ in range(math.ceil(needed / len(patches)))]
+        self.order = np.concatenate(orders)[:needed]
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.steps:
+            raise IndexError(index)
+        idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        clean = self.patches[idx].astype(np.float32)[..., None] / np.float32(255.0)
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        noisy = clean + np.float32(self.sigma / 255.0) * rng.standard_normal(clean.shape, dtype=np.float32)
+        return noisy, clean
+
+
+class _Deadline(keras.callbacks.Callback):
+    """Stops training at the end of a batch once a wall-clock deadline has passed; counts batches."""
+
+    def __init__(self, deadline: float | None):
+        super().__init__()
+        self.deadline, self.batches = deadline, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.model.stop_training = True
+
+
+def train(
+    profile: Profile | str,
+    *,
+    patches_path: str | Path | None = None,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    max_minutes: float | None = None,
+    mixed_precision: bool = False,
+    xla: bool | str = "auto",
+    deterministic: bool = False,
+    tensorboard: bool = True,
+    verbose: int | str = "auto",
+    workers: int = 1,
+) -> dict:
+    """Train DnCNN by ``profile``; return the sidecar of the exported model.
+
+    Args:
+        profile: a :class:`Profile` or its name (``paper``, ``quick``, ``smoke``).
+        patches_path: (N, p, p) uint8 ``.npy`` from notebook 01 (default: the profile's).
+        run_dir: receives ``checkpoints/``, ``log.csv``, ``tensorboard/``, ``model.keras`` and
+            ``model.json`` (default ``data/runs/<profile>``).
+        resume: continue from the last good checkpoint in ``run_dir``.
+        overwrite: delete an earlier run's checkpoints in ``run_dir`` and start afresh. Without
+            ``resume`` or ``overwrite``, existing checkpoints are an error (nothing is lost silently).
+        max_minutes: stop cleanly once this much wall time has passed (default: the profile's);
+            the checkpoint of the last completed epoch is kept and ``--resume`` continues from it.
+        mixed_precision: bf16 mixed precision (``mixed_bfloat16``); the output layers stay float32.
+        xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
+        deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU).
+        verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
+
+    Returns:
+        The sidecar dict written to ``model.json`` (profile, epochs, steps, wall time, device,
+        backend, precision, versions, commit, ``complete``).
+    """
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    _check_profile(profile)
+    patches_path = Path(patches_path or config.patches_path(profile.name))
+    run_dir = Path(run_dir or config.run_dir(profile.name))
+    ckpt_dir = run_dir / "checkpoints"
+    max_minutes = profile.max_minutes if max_minutes is None else max_minutes
+    if max_minutes is not None and max_minutes <= 0:
+        raise ValueError(f"max_minutes must be > 0. Received: max_minutes={max_minutes}")
+    start = time.monotonic()
+    deadline = start + 60 * max_minutes if max_minutes else None
+
+    existing = sorted(ckpt_dir.glob("epoch-*.keras"))
+    if existing and not (resume or overwrite):
+        raise FileExistsError(
+            f"{run_dir} already holds checkpoints of a run (last: {existing[-1].name}). Pass resume=True "
+            f"(--resume) to continue it, overwrite=True (--overwrite) to start afresh, or choose another run_dir."
+        )
+    if overwrite and not resume:
+        for path in list(ckpt_dir.glob("epoch-*")) + [run_dir / "log.csv", run_dir / "model.keras", run_dir / "model.json"]:
+            path.unlink(missing_ok=True)
+
+    patches = load_patches(patches_path)
+    if patches.shape[1] != profile.patch_size:
+        raise ValueError(f"{patches_path} holds {patches.shape[1]}x{patches.shape[2]} patches; the profile expects {profile.patch_size}")
+    if deterministic and keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    keras.config.set_dtype_policy("mixed_bfloat16" if mixed_precision else "float32")
+    keras.utils.set_random_seed(profile.train_seed)
+
+    state = None
+    if resume:
+        model, state = _load_last_checkpoint(ckpt_dir)
+    if state is None:
+        model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
+        model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate(0)), loss="mean_squared_error", jit_compile=xla)
+        state = {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
+    elif keras.config.backend() == "tensorflow" and xla != "auto":
+        model.jit_compile = bool(xla)
+
+    callbacks = [_Deadline(deadline)]
+    if tensorboard and _has_tensorflow():
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+    stop_reason = None
+    last_epoch_seconds = None
+    for epoch in range(state["epoch"], profile.epochs):
+        if deadline is not None and last_epoch_seconds and time.monotonic() + last_epoch_seconds > deadline:
+            stop_reason = f"stopped before epoch {epoch + 1}: another epoch would pass --max-minutes {max_minutes}"
+            break
+        lr = profile.learning_rate(epoch)
+        model.optimizer.learning_rate.assign(lr)
+        keras.utils.set_random_seed(profile.train_seed + epoch)
+        batches = NoisyPatchBatches(
+            patches, batch_size=profile.batch_size, sigma=profile.sigma, seed=profile.train_seed,
+            epoch=epoch, steps=profile.steps_per_epoch, workers=workers, use_multiprocessing=False,
+        )
+        epoch_start = time.monotonic()
+        history = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, callbacks=callbacks, verbose=verbose)
+        epoch_seconds = time.monotonic() - epoch_start
+        if callbacks[0].batches < len(batches):
+            stop_reason = (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{len(batches)} steps "
+                           f"(--max-minutes {max_minutes}); that epoch is discarded")
+            break
+        loss = float(history.history["loss"][-1])
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}; the last good checkpoint is kept")
+        last_epoch_seconds = epoch_seconds
+        state["epoch"] = epoch + 1
+        state["steps"] += len(batches)
+        state["wall_seconds"] += epoch_seconds
+        state["history"].append({
+            "epoch": epoch + 1, "steps": state["steps"], "loss": loss, "learning_rate": lr,
+            "epoch_seconds": round(epoch_seconds, 3), "wall_seconds": round(state["wall_seconds"], 3),
+        })
+        _save_checkpoint(model, state, ckpt_dir)
+        _write_log(run_dir / "log.csv", state["history"])
+    if stop_reason:
+        print(stop_reason, file=sys.stderr)
+    sidecar = {
+        "profile": profile.to_dict(),
+        "complete": state["epoch"] >= profile.epochs,
+        "stop_reason": stop_reason,
+        "epochs": state["epoch"],
+        "epochs_planned": profile.epochs,
+        "steps": state["steps"],
+        "batch_size": profile.batch_size,
+        "wall_seconds": round(state["wall_seconds"], 3),
+        "final_loss": state["history"][-1]["loss"] if state["history"] else None,
+        "precision": "mixed_bfloat16" if mixed_precision else "float32",
+        "xla": "always (JAX)" if keras.config.backend() == "jax" else str(xla),
+        "patches": str(patches_path.name),
+        "patches_count": int(len(patches)),
+        **provenance.provenance(),
+    }
+    _export_model(model, run_dir / "model.keras", profile)
+    io.save_json(run_dir / "model.json", sidecar)
+    keras.config.set_dtype_policy("float32")
+    return sidecar
+
+
+def load_model(path: str | Path) -> keras.Model:
+    """Load a ``.keras`` model saved by this package (``safe_mode=True``: no code is deserialised).
+
+    Raises:
+        FileNotFoundError: naming the file and the step that makes it.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: train a model first (notebook 02 or `python -m dncnn.train`)")
+    return keras.models.load_model(path, compile=False, safe_mode=True)
+
+
+def read_log(path: str | Path) -> list[dict]:
+    """Rows of a ``log.csv`` written by :func:`train`, numbers parsed."""
+    with open(path, newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _check_profile(profile: Profile) -> None:
+    checks = {
+        "batch_size": (profile.batch_size >= 1, ">= 1"),
+        "epochs": (profile.epochs >= 1, ">= 1"),
+        "sigma": (profile.sigma >= 0, ">= 0 (0-255 scale)"),
+        "steps_per_epoch": (profile.steps_per_epoch is None or profile.steps_per_epoch >= 1, ">= 1 or None"),
+        "depth": (profile.depth >= 2, ">= 2"),
+    }
+    for name, (ok, allowed) in checks.items():
+        if not ok:
+            raise ValueError(f"{name} must be {allowed}. Received: {name}={getattr(profile, name)}")
+
+
+def _save_checkpoint(model: keras.Model, state: dict, ckpt_dir: Path) -> None:
+    stem = f"epoch-{state['epoch']:03d}"
+    io.save_json(ckpt_dir / f"{stem}.json", state)
+    with io.atomic_path(ckpt_dir / f"{stem}.keras") as tmp:
+        model.save(tmp)
+    for old in sorted(ckpt_dir.glob("epoch-*.keras"))[:-KEEP_CHECKPOINTS]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | None]:
+    """Newest checkpoint that loads, with its state; earlier ones are tried if the newest is damaged."""
+    candidates = sorted(ckpt_dir.glob("epoch-*.keras"), reverse=True)
+    if not candidates:
+        raise FileNotFoundError(f"--resume: no checkpoint in {ckpt_dir}; start a run without --resume")
+    for path in candidates:
+        try:
+            state = json.loads(path.with_suffix(".json").read_text())
+            model = keras.models.load_model(path, safe_mode=True)
+        except Exception as err:  # a damaged checkpoint: say so and try the previous one
+            print(f"checkpoint {path.name} cannot be loaded ({type(err).__name__}: {err}); trying the previous one",
+                  file=sys.stderr)
+            continue
+        print(f"resuming from {path.name}: {state['epoch']} epochs, {state['steps']} steps done", file=sys.stderr)
+        return model, state
+    raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (--overwrite)")
+
+
+def _export_model(model: keras.Model, path: Path, profile: Profile) -> None:
+    """Save the weights in a float32 model without optimizer state (the small file users load)."""
+    keras.config.set_dtype_policy("float32")
+    export = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum)
+    export.set_weights(model.get_weights())
+    with io.atomic_path(path) as tmp:
+        export.save(tmp)
+
+
+def _write_log(path: Path, history: list[dict]) -> None:
+    buffer = _io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
+    writer.writeheader()
+    writer.writerows(history)
+    io.save_text(path, buffer.getvalue())
+
+
+def _has_tensorflow() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m dncnn.train --profile quick [--resume] [--max-minutes M] ...``."""
+    parser = argparse.ArgumentParser(prog="python -m dncnn.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick", choices=sorted(PROFILES), help="run profile (default quick)")
+    parser.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy)")
+    parser.add_argument("--run-dir", type=Path, help="output folder (default data/runs/<profile>)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last good checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="discard an earlier run in --run-dir")
+    parser.add_argument("--max-minutes", type=float, help="stop cleanly after this much wall time")
+    parser.add_argument("--epochs", type=int, help="override the profile's epoch count")
+    parser.add_argument("--steps-per-epoch", type=int, help="override the profile's steps per epoch")
+    parser.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
+    parser.add_argument("--xla", choices=["auto", "on", "off"], default="auto", help="XLA on TensorFlow")
+    parser.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
+    parser.add_argument("--workers", type=int, default=1, help="threads preparing batches")
+    parser.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    args = parser.parse_args(argv)
+    profile = get_profile(args.profile)
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch)) if v is not None}
+    profile = replace(profile, **overrides)
+    xla = {"auto": "auto", "on": True, "off": False}[args.xla]
+    try:
+        sidecar = train(
+            profile, patches_path=args.patches, run_dir=args.run_dir, resume=args.resume, overwrite=args.overwrite,
+            max_minutes=args.max_minutes, mixed_precision=args.mixed_precision, xla=xla,
+            deterministic=args.deterministic, verbose=args.verbose, workers=args.workers,
+        )
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: sidecar[k] for k in ("complete", "epochs", "steps", "wall_seconds", "final_loss", "device", "backend")}))
+    return 0
+
+
+if __name__ == "__main__":
+    warnings.filterwarnings("ignore", category=UserWarning, module="keras")
+    sys.exit(main())

@@ -1,0 +1,62 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from dncnn import evaluate
+from dncnn.denoisers import BM3DDenoiser, IdentityDenoiser
+from dncnn.metrics import compute_psnr
+from dncnn.noise import add_gaussian_noise
+
+
+@pytest.fixture(scope="module")
+def crops(raw_dir):
+    from dncnn import data
+
+    names, images = data.load_dataset("BSD68", root=raw_dir, limit=2)
+    return names, [evaluate.crop_center(im, 96) for im in images]
+
+
+def test_bm3d_beats_the_noisy_input_and_is_cached(crops, tmp_path):
+    names, images = crops
+    bm3d = BM3DDenoiser(cache_dir=tmp_path)
+    noisy = add_gaussian_noise(images[0], 25, seed=0)
+    estimate = bm3d(noisy, 25)
+    assert estimate.shape == images[0].shape and estimate.dtype == np.float32
+    assert compute_psnr(images[0], estimate) > compute_psnr(images[0], noisy) + 3
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    np.testing.assert_array_equal(bm3d(noisy, 25), estimate)
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+
+
+def test_evaluate_rows_and_summary_with_reference_rows(crops, tmp_path):
+    names, images = crops
+    rows = evaluate.evaluate_denoisers([IdentityDenoiser(), BM3DDenoiser(cache_dir=tmp_path)], images, names,
+                                       dataset="BSD68", sigma=25, seed=0, progress=False)
+    per_image = pd.DataFrame(rows)
+    assert len(per_image) == 4 and set(per_image["method"]) == {"noisy input", "BM3D"}
+    noisy_psnr = per_image.loc[per_image.method == "noisy input", "psnr"]
+    assert noisy_psnr.between(19, 22).all()  # sigma 25 noise: about 20.2 dB
+    summary = evaluate.summarize(per_image)
+    measured = summary[summary.source == "measured"].set_index("method")
+    assert measured.loc["BM3D", "psnr"] > measured.loc["noisy input", "psnr"] + 3
+    reference = summary[summary.source == "paper (reference)"].set_index("method")
+    assert reference.loc["DnCNN-S (paper)", "psnr"] == 29.23 and reference.loc["BM3D (paper)", "psnr"] == 28.57
+    paths = evaluate.write_tables(per_image, summary, out_dir=tmp_path / "out")
+    text = paths["summary_md"].read_text()
+    assert "| BSD68 | 25 | BM3D | measured | 2 |" in text and "not clipped" in text
+
+
+def test_crop_center_refuses_a_crop_larger_than_the_image():
+    with pytest.raises(ValueError, match=r"crop size must be in \[1, 10\]"):
+        evaluate.crop_center(np.zeros((10, 20), np.uint8), 11)
+
+
+def test_a_denoiser_returning_the_wrong_shape_is_caught():
+    class Bad:
+        name = "bad"
+
+        def __call__(self, noisy, sigma):
+            return noisy[1:]
+
+    with pytest.raises(ValueError, match="bad returned shape"):
+        evaluate.evaluate_denoisers([Bad()], [np.zeros((8, 8), np.uint8)], ["x"], dataset="t", sigma=25, progress=False)
