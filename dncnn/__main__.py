@@ -1,4 +1,4 @@
-"""``python -m dncnn COMMAND``: fetch, patches, train, reproduce, report."""
+"""``python -m dncnn COMMAND``: fetch, patches, train, reproduce, report, denoise."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
         "train": "train a model (python -m dncnn train --help)",
         "reproduce": "execute the four notebooks (python -m dncnn reproduce --help)",
         "report": "rewrite README.md's results section from results/<profile>",
+        "denoise": "denoise your own image (python -m dncnn denoise --help)",
     }
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print("usage: python -m dncnn COMMAND [options]\n\ncommands:")
@@ -27,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         from .train import main as train_main
 
         return train_main(rest)
+    if command == "denoise":
+        from .denoise import main as denoise_main
+
+        return denoise_main(rest)
     if command == "reproduce":
         from .reproduce import main as reproduce_main
 

@@ -47,13 +47,16 @@ def bn_input_statistics(model, patches: np.ndarray, *, n_batches: int, batch_siz
     if not bn_layers:
         raise ValueError(f"model {model.name} has no batch-norm layers (a deploy-form model?)")
     indices = [int(layer.name.rsplit("bn", 1)[1]) for layer in bn_layers]
-    probe = keras.Model(model.input, [model.get_layer(f"{name}_conv{i}").output for i in indices])
+    stats = []
+    for i in indices:  # per-channel mean and std of each BN input, computed inside the compiled graph
+        z = model.get_layer(f"{name}_conv{i}").output
+        stats += [keras.ops.mean(z, axis=(0, 1, 2)), keras.ops.std(z, axis=(0, 1, 2))]
+    probe = keras.Model(model.input, stats)
     rows = []
     for b, batch in enumerate(sample_batches(patches, n_batches=n_batches, batch_size=batch_size, sigma=sigma, seed=seed)):
-        outputs = probe(batch["noisy"][..., None], training=False)
-        for i, layer, out in zip(indices, bn_layers, outputs):
-            out = keras.ops.convert_to_numpy(out).astype(np.float64)
-            mean, std = out.mean(axis=(0, 1, 2)), out.std(axis=(0, 1, 2))
+        outputs = probe.predict_on_batch(batch["noisy"][..., None])
+        for k, (i, layer) in enumerate(zip(indices, bn_layers)):
+            mean, std = (np.asarray(outputs[2 * k], np.float64), np.asarray(outputs[2 * k + 1], np.float64))
             moving_mean = keras.ops.convert_to_numpy(layer.moving_mean).astype(np.float64)
             moving_std = np.sqrt(keras.ops.convert_to_numpy(layer.moving_variance).astype(np.float64) + layer.epsilon)
             rows.append({

@@ -72,3 +72,32 @@ def count_layers(model: keras.Model, kind: str) -> int:
 def receptive_field(depth: int) -> int:
     """Side of the receptive field of ``depth`` stacked 3x3 convolutions: 2*depth + 1."""
     return 2 * depth + 1
+
+
+def fold_batchnorm(model: keras.Model, *, name: str = "dncnn") -> keras.Model:
+    """The deploy form of a trained DnCNN: each batch norm folded into the convolution before it.
+
+    In inference mode BN computes ``gamma * (z - mean) / sqrt(var + eps) + beta`` per channel, an
+    affine map that merges into the preceding convolution: the kernel is scaled per output channel
+    by ``s = gamma / sqrt(var + eps)`` and the bias becomes ``beta + s * (b - mean)``. The result is a
+    conv(+bias)+ReLU stack with the same outputs as ``model(x, training=False)`` (up to float
+    rounding) and the same layer names, less the ``bn`` layers.
+    """
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    depth, filters = len(convs), convs[0].filters
+    channels = convs[0].kernel.shape[2]
+    deploy = build_dncnn(depth, filters, batch_norm=False, channels=channels,
+                         residual=any(isinstance(layer, keras.layers.Subtract) for layer in model.layers), name=name)
+    for i, conv in enumerate(convs, start=1):
+        kernel = keras.ops.convert_to_numpy(conv.kernel).astype("float64")
+        bias = keras.ops.convert_to_numpy(conv.bias).astype("float64") if conv.use_bias else 0.0 * kernel[0, 0, 0]
+        bn_name = conv.name.replace("_conv", "_bn")
+        bn = model.get_layer(bn_name) if bn_name in [layer.name for layer in model.layers] else None
+        if bn is not None:
+            gamma = keras.ops.convert_to_numpy(bn.gamma) if bn.scale else 1.0
+            beta = keras.ops.convert_to_numpy(bn.beta) if bn.center else 0.0
+            mean = keras.ops.convert_to_numpy(bn.moving_mean).astype("float64")
+            scale = gamma / (keras.ops.convert_to_numpy(bn.moving_variance).astype("float64") + bn.epsilon) ** 0.5
+            kernel, bias = kernel * scale, beta + scale * (bias - mean)
+        deploy.get_layer(f"{name}_conv{i}").set_weights([kernel.astype("float32"), bias.astype("float32")])
+    return deploy
