@@ -1,22 +1,65 @@
-"""Throughput measurements (``make bench`` and the GPU probe); timings never live in tests."""
+"""``make bench``: DnCNN's speed against its peers and against this machine's ceiling.
+
+One run measures, on this machine: the float32 matrix-multiply rate (the ceiling), DnCNN-S
+inference in deploy form on Keras' TensorFlow backend (``predict``, compiled without and with XLA)
+and JAX backend, a plain PyTorch DnCNN-S with the same weights (if torch is importable), BM3D;
+training-step throughput at batch 32 on each; and patch preparation against a per-patch loop of the
+authors' recipe. Each backend runs in its own process (Keras fixes its backend at import). Timings
+are medians of repeated runs; ratios are taken against baselines measured in the same run.
+Timings never live in tests.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+
+SIZES = {"BSD68 481x321": (321, 481), "256x256": (256, 256), "512x512": (512, 512), "1024x1024": (1024, 1024)}
+
+
+def dncnn_flops_per_pixel(depth: int = 17, filters: int = 64, channels: int = 1) -> int:
+    """Floating-point operations per output pixel of DnCNN (a multiply-add counts 2; bias, BN, ReLU excluded)."""
+    macs = 9 * (channels * filters + (depth - 2) * filters * filters + filters * channels)
+    return 2 * macs
+
+
+def measure_matmul_gflops(*, n: int = 2048, repeats: int = 7) -> float:
+    """This machine's float32 matrix-multiply rate (numpy's BLAS, all cores), GFLOP/s, median of ``repeats``."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / float(np.median(times)) / 1e9
+
+
+def median_seconds(fn, *, repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def measure_train_throughput(*, batch_size: int = 128, patch_size: int = 40, depth: int = 17, filters: int = 64,
                              mixed_precision: bool = False, xla: bool | str = "auto", seconds: float = 20.0,
                              warmup_steps: int = 3, seed: int = 0) -> dict:
-    """Patches per second of DnCNN training steps on the active Keras backend.
-
-    Runs ``warmup_steps`` (compilation) and then as many steps as fit in ``seconds``; the data is
-    one fixed random batch, so only the device's step time is measured.
-    """
+    """Patches per second of DnCNN training steps on the active Keras backend (one fixed batch)."""
     import keras
 
     from .model import build_dncnn
@@ -34,7 +77,7 @@ def measure_train_throughput(*, batch_size: int = 128, patch_size: int = 40, dep
             loss = model.train_on_batch(noisy, clean)
         compile_seconds = time.perf_counter() - compile_start
         steps, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
+        while time.perf_counter() - start < seconds or steps < 2:
             loss = model.train_on_batch(noisy, clean)
             steps += 1
         float(loss)  # wait for the device
@@ -49,23 +92,261 @@ def measure_train_throughput(*, batch_size: int = 128, patch_size: int = 40, dep
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m dncnn.bench probe [--seconds S] [--batch-size B]``: training-step throughput of
-    float32 and bf16 (and XLA on/off on TensorFlow), one JSON line each."""
-    import argparse
-
+def _inference_paths(model):
+    """name -> callable(x (1, H, W, 1) float32) for the active backend."""
     import keras
 
-    parser = argparse.ArgumentParser(prog="python -m dncnn.bench")
-    parser.add_argument("what", choices=["probe"])
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--batch-size", type=int, default=128)
+    from .denoisers import _compile_predict
+
+    backend = keras.config.backend()
+    paths = {}
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        paths["keras-tf predict"] = lambda x: model.predict_on_batch(x)
+        plain = tf.function(lambda x: model(x, training=False), jit_compile=False, reduce_retracing=True)
+        paths["keras-tf tf.function"] = lambda x: plain(tf.constant(x)).numpy()
+    paths[f"keras-{'tf' if backend == 'tensorflow' else backend} {'XLA' if backend == 'tensorflow' else 'jit'} (denoise API)"] = _compile_predict(model)
+    return paths
+
+
+def run_keras_inference(weights: Path, *, sizes: dict, repeats: int) -> list[dict]:
+    """Inference rows for the active backend, deploy-form DnCNN-S with ``weights`` (npz)."""
+    from .model import build_dncnn
+
+    model = build_dncnn(17, 64, batch_norm=False)
+    stored = np.load(weights, allow_pickle=False)
+    model.set_weights([stored[f"w{i}"] for i in range(len(stored.files))])
+    rows = []
+    for label, shape in sizes.items():
+        x = np.random.default_rng(0).random((1, *shape, 1)).astype("float32")
+        for path, fn in _inference_paths(model).items():
+            rows.append({"task": "inference", "method": path, "size": label, "pixels": shape[0] * shape[1],
+                         "seconds": median_seconds(lambda: np.asarray(fn(x)), repeats=repeats)})
+    return rows
+
+
+def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float) -> list[dict]:
+    """The PyTorch peer: same layers and weights, inference and a batch-32 training step."""
+    import torch
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from torch_peer import DnCNN
+
+    stored = np.load(weights, allow_pickle=False)
+    arrays = [stored[f"w{i}"] for i in range(len(stored.files))]
+    layers = []
+    for i in range(17):
+        conv = torch.nn.Conv2d(1 if i == 0 else 64, 1 if i == 16 else 64, 3, padding=1)
+        conv.weight.data = torch.from_numpy(np.ascontiguousarray(arrays[2 * i].transpose(3, 2, 0, 1)))
+        conv.bias.data = torch.from_numpy(arrays[2 * i + 1])
+        layers += [conv] + ([torch.nn.ReLU(inplace=True)] if i < 16 else [])
+    net = torch.nn.Sequential(*layers).eval()
+    rows = []
+    with torch.inference_mode():
+        for label, shape in sizes.items():
+            x = torch.rand(1, 1, *shape)
+            rows.append({"task": "inference", "method": f"pytorch {torch.__version__}", "size": label,
+                         "pixels": shape[0] * shape[1], "seconds": median_seconds(lambda: x - net(x), repeats=repeats)})
+    model = DnCNN()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    clean = torch.rand(32, 1, 40, 40)
+    noisy = clean + 25 / 255 * torch.randn_like(clean)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        torch.nn.functional.mse_loss(model(noisy), clean).backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < train_seconds or steps < 2:
+        step()
+        steps += 1
+    rows.append({"task": "training", "method": f"pytorch {torch.__version__}", "size": "batch 32 of 40x40",
+                 "pixels": 32 * 1600, "seconds": (time.perf_counter() - start) / steps})
+    return rows
+
+
+def run_bm3d(*, sizes: dict, repeats: int) -> list[dict]:
+    """BM3D (``bm3d`` package) seconds per image at each size, on seeded noisy random-texture images."""
+    import bm3d
+
+    rows = []
+    for label, shape in sizes.items():
+        rng = np.random.default_rng(0)
+        noisy = (rng.random(shape) + 25 / 255 * rng.standard_normal(shape)).astype(np.float32)
+        rows.append({"task": "inference", "method": "BM3D (bm3d package)", "size": label, "pixels": shape[0] * shape[1],
+                     "seconds": median_seconds(lambda: bm3d.bm3d(noisy, sigma_psd=25 / 255), repeats=repeats, warmup=0)})
+    return rows
+
+
+def run_patches(images, *, repeats: int = 3) -> list[dict]:
+    """Our vectorised patch preparation against the per-patch loop of the authors' code, same counts."""
+    from .patches import generate_patches, generate_patches_loop
+
+    ours, info = generate_patches(images, seed=0)
+    loop, loop_info = generate_patches_loop(images, seed=0)
+    if len(ours) != len(loop) or info["count_before_truncation"] != loop_info["count_before_truncation"]:
+        raise AssertionError(f"patch counts differ: {len(ours)} against {len(loop)}")
+    rows = []
+    for method, fn in (("patches: ours (vectorised)", lambda: generate_patches(images, seed=0)),
+                       ("patches: per-patch loop (authors' recipe)", lambda: generate_patches_loop(images, seed=0))):
+        rows.append({"task": "patches", "method": method, "size": f"{len(images)} images, {len(ours):,} patches",
+                     "pixels": len(ours) * ours.shape[1] * ours.shape[2],
+                     "seconds": median_seconds(fn, repeats=repeats, warmup=0)})
+    return rows
+
+
+def _child(backend: str, args: list[str]) -> list[dict]:
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-m", "dncnn.bench", *args], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"the {backend} benchmark failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.0, patch_images: int | None = None,
+            out_dir: Path | None = None) -> "pandas.DataFrame":
+    """The whole benchmark; returns (and writes, if ``out_dir``) one row per measurement."""
+    import importlib.util
+
+    import pandas as pd
+
+    from . import config, data, provenance
+    from .model import build_dncnn
+
+    rows = [{"task": "ceiling", "method": "numpy float32 matmul 2048^3", "size": "", "pixels": 0,
+             "seconds": np.nan, "gflops": measure_matmul_gflops()}]
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = Path(tmp) / "weights.npz"
+        import keras
+
+        keras.utils.set_random_seed(0)
+        model = build_dncnn(17, 64, batch_norm=False, seed=0)
+        np.savez(weights, **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+        sizes_arg = json.dumps(sizes)
+        for backend in ("tensorflow", "jax"):
+            if importlib.util.find_spec(backend) is None:
+                rows.append({"task": "inference", "method": f"keras-{backend}", "size": "skipped: not installed"})
+                continue
+            rows += _child(backend, ["_infer", str(weights), sizes_arg, str(repeats)])
+            train = _child(backend, ["_train", str(train_seconds)])
+            rows.append({"task": "training", "method": f"keras-{'tf' if backend == 'tensorflow' else backend}",
+                         "size": "batch 32 of 40x40", "pixels": 32 * 1600, "seconds": 1 / train["steps_per_second"]})
+        if importlib.util.find_spec("torch") is not None:
+            rows += _child("tensorflow", ["_torch", str(weights), sizes_arg, str(repeats), str(train_seconds)])
+        else:
+            rows.append({"task": "inference", "method": "pytorch", "size": "skipped: torch is not importable"})
+    rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
+    data.fetch_datasets(["Train400"], progress=False)
+    _, images = data.load_dataset("Train400", limit=patch_images)
+    rows += run_patches(images)
+    table = pd.DataFrame(rows)
+    table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
+    if out_dir is not None:
+        write_bench(table, out_dir=Path(out_dir), machine=provenance.cpu_model(), extra=provenance.provenance())
+    return table
+
+
+def add_ratios(table, *, flops_per_pixel: int):
+    """Megapixels/s, GFLOP/s and fraction of the matmul ceiling for each DnCNN timing."""
+    table = table.copy()
+    ceiling = float(table.loc[table.task == "ceiling", "gflops"].iloc[0])
+    table["megapixels_per_second"] = table["pixels"] / table["seconds"] / 1e6
+    dncnn = table["method"].str.contains("keras|pytorch") & (table.task == "inference")
+    gflops = table["pixels"] * flops_per_pixel / table["seconds"] / 1e9
+    table.loc[dncnn, "gflops"] = gflops[dncnn]
+    train = table["method"].str.contains("keras|pytorch") & (table.task == "training")
+    table.loc[train, "gflops"] = 3 * gflops[train]  # forward + backward (two convolutions per layer)
+    table["fraction_of_ceiling"] = table["gflops"] / ceiling
+    table.loc[table.task == "ceiling", "fraction_of_ceiling"] = 1.0
+    return table
+
+
+def write_bench(table, *, out_dir: Path, machine: str, extra: dict) -> None:
+    """``bench.csv``, ``bench.md`` (with the ratios the targets name) and ``bench.json`` in ``out_dir``."""
+    from . import io
+
+    io.save_csv(out_dir / "bench.csv", table)
+    io.save_text(out_dir / "bench.md", format_bench(table, machine=machine))
+    io.save_json(out_dir / "bench.json", extra)
+
+
+def format_bench(table, *, machine: str) -> str:
+    """The benchmark as Markdown, with the ratios of the targets computed from this run."""
+    ceiling = float(table.loc[table.task == "ceiling", "gflops"].iloc[0])
+    lines = [f"Machine: {machine}. Matmul ceiling (numpy float32): {ceiling:.1f} GFLOP/s. "
+             f"DnCNN-S: {dncnn_flops_per_pixel():,} FLOP per pixel.", "",
+             "| task | method | size | seconds | Mpixel/s | GFLOP/s | of ceiling |", "|---|---|---|---|---|---|---|"]
+    for r in table[table.task != "ceiling"].itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) and v == v else "" for v in (r.seconds, r.megapixels_per_second)]
+        frac = f"{r.fraction_of_ceiling:.0%}" if r.fraction_of_ceiling == r.fraction_of_ceiling else ""
+        gf = f"{r.gflops:.1f}" if r.gflops == r.gflops else ""
+        lines.append(f"| {r.task} | {r.method} | {r.size} | {cells[0]} | {cells[1]} | {gf} | {frac} |")
+    lines += ["", *summarize_ratios(table)]
+    return "\n".join(lines) + "\n"
+
+
+def summarize_ratios(table) -> list[str]:
+    """Sentences with the ratios the targets name, computed from the table."""
+    out = []
+    inf = table[table.task == "inference"].dropna(subset=["seconds"])
+    dn = inf[inf.method.str.contains("keras|pytorch")]
+    if not dn.empty:
+        best = dn.loc[dn.groupby("size")["seconds"].idxmin()]
+        for r in best.itertuples(index=False):
+            bm = inf[(inf.method.str.startswith("BM3D")) & (inf["size"] == r.size)]
+            vs = f"; BM3D takes {float(bm.seconds.iloc[0]) / r.seconds:.1f}x as long" if not bm.empty else ""
+            out.append(f"- {r.size}: fastest DnCNN path is {r.method} at {r.fraction_of_ceiling:.0%} of the ceiling{vs}.")
+        torch = dn[dn.method.str.startswith("pytorch")]
+        for r in torch.itertuples(index=False):
+            ours = dn[(dn["size"] == r.size) & dn.method.str.contains("denoise API")].seconds.min()
+            out.append(f"- {r.size}: the denoise API takes {ours / r.seconds:.2f}x the PyTorch peer's time.")
+    p = table[table.task == "patches"]
+    if len(p) == 2:
+        loop = float(p[p.method.str.contains("loop")].seconds.iloc[0])
+        ours = float(p[p.method.str.contains("ours")].seconds.iloc[0])
+        out.append(f"- Patch preparation: {loop / ours:.1f}x faster than the per-patch loop ({ours:.2f} s against {loop:.2f} s).")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_infer":
+        print(json.dumps(run_keras_inference(Path(argv[1]), sizes=json.loads(argv[2]), repeats=int(argv[3]))))
+        return 0
+    if argv and argv[0] == "_train":
+        print(json.dumps(measure_train_throughput(batch_size=32, seconds=float(argv[1]))))
+        return 0
+    if argv and argv[0] == "_torch":
+        print(json.dumps(run_torch(Path(argv[1]), sizes=json.loads(argv[2]), repeats=int(argv[3]), train_seconds=float(argv[4]))))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m dncnn.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["run", "probe"], help="run: make bench; probe: GPU training throughput")
+    parser.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
+    parser.add_argument("--batch-size", type=int, default=128, help="probe batch size")
+    parser.add_argument("--out", type=Path, help="output folder (default results/)")
     args = parser.parse_args(argv)
-    xlas = [True, False] if keras.config.backend() == "tensorflow" else ["auto"]
-    for mixed in (False, True):
-        for xla in xlas:
-            result = measure_train_throughput(batch_size=args.batch_size, mixed_precision=mixed, xla=xla, seconds=args.seconds)
-            print(json.dumps(result), flush=True)
+    if args.what == "probe":
+        import keras
+
+        for mixed in (False, True):
+            for xla in ([True, False] if keras.config.backend() == "tensorflow" else ["auto"]):
+                print(json.dumps(measure_train_throughput(batch_size=args.batch_size, mixed_precision=mixed, xla=xla,
+                                                          seconds=args.seconds)), flush=True)
+        return 0
+    from . import config, io, plots, provenance
+
+    table = run_all(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out or config.RESULTS_DIR)
+    io.save_figure((args.out or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
+    print(format_bench(table, machine=provenance.cpu_model()))
+    if args.out is None:
+        from .report import update_readme_bench
+
+        update_readme_bench()
     return 0
 
 

@@ -22,8 +22,10 @@ RAW_DIR = DATA_DIR / "raw"  # Train400/, BSD68/, Set12/ exactly as published
 PATCHES_DIR = DATA_DIR / "patches"
 RUNS_DIR = DATA_DIR / "runs"  # training runs: checkpoints, logs, final model
 CACHE_DIR = DATA_DIR / "cache"  # BM3D outputs and other recomputable results
-FIGURES_DIR = OUTPUT_ROOT / "figures"
-RESULTS_DIR = OUTPUT_ROOT / "results"
+# `make reproduce` points these two at a staging folder while the notebooks run, and publishes the
+# staged tables and figures only once every notebook has succeeded.
+FIGURES_DIR = Path(os.environ.get("DNCNN_FIGURES_DIR") or OUTPUT_ROOT / "figures").resolve()
+RESULTS_DIR = Path(os.environ.get("DNCNN_RESULTS_DIR") or OUTPUT_ROOT / "results").resolve()
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.

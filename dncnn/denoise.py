@@ -13,55 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import ImageError
+from .images import ImageError, read_noisy_image
 from .io import atomic_path
 
-MIN_SIDE = 8
 DEFAULT_TILE = 512
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-
-
-def read_noisy_image(path: str | Path) -> tuple[np.ndarray, dict]:
-    """Read a grey 8- or 16-bit PNG/JPEG/TIFF as float32 HxW in [0, 1].
-
-    Colour images are converted to grey (BT.601 weights, OpenCV) and alpha dropped; ``info``
-    says so, with the bit depth the output should keep.
-
-    Raises:
-        ImageError: naming the file when it is empty, not an image, too small, of an unsupported
-            pixel type or holds non-finite values.
-    """
-    import cv2
-
-    path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"{path} does not exist")
-    if path.stat().st_size == 0:
-        raise ImageError(f"{path} is empty")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ImageError(f"{path} is not an image OpenCV can decode (PNG, JPEG or TIFF expected)")
-    info = {"converted": None}
-    if image.ndim == 3:
-        if image.shape[2] == 1:
-            image = image[:, :, 0]
-        else:
-            info["converted"] = f"{image.shape[2]}-channel image converted to grey (ITU-R BT.601 weights)" + (
-                ", alpha dropped" if image.shape[2] == 4 else "")
-            code = {3: cv2.COLOR_BGR2GRAY, 4: cv2.COLOR_BGRA2GRAY}.get(image.shape[2])
-            if code is None:
-                raise ImageError(f"{path} has {image.shape[2]} channels; grey, RGB or RGBA expected")
-            image = cv2.cvtColor(image, code)
-    scales = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-    if image.dtype not in scales:
-        raise ImageError(f"{path} has {image.dtype} pixels; 8- or 16-bit integers expected")
-    if min(image.shape) < MIN_SIDE:
-        raise ImageError(f"{path} is {image.shape[1]}x{image.shape[0]}; at least {MIN_SIDE}x{MIN_SIDE} pixels expected")
-    info["bits"] = 8 if image.dtype == np.uint8 else 16
-    out = image.astype(np.float32) / np.float32(scales[image.dtype])
-    if not np.isfinite(out).all():
-        raise ImageError(f"{path} holds non-finite values")
-    return out, info
 
 
 def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8) -> Path:

@@ -87,27 +87,54 @@ def generate_patches(
         raise ValueError(f"batch_size must be >= 1. Received: batch_size={batch_size}")
     if not images:
         raise ValueError("need at least one image. Received: an empty list")
-    per_scale = {float(s): 0 for s in scales}
-    chunks = []
+    # count first, so the output is allocated once and each patch is written once
+    plan, total = [], 0
     for image in images:
-        h, w = image.shape
         for s in scales:
-            hs, ws = scale_size(h, w, s)
-            scaled = image if (hs, ws) == (h, w) else cv2.resize(image, (ws, hs), interpolation=cv2.INTER_CUBIC)
-            cut = extract_patches(scaled, patch_size=patch_size, stride=stride)
-            per_scale[float(s)] += len(cut)
-            chunks.append(cut)
-    patches = np.concatenate(chunks)
+            hs, ws = scale_size(*image.shape, s)
+            if min(hs, ws) < patch_size:
+                raise ValueError(f"patch_size must be at most the scaled image's smaller side ({min(hs, ws)}). "
+                                 f"Received: patch_size={patch_size}")
+            n = ((hs - patch_size) // stride + 1) * ((ws - patch_size) // stride + 1)
+            plan.append((image, float(s), hs, ws, total, n))
+            total += n
     rng = np.random.default_rng(seed)
-    modes = rng.integers(0, 8, size=len(patches))
-    patches = augment_patches(patches, modes)
-    total = len(patches)
+    modes = rng.integers(0, 8, size=total)
+    out = np.empty((total, patch_size, patch_size), dtype=images[0].dtype)
+    per_scale = {float(s): 0 for s in scales}
+    for image, s, hs, ws, start, n in plan:
+        scaled = image if (hs, ws) == image.shape else cv2.resize(image, (ws, hs), interpolation=cv2.INTER_CUBIC)
+        out[start:start + n] = augment_patches(extract_patches(scaled, patch_size=patch_size, stride=stride), modes[start:start + n])
+        per_scale[s] += n
     dropped = total % batch_size
-    patches = np.ascontiguousarray(patches[dropped:])
     info = {
-        "count": int(len(patches)),
+        "count": int(total - dropped),
         "count_before_truncation": int(total),
         "dropped_first": int(dropped),
         "count_per_scale": {str(k): int(v) for k, v in per_scale.items()},
     }
-    return patches, info
+    return out[dropped:], info  # a contiguous view: no copy
+
+
+def generate_patches_loop(images: Sequence[np.ndarray], *, patch_size: int = 40, stride: int = 10,
+                          scales: Sequence[float] = SCALES, batch_size: int = 128, seed: int = 0) -> tuple[np.ndarray, dict]:
+    """The authors' ``data_generator.py`` as written: a Python loop per patch (the benchmark's baseline).
+
+    Same recipe and counts as :func:`generate_patches`, and the same patches for the same seed.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    patches = []
+    for image in images:
+        h, w = image.shape
+        for s in scales:
+            hs, ws = scale_size(h, w, s)
+            scaled = cv2.resize(image, (ws, hs), interpolation=cv2.INTER_CUBIC)
+            for i in range(0, hs - patch_size + 1, stride):
+                for j in range(0, ws - patch_size + 1, stride):
+                    patches.append(scaled[i:i + patch_size, j:j + patch_size])
+    modes = rng.integers(0, 8, size=len(patches))
+    out = np.array([augment_patch(x, int(m)) for x, m in zip(patches, modes)], dtype=np.uint8)
+    dropped = len(out) % batch_size
+    return out[dropped:], {"count": len(out) - dropped, "count_before_truncation": len(out), "dropped_first": dropped}

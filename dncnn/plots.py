@@ -94,3 +94,28 @@ def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_bench(table):
+    """Seconds per image of each denoiser by image size (log scale), and fraction of the matmul ceiling."""
+    plt = _pyplot()
+    inf = table[(table.task == "inference")].dropna(subset=["seconds"])
+    sizes = list(dict.fromkeys(inf["size"]))
+    methods = list(dict.fromkeys(inf["method"]))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4))
+    width = 0.8 / max(len(methods), 1)
+    for k, method in enumerate(methods):
+        rows = inf[inf.method == method].set_index("size")
+        xs = [i + k * width for i, size in enumerate(sizes) if size in rows.index]
+        ax1.bar(xs, [rows.loc[s, "seconds"] for s in sizes if s in rows.index], width, label=method)
+        if rows["fraction_of_ceiling"].notna().any():
+            ax2.bar(xs, [rows.loc[s, "fraction_of_ceiling"] for s in sizes if s in rows.index], width, label=method)
+    for ax in (ax1, ax2):
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(sizes))], sizes)
+        ax.grid(alpha=0.3, axis="y")
+    ax1.set(yscale="log", ylabel="seconds per image (median)", title="inference time")
+    ax2.set(ylabel="fraction of float32 matmul ceiling", title="DnCNN efficiency")
+    ax2.axhline(0.7, color="black", ls="--", lw=1)
+    ax1.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

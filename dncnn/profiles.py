@@ -31,6 +31,7 @@ class Profile:
     lr_schedule: tuple[tuple[int, float], ...] = ((0, 1e-3), (30, 1e-4))  # (first epoch, rate)
     train_seed: int = 0
     max_minutes: float | None = None
+    deterministic: bool = False  # TensorFlow op determinism (bit-identical reruns on CPU)
     # analysis (notebook 03)
     hist_batches: int = 2
     stats_batches: int = 50
@@ -80,6 +81,7 @@ PROFILES: dict[str, Profile] = {
         epochs=2,
         steps_per_epoch=3,
         lr_schedule=((0, 1e-3), (1, 1e-4)),
+        deterministic=True,
         hist_batches=2,
         stats_batches=3,
         eval_sigmas=(25.0,),

@@ -46,12 +46,24 @@ def render_results(profile: str) -> str:
 
 def update_readme(profile: str, *, readme: str | Path = config.PROJECT_ROOT / "README.md") -> None:
     """Replace the text between the results markers of ``readme`` with :func:`render_results`."""
+    replace_block(readme, START, END, render_results(profile))
+
+
+def update_readme_bench(*, readme: str | Path = config.PROJECT_ROOT / "README.md") -> None:
+    """Replace the benchmark block of ``readme`` with ``results/bench.md`` and its figure."""
+    text = (config.RESULTS_DIR / "bench.md").read_text().strip()
+    replace_block(readme, "<!-- bench:start -->", "<!-- bench:end -->",
+                  "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](figures/bench.png)")
+
+
+def replace_block(readme: str | Path, start: str, end: str, body: str) -> None:
+    """Replace the text between the markers ``start`` and ``end`` of a file, atomically."""
     readme = Path(readme)
     text = readme.read_text()
-    if START not in text or END not in text:
-        raise ValueError(f"{readme} lacks the markers {START} and {END}")
-    block = f"{START}\n{render_results(profile)}\n{END}"
-    io.save_text(readme, re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S))
+    if start not in text or end not in text:
+        raise ValueError(f"{readme} lacks the markers {start} and {end}")
+    block = f"{start}\n{body}\n{end}"
+    io.save_text(readme, re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S))
 
 
 def _read_json(path: Path) -> dict | None:

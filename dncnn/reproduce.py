@@ -1,12 +1,17 @@
 """``make reproduce``: execute notebooks 01 -> 04 with papermill, then refresh the README's results.
 
-Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. A failing
-notebook stops the run with the notebook and cell named and a non-zero exit status.
+Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. The
+notebooks write their tables and figures to a staging folder; only when all of them succeed do those
+replace ``results/<profile>/`` and ``figures/<profile>/``, so a failed run never leaves a mix of old
+and partial tables. A failing notebook stops the run with the notebook and cell named and a non-zero
+exit status.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,6 +37,7 @@ def execute_notebooks(profile: str, *, notebooks: list[Path] | None = None, out_
 
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: allowed are {', '.join(PROFILES)}. Received: {profile!r}")
+    absolutize_path_variables()
     out_dir = Path(out_dir or config.BUILD_DIR / profile)
     out_dir.mkdir(parents=True, exist_ok=True)
     timings = {}
@@ -53,8 +59,59 @@ def execute_notebooks(profile: str, *, notebooks: list[Path] | None = None, out_
     return timings
 
 
+PATH_VARIABLES = ("DNCNN_DATA_MIRROR", "DNCNN_WEIGHTS_MIRROR", "DNCNN_OUTPUT_ROOT", "DNCNN_RESULTS_DIR", "DNCNN_FIGURES_DIR")
+
+
+def absolutize_path_variables() -> None:
+    """Make the ``DNCNN_*`` folder variables absolute, from this process's working directory.
+
+    The kernels run in ``notebooks/``; a relative ``DNCNN_DATA_MIRROR=../shared/datasets`` given to
+    ``make reproduce`` means a folder relative to where the user typed it.
+    """
+    for key in PATH_VARIABLES:
+        if os.environ.get(key):
+            os.environ[key] = str(Path(os.environ[key]).resolve())
+
+
 class NotebookFailed(RuntimeError):
     """A notebook raised an error while papermill executed it."""
+
+
+def reproduce(profile: str, *, notebooks: list[Path] | None = None) -> dict:
+    """Execute the notebooks with staged outputs, then publish them; return the timings.
+
+    Raises:
+        NotebookFailed: the published ``results/<profile>`` and ``figures/<profile>`` are untouched.
+    """
+    staging = config.BUILD_DIR / profile / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staged = {"DNCNN_RESULTS_DIR": staging / "results", "DNCNN_FIGURES_DIR": staging / "figures"}
+    saved = {key: os.environ.get(key) for key in staged}
+    os.environ.update({key: str(path) for key, path in staged.items()})  # the kernels inherit these
+    try:
+        timings = execute_notebooks(profile, notebooks=notebooks)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    publish_folder(staged["DNCNN_RESULTS_DIR"] / profile, config.results_dir(profile))
+    publish_folder(staged["DNCNN_FIGURES_DIR"] / profile, config.figures_dir(profile))
+    return timings
+
+
+def publish_folder(source: Path, target: Path) -> None:
+    """Replace ``target`` by ``source`` with two renames (the old folder is removed afterwards)."""
+    if not source.is_dir():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(source, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,9 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        timings = execute_notebooks(args.profile)
+        timings = reproduce(args.profile)
     except NotebookFailed as err:
-        print(f"make reproduce FAILED: {err}", file=sys.stderr)
+        print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
+              file=sys.stderr)
         return 1
     total = round(time.perf_counter() - start, 1)
     io.save_json(config.results_dir(args.profile) / "reproduce.json",

@@ -116,7 +116,8 @@ def train(
             the checkpoint of the last completed epoch is kept and ``--resume`` continues from it.
         mixed_precision: bf16 mixed precision (``mixed_bfloat16``); the output layers stay float32.
         xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
-        deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU).
+        deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
+            when the profile asks for it.
         verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
 
     Returns:
@@ -147,7 +148,7 @@ def train(
     patches = load_patches(patches_path)
     if patches.shape[1] != profile.patch_size:
         raise ValueError(f"{patches_path} holds {patches.shape[1]}x{patches.shape[2]} patches; the profile expects {profile.patch_size}")
-    if deterministic and keras.config.backend() == "tensorflow":
+    if (deterministic or profile.deterministic) and keras.config.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()

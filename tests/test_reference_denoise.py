@@ -13,9 +13,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from dncnn import config, reference  # noqa: E402
-from dncnn.denoise import denoise_file, denoise_tiled, read_noisy_image  # noqa: E402
+from dncnn.denoise import denoise_file, denoise_tiled  # noqa: E402
 from dncnn.denoisers import KerasDenoiser  # noqa: E402
-from dncnn.images import ImageError  # noqa: E402
+from dncnn.images import ImageError, read_noisy_image  # noqa: E402
 from dncnn.metrics import compute_psnr  # noqa: E402
 from dncnn.model import build_dncnn, fold_batchnorm  # noqa: E402
 from dncnn.noise import add_gaussian_noise  # noqa: E402

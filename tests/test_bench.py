@@ -1,0 +1,50 @@
+"""The benchmark's pieces work on tiny inputs (timings themselves live in `make bench`, not here)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dncnn import bench
+from dncnn.patches import generate_patches, generate_patches_loop
+
+
+def test_flops_per_pixel_match_the_models_kernels():
+    keras = pytest.importorskip("keras")
+    from dncnn.model import build_dncnn
+
+    model = build_dncnn(17, batch_norm=False)
+    kernels = [layer.kernel.shape for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert bench.dncnn_flops_per_pixel() == sum(2 * int(np.prod(k)) for k in kernels) == 1_108_224
+
+
+def test_the_per_patch_loop_gives_the_same_patches():
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (180, 180), dtype=np.uint8) for _ in range(2)]
+    ours, info = generate_patches(images, seed=5)
+    loop, loop_info = generate_patches_loop(images, seed=5)
+    np.testing.assert_array_equal(ours, loop)
+    assert info["count"] == loop_info["count"] == 1152
+
+
+def test_inference_and_bm3d_timings_on_a_tiny_input(tmp_path):
+    keras = pytest.importorskip("keras")
+    pytest.importorskip("tensorflow")
+    from dncnn.model import build_dncnn
+
+    weights = tmp_path / "w.npz"
+    np.savez(weights, **{f"w{i}": w for i, w in enumerate(build_dncnn(17, 64, batch_norm=False, seed=0).get_weights())})
+    sizes = {"32x24": (24, 32)}
+    rows = bench.run_keras_inference(weights, sizes=sizes, repeats=1) + bench.run_bm3d(sizes=sizes, repeats=1)
+    table = pd.DataFrame(rows + [{"task": "ceiling", "method": "matmul", "size": "", "pixels": 0, "seconds": np.nan, "gflops": 50.0}])
+    table = bench.add_ratios(table, flops_per_pixel=bench.dncnn_flops_per_pixel())
+    inf = table[table.task == "inference"]
+    assert (inf.seconds > 0).all() and {"BM3D (bm3d package)"} <= set(inf.method)
+    assert any("denoise API" in m for m in inf.method)
+    dn = inf[inf.method.str.contains("keras")]
+    np.testing.assert_allclose(dn.fraction_of_ceiling, 24 * 32 * 1_108_224 / dn.seconds / 1e9 / 50.0)
+    text = bench.format_bench(table, machine="test machine")
+    assert "test machine" in text and "fastest DnCNN path" in text and "BM3D takes" in text
+
+
+def test_matmul_ceiling_is_positive():
+    assert bench.measure_matmul_gflops(n=256, repeats=3) > 0
