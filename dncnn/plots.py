@@ -92,7 +92,7 @@ def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None
         ax.axis("off")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.86 if title else 1))  # leave the suptitle its own band
     return fig
 
 

@@ -14,7 +14,7 @@ FIGURES = (
     ("02_training.png", "Training loss and learning rate"),
     ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
     ("03_bn_statistics.png", "Batch-norm input statistics by layer"),
-    ("04_crops.png", "BSD68 crops: clean, noisy, BM3D, ours"),
+    ("04_crops.png", "BSD68 crops: clean, noisy and each denoiser, PSNR in the titles"),
 )
 
 
