@@ -165,37 +165,50 @@ def _is_verified(path: Path, digest: str) -> bool:
 
 
 def _fetch_one(rel: str, digest: str, *, dest: Path, mirror: Path | None, base_url: str) -> None:
-    target = dest / rel
+    source = None
+    if mirror is not None:
+        source = mirror / rel
+        if not source.is_file():
+            raise DataError(
+                f"{rel} is missing from the mirror folder {mirror}. The mirror must hold "
+                f"Train400/, BSD68/ and Set12/ as published; fix it or unset {config.MIRROR_ENV} to download."
+            )
+    fetch_verified(dest / rel, digest, label=rel, source=source, url=source_url(rel, base_url=base_url),
+                   hint=f"set {config.MIRROR_ENV} to a local copy of the data", check=read_image)
+
+
+def fetch_verified(target: Path, digest: str, *, label: str, source: Path | None, url: str, hint: str,
+                   check=None) -> Path:
+    """Copy ``source`` (or download ``url`` when ``source`` is None) to ``target`` through a temporary
+    name; rename it only if its SHA-256 is ``digest`` and ``check(tmp)`` (if given) accepts it.
+
+    Raises:
+        DataError: naming ``label`` and the origin, on a failed download, a checksum mismatch or a
+            file ``check`` refuses; nothing is then written to ``target``.
+    """
     with atomic_path(target) as tmp:
-        if mirror is not None:
-            source = mirror / rel
-            if not source.is_file():
-                raise DataError(
-                    f"{rel} is missing from the mirror folder {mirror}. The mirror must hold "
-                    f"Train400/, BSD68/ and Set12/ as published; fix it or unset {config.MIRROR_ENV} to download."
-                )
+        if source is not None:
             shutil.copyfile(source, tmp)
             origin = str(source)
         else:
-            origin = source_url(rel, base_url=base_url)
+            origin = url
             try:
-                with urllib.request.urlopen(origin, timeout=60) as response, open(tmp, "wb") as out:
+                with urllib.request.urlopen(url, timeout=120) as response, open(tmp, "wb") as out:
                     shutil.copyfileobj(response, out)
             except (urllib.error.URLError, OSError) as err:
-                raise DataError(
-                    f"downloading {rel} from {origin} failed ({err}). Check the network, or set "
-                    f"{config.MIRROR_ENV} to a local copy of the data."
-                ) from err
+                raise DataError(f"downloading {label} from {url} failed ({err}). Check the network, or {hint}.") from err
         actual = sha256_file(tmp)
         if actual != digest:
             raise DataError(
-                f"{rel} from {origin} has SHA-256 {actual}, expected {digest}: the file is corrupted or "
-                f"not the published one. Nothing was written to {target}; fix the source and run `make data` again."
+                f"{label} from {origin} has SHA-256 {actual}, expected {digest}: the file is corrupted or "
+                f"not the published one. Nothing was written to {target}; fix the source and fetch again."
             )
-        try:
-            read_image(tmp)
-        except ImageError as err:
-            raise DataError(f"{rel} from {origin} passed its checksum but cannot be decoded ({err}).") from err
+        if check is not None:
+            try:
+                check(tmp)
+            except ImageError as err:
+                raise DataError(f"{label} from {origin} passed its checksum but cannot be decoded ({err}).") from err
+    return target
 
 
 def _progress(items, *, enabled: bool, desc: str):

@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import config
-from .data import DataError, read_manifest, sha256_file
-from .io import atomic_path
+from .data import DataError, fetch_verified, read_manifest, sha256_file
 
 # name here -> (path in the source repository, depth, sigma it was trained for; None = blind)
 REFERENCE_MODELS = {
@@ -54,9 +53,6 @@ def fetch_reference_weights(name: str, *, dest: str | Path = WEIGHTS_DIR, mirror
         ValueError: for an unknown name (the message lists the known ones).
         DataError: naming the file, on a checksum mismatch or a failed download.
     """
-    import shutil
-    import urllib.request
-
     if name not in REFERENCE_MODELS:
         raise ValueError(f"unknown reference model {name!r}: allowed are {', '.join(REFERENCE_MODELS)}. Received: {name!r}")
     digest = read_manifest("weights")[f"{name}.mat"]
@@ -64,23 +60,14 @@ def fetch_reference_weights(name: str, *, dest: str | Path = WEIGHTS_DIR, mirror
     if target.is_file() and sha256_file(target) == digest:
         return target
     mirror = Path(mirror) if mirror else weights_mirror()
-    with atomic_path(target) as tmp:
-        if mirror is not None:
-            origin = mirror / f"{name}.mat"
-            if not origin.is_file():
-                raise DataError(f"{name}.mat is missing from the weights mirror {mirror}; fix it or unset {WEIGHTS_MIRROR_ENV}")
-            shutil.copyfile(origin, tmp)
-        else:
-            origin = f"{base_url.rstrip('/')}/{REFERENCE_MODELS[name][0]}"
-            try:
-                with urllib.request.urlopen(origin, timeout=120) as response, open(tmp, "wb") as out:
-                    shutil.copyfileobj(response, out)
-            except OSError as err:
-                raise DataError(f"downloading {origin} failed ({err}); set {WEIGHTS_MIRROR_ENV} to a local copy") from err
-        actual = sha256_file(tmp)
-        if actual != digest:
-            raise DataError(f"{name}.mat from {origin} has SHA-256 {actual}, expected {digest}; nothing was written to {target}")
-    return target
+    source = None
+    if mirror is not None:
+        source = mirror / f"{name}.mat"
+        if not source.is_file():
+            raise DataError(f"{name}.mat is missing from the weights mirror {mirror}; fix it or unset {WEIGHTS_MIRROR_ENV}")
+    return fetch_verified(target, digest, label=f"{name}.mat", source=source,
+                          url=f"{base_url.rstrip('/')}/{REFERENCE_MODELS[name][0]}",
+                          hint=f"set {WEIGHTS_MIRROR_ENV} to a local copy")
 
 
 def read_matconvnet(path: str | Path) -> list[tuple[np.ndarray, np.ndarray]]:
