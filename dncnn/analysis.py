@@ -15,7 +15,7 @@ def sample_batches(patches: np.ndarray, *, n_batches: int, batch_size: int, sigm
         One dict per batch with ``clean``, ``noisy`` and ``residual`` (noisy - clean), each
         (batch, p, p) float32 on the [0, 1] scale.
     """
-    from .train import NoisyPatchBatches
+    from .batches import NoisyPatchBatches
 
     if n_batches < 1:
         raise ValueError(f"n_batches must be >= 1. Received: n_batches={n_batches}")
@@ -65,3 +65,34 @@ def bn_input_statistics(model, patches: np.ndarray, *, n_batches: int, batch_siz
                 "mean_shift": float(np.mean(np.abs(mean - moving_mean) / moving_std)),
             })
     return pd.DataFrame(rows)
+
+
+def bn_statistics_of_models(models: dict, patches: np.ndarray, *, n_batches: int, sigma: float, seed: int):
+    """:func:`bn_input_statistics` of several models on the same patches, in one table.
+
+    Args:
+        models: ``{label: (model, batch_size)}``; each model sees batches of the size it was
+            trained with, drawn exactly as training draws them.
+
+    Returns:
+        DataFrame with a ``model`` column (the label) before the columns of :func:`bn_input_statistics`.
+    """
+    import pandas as pd
+
+    frames = []
+    for label, (model, batch_size) in models.items():
+        stats = bn_input_statistics(model, patches, n_batches=n_batches, batch_size=batch_size, sigma=sigma, seed=seed)
+        stats.insert(0, "model", label)
+        frames.append(stats)
+    return pd.concat(frames, ignore_index=True)
+
+
+def batch_statistics(batches: list[dict]):
+    """Mean and standard deviation of the noisy, clean and residual values of each batch of
+    :func:`sample_batches`: a DataFrame with ``batch, kind, mean, std`` (the [0, 1] scale)."""
+    import pandas as pd
+
+    return pd.DataFrame([
+        {"batch": i, "kind": kind, "mean": float(batch[kind].mean()), "std": float(batch[kind].std())}
+        for i, batch in enumerate(batches) for kind in ("noisy", "clean", "residual")
+    ])

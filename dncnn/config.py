@@ -15,6 +15,12 @@ OUTPUT_ROOT = Path(os.environ.get("DNCNN_OUTPUT_ROOT") or PROJECT_ROOT).resolve(
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this project
+# The models in WEIGHTS_DIR: file stem -> the sigma it was trained for and its label in tables and
+# figures. Each comes with <stem>.json (sidecar) and <stem>.log.csv, and is checked against
+# dncnn/manifests/ours.sha256 when it is loaded.
+SHIPPED_MODELS = {
+    "dncnn-s-sigma25": {"sigma": 25.0, "label": "DnCNN-S ours, paper recipe (GPU)"},
+}
 MANIFESTS_DIR = Path(__file__).resolve().parent / "manifests"
 
 DATA_DIR = OUTPUT_ROOT / "data"

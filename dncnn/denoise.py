@@ -61,11 +61,15 @@ def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, ti
     return out
 
 
+OURS = "ours"  # --model ours: this project's shipped DnCNN-S (weights/dncnn-s-sigma25.keras)
+
+
 def load_denoiser(*, weights: str | Path | None = None, model: str | None = None, sigma: float | None = None):
     """The network for the CLI: ``weights`` (.keras of ours, folded, or an authors' .mat), else a
-    released model by name; by default DnCNN-S for ``sigma`` in 15/25/50, else the blind DnCNN-B."""
+    model by name: ``ours`` (this project's shipped DnCNN-S, trained for sigma 25) or an authors'
+    released model; by default the authors' DnCNN-S for ``sigma`` in 15/25/50, else their blind DnCNN-B."""
     from .denoisers import KerasDenoiser
-    from .model import fold_batchnorm, receptive_field
+    from .model import SHIPPED_MODELS, fold_batchnorm, load_model, load_shipped_model, receptive_field
     from .reference import REFERENCE_MODELS, load_reference_model
 
     if weights is not None and model is not None:
@@ -75,8 +79,6 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
         if weights.suffix == ".mat":
             net, label = load_reference_model(weights), weights.name
         elif weights.suffix == ".keras":
-            from .train import load_model
-
             net, label = load_model(weights), weights.name
             if any("_bn" in layer.name for layer in net.layers):
                 net = fold_batchnorm(net)
@@ -85,9 +87,17 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
     else:
         if model is None:
             model = f"dncnn_s_sigma{int(sigma)}" if sigma is not None and float(sigma) in (15.0, 25.0, 50.0) else "dncnn_b_gray_blind"
-        if model not in REFERENCE_MODELS:
-            raise ValueError(f"unknown model {model!r}: allowed are {', '.join(REFERENCE_MODELS)}. Received: {model!r}")
-        net, label = load_reference_model(model), model
+        if model == OURS:
+            trained = SHIPPED_MODELS["dncnn-s-sigma25"]["sigma"]
+            if sigma is not None and float(sigma) != trained:
+                raise ValueError(f"--model ours is trained for sigma {trained:g} only; for sigma {float(sigma):g} use the "
+                                 f"authors' blind model (leave out --model). Received: sigma={sigma}")
+            net, label = fold_batchnorm(load_shipped_model("dncnn-s-sigma25")), SHIPPED_MODELS["dncnn-s-sigma25"]["label"]
+        elif model in REFERENCE_MODELS:
+            net, label = load_reference_model(model), model
+        else:
+            allowed = ", ".join([OURS, *REFERENCE_MODELS])
+            raise ValueError(f"unknown model {model!r}: allowed are {allowed}. Received: {model!r}")
     depth = sum("_conv" in layer.name for layer in net.layers)
     return KerasDenoiser(net, name=label), receptive_field(depth)
 
@@ -114,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clean", type=Path, help="where to write the denoised image")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
-    group.add_argument("--model", help="a released model: dncnn_s_sigma15/25/50 or dncnn_b_gray_blind")
+    group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
+                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind")
     parser.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
     args = parser.parse_args(argv)

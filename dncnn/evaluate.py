@@ -54,42 +54,63 @@ def evaluate_denoisers(
     seed: int = 0,
     progress: bool = True,
 ) -> list[dict]:
-    """Run every denoiser on every image at one noise level; one row per (denoiser, image).
+    """Run every denoiser on every image at one noise level; one row per (image, denoiser).
 
     Args:
-        denoisers: objects with ``name`` and ``__call__(noisy, sigma)`` (:mod:`dncnn.denoisers`).
+        denoisers: objects with ``name`` and ``__call__(noisy, sigma)`` (:mod:`dncnn.denoisers`);
+            one that has ``denoise_many`` (BM3D) gets all the images at once and may use several
+            processes. Every result is independent of that parallelism.
         images: HxW uint8 clean images in [0, 255].
 
     Returns:
-        Rows with ``dataset, sigma, method, image, psnr, ssim, seconds``.
+        Rows with ``dataset, sigma, method, image, psnr, ssim, seconds``, image by image, each
+        image's rows in the order of ``denoisers``.
     """
-    rows = []
-    items = list(enumerate(zip(names, images)))
+    noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        items = tqdm(items, desc=f"{dataset} sigma={sigma:g}", unit="image")
-    for index, (name, clean) in items:
-        noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
-        for denoiser in denoisers:
-            start = time.perf_counter()
-            estimate = denoiser(noisy, sigma)
-            seconds = time.perf_counter() - start
-            if estimate.shape != clean.shape:
-                raise ValueError(f"{denoiser.name} returned shape {estimate.shape} for a {clean.shape} image")
-            rows.append({
-                "dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "image": name,
-                "psnr": compute_psnr(clean, estimate), "ssim": compute_ssim(clean, estimate),
-                "seconds": seconds,
-            })
-    return rows
+        bar = tqdm(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
+    scores = {}
+    try:
+        for k, denoiser in enumerate(denoisers):
+            for index, (estimate, seconds) in enumerate(_run_denoiser(denoiser, noisies, sigma, bar=bar)):
+                clean = images[index]
+                if estimate.shape != clean.shape:
+                    raise ValueError(f"{denoiser.name} returned shape {estimate.shape} for a {clean.shape} image")
+                scores[index, k] = {"psnr": compute_psnr(clean, estimate), "ssim": compute_ssim(clean, estimate),
+                                    "seconds": seconds}
+    finally:
+        if bar is not None:
+            bar.close()
+    return [
+        {"dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "image": name, **scores[index, k]}
+        for index, name in enumerate(names) for k, denoiser in enumerate(denoisers)
+    ]
 
 
-def summarize(per_image, *, reference: bool = True):
+def _run_denoiser(denoiser, noisies: list[np.ndarray], sigma: float, *, bar=None):
+    """``(estimate, seconds)`` for every noisy image, in order (``denoise_many`` when the denoiser has it)."""
+    if hasattr(denoiser, "denoise_many"):
+        yield from denoiser.denoise_many(noisies, sigma, progress=bar.update if bar is not None else None)
+        return
+    for noisy in noisies:
+        start = time.perf_counter()
+        estimate = denoiser(noisy, sigma)
+        yield estimate, time.perf_counter() - start
+        if bar is not None:
+            bar.update(1)
+
+
+def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | None = ("BSD68", 25.0)):
     """Mean PSNR/SSIM per (dataset, sigma, method), plus the paper's labelled reference rows.
 
     Args:
         per_image: DataFrame of :func:`evaluate_denoisers` rows.
+        lead: the (dataset, sigma) whose rows come first (the paper's headline setting); the
+            others follow by dataset and sigma. Within each, the measured rows keep the order of
+            the denoisers, then the paper's rows.
 
     Returns:
         DataFrame with ``dataset, sigma, method, source, images, psnr, ssim``; ``source`` is
@@ -114,8 +135,10 @@ def summarize(per_image, *, reference: bool = True):
                                  "psnr": values[int(sigma)], "ssim": np.nan})
         frames.append(pd.DataFrame(rows))
     table = pd.concat(frames, ignore_index=True)
-    # each dataset and sigma together, measured rows first, then the paper's
-    return table.sort_values(["dataset", "sigma"], kind="stable", ignore_index=True)
+    # each dataset and sigma together, measured rows first, then the paper's; the lead setting first
+    table["_lead"] = [(d, float(s)) != (lead[0], float(lead[1])) if lead else True for d, s in zip(table.dataset, table.sigma)]
+    table = table.sort_values(["_lead", "dataset", "sigma"], kind="stable", ignore_index=True)
+    return table.drop(columns="_lead")
 
 
 def format_markdown(summary) -> str:
@@ -129,16 +152,29 @@ def format_markdown(summary) -> str:
 
 
 def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0, index: int = 0) -> dict:
-    """Noisy image and every denoiser's uint8 output for one image, with their PSNRs (for figures)."""
+    """Noisy image and every denoiser's output for one image, with their PSNRs (for figures).
+
+    Returns ``{"clean": (image, None), "noisy": (image, psnr), <denoiser name>: (estimate, psnr), ...}``,
+    images HxW float32 on the [0, 1] scale. The noisy input's own row and networks trained for
+    another sigma are left out (the noisy image is already there).
+    """
     noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
     out = {"clean": (to_float(clean), None), "noisy": (noisy, compute_psnr(clean, noisy))}
     for denoiser in denoisers:
+        if denoiser.name == "noisy input" or getattr(denoiser, "sigma", None) not in (None, sigma):
+            continue
         estimate = denoiser(noisy, sigma)
         out[denoiser.name] = (estimate, compute_psnr(clean, estimate))
     return out
 
 
-def evaluate_profile(profile, denoisers, *, raw_dir=None, model_sigma: float | None = None, progress: bool = True):
+def central_box(shape: tuple[int, int], *, size: int = 160) -> tuple[int, int, int]:
+    """``(top, left, side)`` of the central square crop of at most ``size`` pixels of an HxW image."""
+    side = min(size, *shape)
+    return (shape[0] - side) // 2, (shape[1] - side) // 2, side
+
+
+def evaluate_profile(profile, denoisers, *, raw_dir=None, progress: bool = True):
     """Notebook 04's evaluation: every set and sigma of ``profile``, as one per-image DataFrame.
 
     Denoisers whose ``sigma`` attribute is set (a network trained for one noise level) run only at
@@ -171,7 +207,9 @@ def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> d
         "per_image": io.save_csv(out_dir / "per_image.csv", per_image),
         "summary_csv": io.save_csv(out_dir / "summary.csv", summary),
     }
-    text = format_markdown(summary) + "\n" + PROTOCOL + "\n"
+    facts = provenance.provenance()
+    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    text = format_markdown(summary) + "\n" + PROTOCOL + "\n\n" + machine + "\n"
     paths["summary_md"] = io.save_text(out_dir / "summary.md", text)
-    paths["summary_json"] = io.save_json(out_dir / "summary.json", {"protocol": PROTOCOL, **(extra or {}), **provenance.provenance()})
+    paths["summary_json"] = io.save_json(out_dir / "summary.json", {"protocol": PROTOCOL, **(extra or {}), **facts})
     return paths

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 
@@ -29,17 +31,31 @@ def plot_patch_grid(patches: np.ndarray, *, rows: int = 8, cols: int = 12, seed:
     return fig
 
 
-def plot_training_curves(history: list[dict]):
-    """Training loss (log scale) and learning rate against epoch, from ``log.csv`` rows."""
+def plot_training_runs(runs: dict):
+    """Loss, learning rate and seconds per epoch of one or more training runs, side by side.
+
+    Args:
+        runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
+            (:func:`dncnn.train.read_run`). The loss and the learning
+            rate are drawn against the number of training patches seen (steps x batch size, log
+            scale), so runs with different batch sizes and epoch lengths compare directly.
+    """
     plt = _pyplot()
-    epochs = [r["epoch"] for r in history]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
-    ax1.semilogy(epochs, [r["loss"] for r in history], marker="o")
-    ax1.set(xlabel="epoch", ylabel="training MSE (log)", title="loss")
-    ax2.step(epochs, [r["learning_rate"] for r in history], where="post")
-    ax2.set(xlabel="epoch", ylabel="learning rate", title="learning rate", yscale="log")
-    for ax in (ax1, ax2):
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 3.8))
+    for label, run in runs.items():
+        history, batch = run["history"], run["batch_size"]
+        label = f"{label} ({run['device']})" if run.get("device") else label
+        seen = [r["steps"] * batch for r in history]
+        ax1.loglog(seen, [r["loss"] for r in history], marker="o", ms=3, label=label)
+        ax2.step(seen, [r["learning_rate"] for r in history], where="pre", label=label)
+        ax3.semilogy([r["epoch"] for r in history], [r["epoch_seconds"] for r in history], marker="o", ms=3,
+                     label=f"{label}: {np.median([r['epoch_seconds'] for r in history]):.1f} s per epoch (median)")
+    ax1.set(xlabel="training patches seen", ylabel="training MSE (log)", title="loss")
+    ax2.set(xlabel="training patches seen", ylabel="learning rate", title="learning rate", xscale="log", yscale="log")
+    ax3.set(xlabel="epoch", ylabel="seconds (log)", title="seconds per epoch")
+    for ax in (ax1, ax2, ax3):
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -60,21 +76,39 @@ def plot_batch_histograms(batches: list[dict], *, sigma: float, bins: int = 100)
 
 
 def plot_bn_statistics(stats):
-    """Per-layer mean and std of batch-norm inputs across batches, against the moving statistics."""
+    """Per-layer mean and std of batch-norm inputs across batches, against the moving statistics.
+
+    ``stats``: rows of :func:`dncnn.analysis.bn_input_statistics`; with a ``model`` column, each
+    model gets its own colour in the same three panels.
+    """
     plt = _pyplot()
-    grouped = stats.groupby("layer")
-    layers = np.array(sorted(stats["layer"].unique()))
+    if "model" not in stats.columns:
+        stats = stats.assign(model="model")
+    models = list(dict.fromkeys(stats["model"]))
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
+    width = 0.8 / len(models)
+    for k, (model, color) in enumerate(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"])):
+        part = stats[stats["model"] == model]
+        grouped = part.groupby("layer")
+        layers = np.array(sorted(part["layer"].unique()))
+        shift = (k - (len(models) - 1) / 2) * width
+        for ax, key in zip(axes[:2], ("mean", "std")):
+            ax.errorbar(layers + shift, grouped[key].mean(), yerr=grouped[key].std(), fmt="o", ms=4, capsize=3,
+                        color=color, label=f"{model}: batches (mean +- std)")
+            ax.plot(layers + shift, grouped[f"moving_{key}"].first(), "x", color=color, label=f"{model}: moving statistic")
+        box = axes[2].boxplot([grouped.get_group(i)["mean_shift"] for i in layers], positions=layers + shift,
+                              widths=width * 0.9, patch_artist=True, manage_ticks=False)
+        for patch in box["boxes"]:
+            patch.set(facecolor=color, alpha=0.5)
+        axes[2].plot([], [], "s", color=color, alpha=0.5, label=model)
     for ax, key in zip(axes[:2], ("mean", "std")):
-        ax.errorbar(layers, grouped[key].mean(), yerr=grouped[key].std(), fmt="o", capsize=3, label="batches (mean +- std)")
-        ax.plot(layers, grouped[f"moving_{key}"].first(), "x", color="black", label="BN moving statistic")
         ax.set(xlabel="layer", ylabel=f"{key} of BN input (avg over channels)", title=f"BN input {key}")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-    axes[2].boxplot([grouped.get_group(i)["mean_shift"] for i in layers], positions=layers)
     axes[2].set(xlabel="layer", ylabel="|batch mean - moving mean| / moving std", title="batch-to-batch shift")
-    axes[2].grid(alpha=0.3)
-    fig.suptitle(f"batch-norm inputs over {stats['batch'].nunique()} batches")
+    for ax in axes:
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    batches = ", ".join(f"{stats[stats['model'] == m]['batch'].nunique()} batches ({m})" for m in models)
+    fig.suptitle(f"batch-norm inputs over {batches}")
     fig.tight_layout()
     return fig
 
@@ -88,7 +122,8 @@ def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None
             top, left, size = box
             image = image[top:top + size, left:left + size]
         ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(name if psnr is None else f"{name}\n{psnr:.2f} dB")
+        label = textwrap.fill(name, 24)
+        ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=9)
         ax.axis("off")
     if title:
         fig.suptitle(title)

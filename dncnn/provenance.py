@@ -6,23 +6,33 @@ import datetime
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 from . import config
 
 
-def git_commit() -> str:
-    """``HEAD``'s hash, with ``+dirty`` if the work tree has uncommitted changes; ``unknown`` outside git."""
+def git_commit(root: str | os.PathLike = config.PROJECT_ROOT) -> str:
+    """The commit of the code: ``HEAD`` of the git repository whose top folder is ``root`` (the folder
+    holding the ``dncnn`` package), with ``+dirty`` when tracked files differ from it.
+
+    ``unknown`` when ``root`` is not the top of a git repository that tracks this package: a copy
+    of the project inside another repository (an enclosing checkout, a notebook server's home) must
+    not report that repository's commit. Untracked files do not make it dirty.
+    """
+    root = Path(root).resolve()
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=config.PROJECT_ROOT,
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        return head + ("+dirty" if dirty else "")
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != root:
+            return "unknown"  # the nearest repository encloses the project: not its history
+        git("ls-files", "--error-unmatch", "dncnn/provenance.py")  # this project's files are tracked there
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def library_versions() -> dict[str, str]:

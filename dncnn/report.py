@@ -11,9 +11,9 @@ from . import config, io
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 FIGURES = (
     ("01_patches.png", "Training patches"),
-    ("02_training.png", "Training loss and learning rate"),
+    ("02_training.png", "Training loss, learning rate and seconds per epoch: this run beside the shipped GPU run"),
     ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
-    ("03_bn_statistics.png", "Batch-norm input statistics by layer"),
+    ("03_bn_statistics.png", "Batch-norm input statistics by layer: this run's model and the converged GPU model"),
     ("04_crops.png", "BSD68 crops: clean, noisy and each denoiser, PSNR in the titles"),
 )
 
@@ -31,8 +31,15 @@ def render_results(profile: str) -> str:
         facts.append(f"{patches['count']:,} training patches ({patches['count_before_truncation']:,} before truncation) in {patches['seconds']:.1f} s")
     model = _read_json(config.run_dir(profile) / "model.json")
     if model:
-        facts.append(f"training: {model['steps']} steps of batch {model['batch_size']} ({model['epochs']} epochs, "
+        facts.append(f"training in this run: {model['steps']:,} steps of batch {model['batch_size']} ({model['epochs']} epochs, "
                      f"{model['wall_seconds'] / 60:.1f} min, {model['precision']}, {model['device']})")
+    for name in config.SHIPPED_MODELS:
+        shipped = _read_json(config.WEIGHTS_DIR / f"{name}.json")
+        if shipped:
+            facts.append(f"loaded, not trained in this run: `weights/{name}.keras`, the {shipped['profile']['name']} recipe "
+                         f"({shipped['steps']:,} steps of batch {shipped['batch_size']}, {shipped['epochs']} epochs, "
+                         f"{shipped['wall_seconds'] / 60:.1f} min, {shipped['precision']}, {shipped['device']}, "
+                         f"{shipped['backend']} backend, commit `{shipped['git_commit'][:7]}`)")
     lines += [f"- {fact}" for fact in facts]
     summary = results / "summary.md"
     if summary.exists():

@@ -20,55 +20,19 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Sequence
 
 import keras
 import numpy as np
 
 from . import config, io, provenance
+from .batches import NoisyPatchBatches
 from .model import build_dncnn
 from .prepare import load_patches
 from .profiles import PROFILES, Profile, get_profile
 
 KEEP_CHECKPOINTS = 2
 LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds")
-
-
-class NoisyPatchBatches(keras.utils.PyDataset):
-    """Batches of (noisy, clean) patches for one epoch, with fresh Gaussian noise per batch.
-
-    The patch order of epoch ``e`` is ``default_rng([seed, e]).permutation``; the noise of batch
-    ``i`` is drawn from ``default_rng([seed, e, i])``. Items: two (batch, p, p, 1) float32 arrays,
-    clean in [0, 1], noisy = clean + sigma/255 * N(0, 1), not clipped.
-    """
-
-    def __init__(self, patches: np.ndarray, *, batch_size: int, sigma: float, seed: int, epoch: int,
-                 steps: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1. Received: batch_size={batch_size}")
-        if len(patches) < batch_size:
-            raise ValueError(f"need at least batch_size={batch_size} patches. Received: {len(patches)}")
-        if sigma < 0:
-            raise ValueError(f"sigma must be >= 0. Received: sigma={sigma}")
-        self.patches, self.batch_size, self.sigma = patches, batch_size, float(sigma)
-        self.seed, self.epoch = int(seed), int(epoch)
-        self.steps = int(steps) if steps else len(patches) // batch_size
-        rng = np.random.default_rng([self.seed, self.epoch])
-        needed = self.steps * batch_size
-        orders = [rng.permutation(len(patches)) for _ in range(math.ceil(needed / len(patches)))]
-        self.order = np.concatenate(orders)[:needed]
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __getitem__(self, index: int):
-        if not 0 <= index < self.steps:
-            raise IndexError(index)
-        idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        clean = self.patches[idx].astype(np.float32)[..., None] / np.float32(255.0)
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        noisy = clean + np.float32(self.sigma / 255.0) * rng.standard_normal(clean.shape, dtype=np.float32)
-        return noisy, clean
 
 
 class _Deadline(keras.callbacks.Callback):
@@ -101,6 +65,7 @@ def train(
     tensorboard: bool = True,
     verbose: int | str = "auto",
     workers: int = 1,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> dict:
     """Train DnCNN by ``profile``; return the sidecar of the exported model.
 
@@ -119,6 +84,8 @@ def train(
         deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
             when the profile asks for it.
         verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
+        callbacks: more Keras callbacks for every epoch's ``fit`` (their ``epoch`` is 0-based
+            and absolute: a resumed run continues the count).
 
     Returns:
         The sidecar dict written to ``model.json`` (profile, epochs, steps, wall time, device,
@@ -165,7 +132,7 @@ def train(
     elif keras.config.backend() == "tensorflow" and xla != "auto":
         model.jit_compile = bool(xla)
 
-    callbacks = [_Deadline(deadline)]
+    callbacks = [_Deadline(deadline), *callbacks]
     if tensorboard and _has_tensorflow():
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
     stop_reason = None
@@ -225,22 +192,33 @@ def train(
     return sidecar
 
 
-def load_model(path: str | Path) -> keras.Model:
-    """Load a ``.keras`` model saved by this package (``safe_mode=True``: no code is deserialised).
-
-    Raises:
-        FileNotFoundError: naming the file and the step that makes it.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: train a model first (notebook 02 or `python -m dncnn.train`)")
-    return keras.models.load_model(path, compile=False, safe_mode=True)
-
-
 def read_log(path: str | Path) -> list[dict]:
     """Rows of a ``log.csv`` written by :func:`train`, numbers parsed."""
     with open(path, newline="") as f:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def read_run(log: str | Path, sidecar: str | Path) -> dict:
+    """A finished run for :func:`dncnn.plots.plot_training_runs`: its ``log.csv`` rows with the batch
+    size, device and precision from its JSON sidecar."""
+    facts = json.loads(Path(sidecar).read_text())
+    return {"history": read_log(log), "batch_size": int(facts["batch_size"]), "device": facts["device"],
+            "precision": facts["precision"], "steps": int(facts["steps"]), "wall_seconds": float(facts["wall_seconds"])}
+
+
+def runs_table(runs: dict):
+    """One row per run of :func:`read_run` results: device, precision, batch, epochs, steps, patches
+    seen, training minutes and patches per second (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for label, run in runs.items():
+        seen = run["steps"] * run["batch_size"]
+        rows.append({"run": label, "device": run["device"], "precision": run["precision"], "batch_size": run["batch_size"],
+                     "epochs": len(run["history"]), "steps": run["steps"], "patches_seen": seen,
+                     "training_minutes": round(run["wall_seconds"] / 60, 2),
+                     "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None})
+    return pd.DataFrame(rows)
 
 
 def _check_profile(profile: Profile) -> None:

@@ -38,3 +38,20 @@ def test_bn_input_statistics_equal_a_direct_computation(patches):
 def test_bn_statistics_need_batch_norm_layers(patches):
     with pytest.raises(ValueError, match="no batch-norm layers"):
         analysis.bn_input_statistics(build_dncnn(4, 8, batch_norm=False), patches, n_batches=1, batch_size=8, sigma=25, seed=0)
+
+
+def test_batch_statistics_equal_numpy(patches):
+    batches = analysis.sample_batches(patches, n_batches=2, batch_size=16, sigma=25, seed=1)
+    table = analysis.batch_statistics(batches)
+    assert len(table) == 6
+    row = table[(table.batch == 1) & (table.kind == "residual")].iloc[0]
+    assert row["std"] == pytest.approx(float(batches[1]["residual"].std()))
+
+
+def test_bn_statistics_of_two_models_use_each_models_batch_size(patches):
+    a, b = build_dncnn(4, 8, seed=0), build_dncnn(5, 8, seed=1)
+    stats = analysis.bn_statistics_of_models({"a": (a, 8), "b": (b, 16)}, patches, n_batches=2, sigma=25, seed=1)
+    assert list(dict.fromkeys(stats.model)) == ["a", "b"]
+    assert sorted(stats[stats.model == "a"].layer.unique()) == [2, 3] and sorted(stats[stats.model == "b"].layer.unique()) == [2, 3, 4]
+    alone = analysis.bn_input_statistics(b, patches, n_batches=2, batch_size=16, sigma=25, seed=1)
+    np.testing.assert_array_equal(stats[stats.model == "b"]["mean"].to_numpy(), alone["mean"].to_numpy())
