@@ -224,13 +224,14 @@ def find_decoder_truncation(path: str | os.PathLike) -> str | None:
     return None
 
 
-def decode_partial_image(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+def decode_partial_image(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:
     """Decode a truncated image as far as its data goes.
 
     Returns:
         The image as :func:`decode_image` gives it (HxW or HxWxC, uint8 or uint16, colour in BGR
-        order), and the number of rows the file's data does not fully determine. A JPEG's missing
-        rows are as the JPEG decoder fills them (flat grey); other formats' are mid-grey.
+        order), the number of rows the file's data does not fully determine, and how they were
+        filled: a JPEG's as the JPEG decoder fills them (flat grey, or a coarse version of a
+        progressive JPEG's rows); other formats' with mid-grey.
 
     Raises:
         ImageError: naming the file if nothing of it can be decoded.
@@ -254,11 +255,11 @@ def decode_partial_image(path: str | os.PathLike) -> tuple[np.ndarray, int]:
             other = _decode_pillow(data.rstrip(b"\xff") + tail, fill=None)[0]
             differs = (image != other).reshape(image.shape[0], -1).any(axis=1)
             missing = image.shape[0] - int(differs.argmax()) if differs.any() else 0
-            return _to_opencv_layout(image), missing
+            return _to_opencv_layout(image), missing, "filled by the JPEG decoder: flat grey, or coarse for a progressive JPEG"
         (image, low), (_, high) = _decode_pillow(data, fill=0), _decode_pillow(data, fill=255)
         undecoded = (low != high).reshape(low.shape[0], low.shape[1], -1).any(axis=2)
         image[undecoded] = 32768 if image.dtype == np.uint16 else 128
-        return _to_opencv_layout(image), int(undecoded.any(axis=1).sum())
+        return _to_opencv_layout(image), int(undecoded.any(axis=1).sum()), "filled with grey"
     except Exception as err:  # noqa: BLE001 - any decoder failure means nothing usable
         raise ImageError(f"{path} is truncated and nothing of it can be decoded: {err}") from None
 
@@ -343,9 +344,9 @@ def read_noisy_image(path: str | os.PathLike, *, accept_truncated: bool = False)
     elif not accept_truncated:
         raise TruncatedImageError(problem)
     else:
-        image, missing = decode_partial_image(path)
+        image, missing, filled = decode_partial_image(path)
         info["truncated"] = problem + (
-            f"; {missing} of {image.shape[0]} rows ({missing / image.shape[0]:.0%}) could not be decoded and are filled with grey"
+            f"; {missing} of {image.shape[0]} rows ({missing / image.shape[0]:.0%}) could not be decoded ({filled})"
             if missing else "; every row could be decoded")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
