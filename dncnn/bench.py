@@ -312,6 +312,65 @@ def summarize_ratios(table) -> list[str]:
     return out
 
 
+def run_denoise_cli(*, images: int = 8, sigma: float = 25.0, seed: int = 0) -> list[dict]:
+    """Seconds per image of ``python -m dncnn denoise``: one folder call (``--out-dir``) against one
+    call per image, on the first ``images`` BSD68 images with sigma-``sigma`` noise saved as 8-bit PNG,
+    denoised by the authors' DnCNN-S for that sigma. Both ways must write identical files.
+
+    Returns:
+        One row per way: images, total seconds, seconds per image.
+    """
+    import cv2
+
+    from . import config, data
+    from .noise import add_gaussian_noise
+
+    data.fetch_datasets(["BSD68"], progress=False)
+    names, clean = data.load_dataset("BSD68", limit=images)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-m", "dncnn", "denoise"]
+    options = ["--sigma", f"{sigma:g}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        noisy_dir = tmp / "noisy"
+        noisy_dir.mkdir()
+        paths = []
+        for index, (name, image) in enumerate(zip(names, clean)):
+            noisy = np.clip(add_gaussian_noise(image, sigma, seed=seed, index=index), 0, 1)
+            paths.append(noisy_dir / f"{Path(name).stem}.png")
+            cv2.imwrite(str(paths[-1]), np.round(noisy * 255).astype(np.uint8))
+
+        def timed(args_list):
+            start = time.perf_counter()
+            for args in args_list:
+                result = subprocess.run(command + [str(a) for a in args] + options, env=env, cwd=config.PROJECT_ROOT,
+                                        capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise RuntimeError(f"denoise failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
+            return time.perf_counter() - start
+
+        folder = timed([[noisy_dir, "--out-dir", tmp / "folder"]])
+        single = timed([[path, tmp / "single" / path.name] for path in paths])
+        for path in paths:
+            if (tmp / "folder" / path.name).read_bytes() != (tmp / "single" / path.name).read_bytes():
+                raise AssertionError(f"{path.name}: the folder call and the single call wrote different images")
+    n = len(paths)
+    return [{"task": "denoise CLI", "method": way, "images": n, "seconds": total, "seconds_per_image": total / n}
+            for way, total in (("one folder call (--out-dir)", folder), ("one call per image", single))]
+
+
+def format_denoise_cli(rows: list[dict], *, machine: str, sigma: float = 25.0) -> str:
+    """The CLI benchmark as Markdown."""
+    lines = [f"`python -m dncnn denoise` on BSD68 images (sigma {sigma:g} noise, 8-bit PNG, DnCNN-S authors' "
+             f"weights). Machine: {machine}.", "",
+             "| way | images | seconds | seconds per image |", "|---|---|---|---|"]
+    lines += [f"| {r['method']} | {r['images']} | {r['seconds']:.1f} | {r['seconds_per_image']:.2f} |" for r in rows]
+    ratio = rows[1]["seconds_per_image"] / rows[0]["seconds_per_image"]
+    lines += ["", f"One call per image takes {ratio:.1f}x as long per image as one folder call "
+                  "(start-up: imports, model load and compilation, paid once per call)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_infer":
@@ -324,7 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_torch(Path(argv[1]), sizes=json.loads(argv[2]), repeats=int(argv[3]), train_seconds=float(argv[4]))))
         return 0
     parser = argparse.ArgumentParser(prog="python -m dncnn.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["run", "probe"], help="run: make bench; probe: GPU training throughput")
+    parser.add_argument("what", choices=["run", "probe", "cli"],
+                        help="run: make bench; probe: GPU training throughput; cli: the denoise command, folder vs per image")
+    parser.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
     parser.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
     parser.add_argument("--batch-size", type=int, default=128, help="probe batch size")
@@ -340,6 +401,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from . import config, io, plots, provenance
 
+    if args.what == "cli":
+        import pandas as pd
+
+        rows = run_denoise_cli(images=args.images)
+        out = args.out or config.RESULTS_DIR
+        text = format_denoise_cli(rows, machine=provenance.cpu_model())
+        io.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
+        io.save_text(out / "bench_cli.md", text)
+        print(text)
+        return 0
     table = run_all(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out or config.RESULTS_DIR)
     io.save_figure((args.out or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
     print(format_bench(table, machine=provenance.cpu_model()))

@@ -1,27 +1,42 @@
-"""Denoising a user's own image: ``python -m dncnn denoise NOISY.png CLEAN.png [--model NAME | --weights FILE]``.
+"""Denoising a user's own images: ``python -m dncnn denoise NOISY CLEAN`` or ``python -m dncnn denoise IN... --out-dir DIR``.
 
 No noise is added: the image is what the user has. Large images are processed in tiles whose
 margins exceed the network's receptive field, so memory stays bounded and the result equals
 whole-image inference (within float rounding).
+
+A user's files are never damaged: an output that is the input itself is refused, an existing file
+is replaced only with ``overwrite``, a truncated input is refused unless ``accept_truncated``, and
+each output is written to a temporary name and renamed when complete. Several images (or folders of
+them) are denoised with one model, loaded and compiled once; a bad file is reported and skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .images import ImageError, read_noisy_image
+from .images import ImageError, TruncatedImageError, read_noisy_image
 from .io import atomic_path
 
 DEFAULT_TILE = 512
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
-def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8) -> Path:
-    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically."""
+class OutputError(ValueError):
+    """An output that must not be written (the input itself, an existing file, a name clash). Names the file."""
+
+
+def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite: bool = True) -> Path:
+    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically.
+
+    With ``overwrite=False`` an existing ``path`` (even one that appears while writing) is left
+    alone and :class:`OutputError` raised.
+    """
     import cv2
 
     path = Path(path)
@@ -31,10 +46,41 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8) -> Path:
     if bits == 16 and path.suffix.lower() in (".jpg", ".jpeg"):
         peak, dtype = 255.0, np.uint8  # JPEG is 8-bit
     pixels = np.clip(np.round(image.astype(np.float64) * peak), 0, peak).astype(dtype)
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), pixels):
-            raise OSError(f"OpenCV could not write {path}")
+    try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            if not cv2.imwrite(str(tmp), pixels):
+                raise OSError(f"OpenCV could not write {path}")
+    except FileExistsError:
+        raise OutputError(f"{path} already exists; pass --overwrite to replace it") from None
     return path
+
+
+def check_output(noisy: str | Path, clean: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse an output that cannot or must not be written, before any work is done.
+
+    Raises:
+        ValueError: if ``clean`` does not end in an image suffix.
+        OutputError: naming the file if ``clean`` is the input itself (always refused), a folder,
+            or an existing file and ``overwrite`` is false.
+    """
+    noisy, clean = Path(noisy), Path(clean)
+    if clean.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"output must end in one of {', '.join(SUFFIXES)}. Received: {clean.name}")
+    if not os.path.lexists(clean):
+        return
+    if clean.is_dir():
+        raise OutputError(f"{clean} is a folder; give a file name, or use --out-dir {clean} to write into it")
+    if noisy.exists() and os.path.samefile(noisy, clean):
+        raise OutputError(f"{clean} is the input itself: writing there would destroy the noisy original; "
+                          f"choose another output name (--overwrite does not allow this). Received: {noisy} -> {clean}")
+    if not overwrite:
+        raise OutputError(f"{clean} already exists; pass --overwrite to replace it")
+
+
+def check_sigma(sigma: float | None) -> None:
+    """Raise ``ValueError`` unless ``sigma`` is ``None`` or in [0, 255]."""
+    if sigma is not None and not 0 <= float(sigma) <= 255:
+        raise ValueError(f"sigma must be in [0, 255]. Received: sigma={sigma}")
 
 
 def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, tile: int = DEFAULT_TILE, margin: int = 35) -> np.ndarray:
@@ -102,26 +148,150 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
     return KerasDenoiser(net, name=label), receptive_field(depth)
 
 
-def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=None, sigma=None, tile: int = DEFAULT_TILE) -> dict:
+def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,
+                       overwrite: bool = False, accept_truncated: bool = False) -> dict:
+    """Denoise ``noisy`` into ``clean`` (same bit depth) with a loaded ``denoiser`` of receptive
+    field ``field``; return what was done (``info`` of :func:`read_noisy_image`, shape, output).
+
+    Nothing is written unless the whole image was denoised, and nothing over the input or (without
+    ``overwrite``) over an existing file.
+    """
+    check_output(noisy, clean, overwrite=overwrite)
+    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)
+    return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+def denoise_and_write(denoiser, image: np.ndarray, info: dict, noisy, clean, *, field: int, sigma, tile: int,
+                      overwrite: bool) -> dict:
+    """Denoise ``image`` (float32 HxW in [0, 1], as read from ``noisy``) and write it to ``clean``."""
+    estimate = denoise_tiled(denoiser, image, sigma=sigma, tile=tile, margin=field)
+    write_image(clean, estimate, bits=info["bits"], overwrite=overwrite)
+    return {**info, "model": denoiser.name, "shape": image.shape, "input": str(noisy), "output": str(clean)}
+
+
+def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=None, sigma=None, tile: int = DEFAULT_TILE,
+                 overwrite: bool = False, accept_truncated: bool = False) -> dict:
     """Denoise the image file ``noisy`` into ``clean`` (same bit depth); return what was done.
 
-    Nothing is written unless the whole image was denoised.
+    The output and the input are checked before the model is loaded. Nothing is written unless the
+    whole image was denoised; the input is never written over, an existing file only with ``overwrite``.
     """
-    if sigma is not None and not 0 <= float(sigma) <= 255:
-        raise ValueError(f"sigma must be in [0, 255]. Received: sigma={sigma}")
-    image, info = read_noisy_image(noisy)
-    if Path(clean).suffix.lower() not in SUFFIXES:
-        raise ValueError(f"output must end in one of {', '.join(SUFFIXES)}. Received: {Path(clean).name}")
+    check_sigma(sigma)
+    check_output(noisy, clean, overwrite=overwrite)
+    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)  # a bad file fails before the model loads
     denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
-    estimate = denoise_tiled(denoiser, image, sigma=sigma, tile=tile, margin=field)
-    write_image(clean, estimate, bits=info["bits"])
-    return {**info, "model": denoiser.name, "shape": image.shape, "output": str(clean)}
+    return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+def collect_inputs(inputs: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The image files named by ``inputs``: files as given, a folder's PNG/JPEG/TIFF files (not its
+    subfolders or hidden files), sorted by name. Duplicates (same file) are kept once.
+
+    Returns:
+        (files, problems): problems are (input, reason) for folders holding no image.
+    """
+    files, problems, seen = [], [], set()
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir()
+                           if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+            if not found:
+                problems.append((str(item), f"the folder {item} holds no {'/'.join(s[1:].upper() for s in SUFFIXES)} files"))
+        else:
+            found = [item]
+        for path in found:
+            key = os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                files.append(path)
+    return files, problems
+
+
+def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Path]]:
+    """(input, output) pairs: each output is ``out_dir`` / the input's name.
+
+    Raises:
+        OutputError: if ``out_dir`` is a file, or if two inputs have the same name (compared without
+            case, as some file systems do): they would write the same output; nothing is done.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out-dir {out_dir} is a file; give a folder (it is created if missing)")
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name.lower(), []).append(path)
+    clashes = [paths for paths in by_name.values() if len(paths) > 1]
+    if clashes:
+        listed = "; ".join(" and ".join(map(str, paths)) + f" -> {out_dir / paths[0].name}" for paths in clashes)
+        raise OutputError(f"inputs with the same name would write the same output in {out_dir}: {listed}. "
+                          "Nothing was denoised; denoise those folders into different --out-dir folders")
+    return [(path, out_dir / path.name) for path in files]
+
+
+def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None, model=None, sigma=None,
+                  tile: int = DEFAULT_TILE, overwrite: bool = False, accept_truncated: bool = False,
+                  progress: bool = True, notify=None) -> dict:
+    """Denoise image files and folders into ``out_dir`` (same names), loading the model once.
+
+    A file that fails (not an image, truncated, output exists, ...) is skipped and reported; the
+    others are denoised. ``notify(text)`` receives a note per warning (default: stderr, above the
+    progress bar).
+
+    Returns:
+        ``{"done": [dict per image], "failed": [(input, reason)], "seconds": wall time,
+        "load_seconds": time to load the model}``.
+
+    Raises:
+        OutputError: for a name clash or an ``out_dir`` that is a file (before any work).
+        ValueError: for ``sigma`` out of range or bad ``weights``/``model`` (before any image).
+    """
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    check_sigma(sigma)
+    files, failed = collect_inputs(inputs)
+    pairs = plan_outputs(files, out_dir)
+    done = []
+    if notify is None:
+        def notify(text):
+            tqdm.write(text, file=sys.stderr)
+    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if pairs else (None, 0)
+    load_seconds = time.perf_counter() - start
+    bar = tqdm(pairs, desc="denoising", unit="image", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    for noisy, clean in bar:
+        try:
+            result = denoise_image_file(denoiser, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite,
+                                        accept_truncated=accept_truncated)
+        except (ImageError, ValueError, OSError) as err:
+            failed.append((str(noisy), explain_error(err)))
+            continue
+        for key, label in (("truncated", "warning"), ("converted", "note")):
+            if result[key]:
+                notify(f"{label}: {noisy}: {result[key]}")
+        done.append(result)
+    bar.close()
+    return {"done": done, "failed": failed, "seconds": time.perf_counter() - start, "load_seconds": load_seconds}
+
+
+def explain_error(err: Exception) -> str:
+    """The error's message, with the command-line fix where there is one."""
+    text = str(err)
+    if isinstance(err, TruncatedImageError):
+        text += "; pass --accept-truncated to denoise what can be decoded"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dncnn denoise", description=__doc__.splitlines()[0])
-    parser.add_argument("noisy", type=Path, help="the noisy image (grey or colour PNG/JPEG/TIFF, 8- or 16-bit)")
-    parser.add_argument("clean", type=Path, help="where to write the denoised image")
+    parser = argparse.ArgumentParser(
+        prog="python -m dncnn denoise", description=__doc__.splitlines()[0],
+        usage="python -m dncnn denoise NOISY CLEAN [options]\n       python -m dncnn denoise IN [IN ...] --out-dir DIR [options]")
+    parser.add_argument("inputs", type=Path, nargs="+", metavar="IN",
+                        help="NOISY CLEAN: one image (grey or colour PNG/JPEG/TIFF, 8- or 16-bit) and where to write it; "
+                             "with --out-dir: image files and folders (a folder's PNG/JPEG/TIFF files)")
+    parser.add_argument("--out-dir", type=Path, metavar="DIR", help="write each input's denoised image here, under the input's name")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files (never the input itself)")
+    parser.add_argument("--accept-truncated", action="store_true",
+                        help="denoise a truncated file as far as it can be decoded (missing rows grey), with a warning")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
     group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
@@ -129,12 +299,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
     args = parser.parse_args(argv)
+    options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
+                   accept_truncated=args.accept_truncated)
+    if args.out_dir is not None:
+        return run_batch(args.inputs, args.out_dir, options)
+    if len(args.inputs) != 2:
+        parser.error(f"give NOISY CLEAN, or several inputs with --out-dir DIR. Received: {len(args.inputs)} paths")
+    noisy, clean = args.inputs
+    if noisy.is_dir():
+        parser.error(f"{noisy} is a folder: use python -m dncnn denoise {noisy} --out-dir DIR")
     try:
-        done = denoise_file(args.noisy, args.clean, weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile)
-    except (ImageError, ValueError, FileNotFoundError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        done = denoise_file(noisy, clean, **options)
+    except (ImageError, ValueError, OSError) as err:
+        print(f"error: {explain_error(err)}", file=sys.stderr)
         return 1
+    if done["truncated"]:
+        print(f"warning: {done['truncated']}", file=sys.stderr)
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
-    print(f"denoised {args.noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {args.clean}")
+    print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
+    return 0
+
+
+def run_batch(inputs: list[Path], out_dir: Path, options: dict) -> int:
+    """The ``--out-dir`` form: denoise all, list the failures at the end; 1 if any failed."""
+    try:
+        report = denoise_files(inputs, out_dir, **options)
+    except (ImageError, ValueError, OSError) as err:
+        print(f"error: {explain_error(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the images finished so far are complete, no output is half-written", file=sys.stderr)
+        return 130
+    done, failed = report["done"], report["failed"]
+    total = len(done) + len(failed)
+    per_image = (report["seconds"] / len(done)) if done else 0.0
+    print(f"denoised {len(done)} of {total} images into {out_dir} in {report['seconds']:.1f} s "
+          f"({per_image:.2f} s per image, model loaded in {report['load_seconds']:.1f} s)")
+    if failed:
+        print(f"error: {len(failed)} of {total} inputs failed:", file=sys.stderr)
+        for path, reason in failed:
+            print(f"  {path}: {reason}", file=sys.stderr)
+        return 1
     return 0

@@ -48,3 +48,10 @@ def test_inference_and_bm3d_timings_on_a_tiny_input(tmp_path):
 
 def test_matmul_ceiling_is_positive():
     assert bench.measure_matmul_gflops(n=256, repeats=3) > 0
+
+
+def test_denoise_cli_benchmark_table_states_seconds_per_image():
+    rows = [{"task": "denoise CLI", "method": "one folder call (--out-dir)", "images": 8, "seconds": 24.0, "seconds_per_image": 3.0},
+            {"task": "denoise CLI", "method": "one call per image", "images": 8, "seconds": 120.0, "seconds_per_image": 15.0}]
+    text = bench.format_denoise_cli(rows, machine="test machine")
+    assert "test machine" in text and "| one folder call (--out-dir) | 8 | 24.0 | 3.00 |" in text and "5.0x as long" in text

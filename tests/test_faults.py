@@ -158,7 +158,7 @@ def test_palette_16_bit_and_rgba_images_are_converted_or_refused_as_documented(t
     grey16 = (np.arange(64 * 48).reshape(48, 64) * 20).astype(np.uint16)
     cv2.imwrite(str(tmp_path / "g16.png"), grey16)
     image, info = read_noisy_image(tmp_path / "g16.png")
-    assert info == {"converted": None, "bits": 16} and image.max() == pytest.approx(grey16.max() / 65535)
+    assert info == {"converted": None, "truncated": None, "bits": 16} and image.max() == pytest.approx(grey16.max() / 65535)
     with pytest.raises(ImageError, match="uint16 pixels; 8-bit was expected"):
         read_image(tmp_path / "g16.png")
     Image.fromarray(np.arange(48 * 64, dtype=np.uint8).reshape(48, 64) % 7, mode="L").convert("P").save(tmp_path / "pal.png")
@@ -182,16 +182,18 @@ def valid_png(tmp_path_factory):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(blob=st.one_of(st.binary(max_size=2000), st.integers(min_value=0, max_value=400).map(lambda n: ("cut", n))))
+@given(blob=st.one_of(st.binary(max_size=2000), st.integers(min_value=0, max_value=10**6).map(lambda n: ("cut", n))))
 def test_fuzzed_files_give_a_clear_error_or_an_image(blob, valid_png, tmp_path):
     path = tmp_path / "fuzz.png"
-    path.write_bytes(valid_png[: blob[1]] if isinstance(blob, tuple) else blob)
+    cut = isinstance(blob, tuple)
+    path.write_bytes(valid_png[: blob[1] % len(valid_png)] if cut else blob)
     for reader in (read_image, read_noisy_image):
         try:
             out = reader(path)
         except ImageError as err:
             assert str(path) in str(err)
-        else:  # a prefix long enough to decode (PNG decoders accept a missing IEND)
+        else:  # every proper prefix of a PNG is refused (even one missing only its IEND chunk)
+            assert not cut, f"a {blob[1] % len(valid_png)}-byte prefix of a {len(valid_png)}-byte PNG was accepted"
             image = out[0] if isinstance(out, tuple) else out
             assert image.ndim == 2 and image.size > 0
 
