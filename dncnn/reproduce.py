@@ -48,6 +48,7 @@ def execute_notebooks(profile: str, *, notebooks: list[Path] | None = None, out_
             papermill.execute_notebook(
                 str(notebook), str(out_dir / notebook.name), parameters={"profile": profile, **(parameters or {})},
                 kernel_name="python3", cwd=str(config.NOTEBOOKS_DIR), progress_bar=False, log_output=log_output,
+                kernel_manager_class=kernel_manager_logging_to(out_dir / f"{notebook.stem}.kernel.log"),
             )
         except PapermillExecutionError as err:
             raise NotebookFailed(
@@ -57,6 +58,22 @@ def execute_notebooks(profile: str, *, notebooks: list[Path] | None = None, out_
         timings[notebook.name] = round(time.perf_counter() - start, 1)
         print(f"<== {notebook.name}: {timings[notebook.name]:.1f} s", flush=True)
     return timings
+
+
+def kernel_manager_logging_to(path: Path):
+    """A Jupyter kernel manager class whose kernels write their own log lines (not the cells' output,
+    which reaches the notebook) to ``path`` instead of this terminal: ipykernel's notes on its
+    transport and shutdown are kept for whoever needs them, and the run shows only the study's output."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LoggingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "ab") as log:  # the kernel process keeps its own copy of the descriptor
+                kw["stderr"] = log
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggingKernelManager
 
 
 PATH_VARIABLES = ("DNCNN_DATA_MIRROR", "DNCNN_WEIGHTS_MIRROR", "DNCNN_OUTPUT_ROOT", "DNCNN_RESULTS_DIR", "DNCNN_FIGURES_DIR")
