@@ -44,7 +44,7 @@ test: $(STAMP) ## unit tests, then the four notebooks under the smoke profile (n
 	DNCNN_OUTPUT_ROOT=$(TEST_ROOT) $(PY) -m pytest -p no:cacheprovider tests $(TEST_ROOT)/notebooks --nbval-lax
 
 bench: $(STAMP) ## speed against the peers and this machine's ceiling -> results/bench.*, figures/bench.png (minutes)
-	$(PY) -m dncnn.bench run
+	$(PY) -m dncnn bench run
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/

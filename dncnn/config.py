@@ -28,10 +28,9 @@ RAW_DIR = DATA_DIR / "raw"  # Train400/, BSD68/, Set12/ exactly as published
 PATCHES_DIR = DATA_DIR / "patches"
 RUNS_DIR = DATA_DIR / "runs"  # training runs: checkpoints, logs, final model
 CACHE_DIR = DATA_DIR / "cache"  # BM3D outputs and other recomputable results
-# `make reproduce` points these two at a staging folder while the notebooks run, and publishes the
-# staged tables and figures only once every notebook has succeeded.
-FIGURES_DIR = Path(os.environ.get("DNCNN_FIGURES_DIR") or OUTPUT_ROOT / "figures").resolve()
-RESULTS_DIR = Path(os.environ.get("DNCNN_RESULTS_DIR") or OUTPUT_ROOT / "results").resolve()
+REFERENCE_WEIGHTS_DIR = DATA_DIR / "reference-weights"  # the authors' released .mat files, fetched
+FIGURES_DIR = OUTPUT_ROOT / "figures"
+RESULTS_DIR = OUTPUT_ROOT / "results"
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
@@ -50,14 +49,15 @@ DATASET_SOURCES = {
 }
 
 
-def figures_dir(profile: str) -> Path:
-    """Folder of the figures of one profile's run (``figures/<profile>``)."""
-    return FIGURES_DIR / profile
+def figures_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:
+    """Folder of the figures of one profile's run: ``figures/<profile>``, or ``<stage>/figures/<profile>``
+    when ``make reproduce`` stages a run (it publishes the staged folders once every notebook succeeded)."""
+    return (Path(stage) / "figures" if stage else FIGURES_DIR) / profile
 
 
-def results_dir(profile: str) -> Path:
-    """Folder of the tables of one profile's run (``results/<profile>``)."""
-    return RESULTS_DIR / profile
+def results_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:
+    """Folder of the tables of one profile's run: ``results/<profile>``, or ``<stage>/results/<profile>``."""
+    return (Path(stage) / "results" if stage else RESULTS_DIR) / profile
 
 
 def run_dir(profile: str) -> Path:

@@ -1,4 +1,4 @@
-"""Named run profiles: what each notebook and ``dncnn.train`` do at ``paper``, ``quick`` or ``smoke`` size.
+"""Named run profiles: what each notebook and ``python -m dncnn train`` do at ``paper``, ``quick`` or ``smoke`` size.
 
 ``paper`` is the authors' recipe (GPU work), ``quick`` a CPU run of minutes whose numbers are honest
 but far from the paper's, ``smoke`` a seconds-long run for the tests.

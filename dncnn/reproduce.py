@@ -1,4 +1,4 @@
-"""``make reproduce``: execute notebooks 01 -> 04 with papermill, then refresh the README's results.
+"""``make reproduce``: execute the notebooks in order with papermill, then refresh the README's results.
 
 Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. The
 notebooks write their tables and figures to a staging folder; only when all of them succeed do those
@@ -9,14 +9,12 @@ exit status.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
-from . import config, io, provenance
+from . import config
 from .profiles import PROFILES
 
 
@@ -76,7 +74,7 @@ def kernel_manager_logging_to(path: Path):
     return LoggingKernelManager
 
 
-PATH_VARIABLES = ("DNCNN_DATA_MIRROR", "DNCNN_WEIGHTS_MIRROR", "DNCNN_OUTPUT_ROOT", "DNCNN_RESULTS_DIR", "DNCNN_FIGURES_DIR")
+PATH_VARIABLES = ("DNCNN_DATA_MIRROR", "DNCNN_WEIGHTS_MIRROR", "DNCNN_OUTPUT_ROOT")
 
 
 def absolutize_path_variables() -> None:
@@ -102,19 +100,10 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None) -> dict:
     """
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
-    staged = {"DNCNN_RESULTS_DIR": staging / "results", "DNCNN_FIGURES_DIR": staging / "figures"}
-    saved = {key: os.environ.get(key) for key in staged}
-    os.environ.update({key: str(path) for key, path in staged.items()})  # the kernels inherit these
-    try:
-        timings = execute_notebooks(profile, notebooks=notebooks)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    publish_folder(staged["DNCNN_RESULTS_DIR"] / profile, config.results_dir(profile))
-    publish_folder(staged["DNCNN_FIGURES_DIR"] / profile, config.figures_dir(profile))
+    # each notebook's `stage` parameter sends its tables and figures to the staging folder
+    timings = execute_notebooks(profile, notebooks=notebooks, parameters={"stage": str(staging)})
+    publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
+    publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
     return timings
 
 
@@ -129,30 +118,3 @@ def publish_folder(source: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(source, target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dncnn.reproduce", description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="quick", choices=sorted(PROFILES))
-    parser.add_argument("--no-readme", action="store_true", help="do not update README.md's results section")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    try:
-        timings = reproduce(args.profile)
-    except NotebookFailed as err:
-        print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
-              file=sys.stderr)
-        return 1
-    total = round(time.perf_counter() - start, 1)
-    io.save_json(config.results_dir(args.profile) / "reproduce.json",
-                 {"profile": args.profile, "seconds": total, "notebooks": timings, **provenance.provenance()})
-    print(f"reproduce ({args.profile}) finished in {total / 60:.1f} min")
-    if not args.no_readme:
-        from .report import update_readme
-
-        update_readme(args.profile)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,9 +19,9 @@ run_dir=$DNCNN_OUTPUT_ROOT/data/runs/$PROFILE
 
 nvidia-smi -L 2>/dev/null || echo "no nvidia-smi: running on $(uname -m) CPU"
 python3 -m dncnn patches --profile "$PROFILE"
-python3 -m dncnn.bench probe --seconds "$PROBE_SECONDS" | tee "$OUT/probe.jsonl"
+python3 -m dncnn bench probe --seconds "$PROBE_SECONDS" | tee "$OUT/probe.jsonl"
 if python3 -c "import torch" 2>/dev/null; then
-  python3 scripts/torch_peer.py --seconds "$PROBE_SECONDS" | tee -a "$OUT/probe.jsonl"
+  python3 -m dncnn bench peer --seconds "$PROBE_SECONDS" | tee -a "$OUT/probe.jsonl"
 fi
 
 resume=()

@@ -1,15 +1,17 @@
-"""Shared fixtures: the local data mirror (skipped with a reason where it is absent)."""
+"""Shared fixtures: the local data and weights mirrors (skipped with a reason where absent), test images."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dncnn import config
 
 DEFAULT_MIRROR = config.PROJECT_ROOT.parent / "shared" / "datasets"
+DEFAULT_WEIGHTS = config.PROJECT_ROOT.parent / "shared" / "reference-weights"
 
 
 def find_mirror() -> Path | None:
@@ -29,6 +31,87 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def raw_dir(mirror, tmp_path_factory) -> Path:
     """All three datasets fetched (copied and verified) from the mirror into a temporary folder."""
-    from dncnn import data
+    from dncnn.data import datasets
 
-    return data.fetch_datasets(dest=tmp_path_factory.mktemp("raw"), mirror=mirror, progress=False)
+    return datasets.fetch_datasets(dest=tmp_path_factory.mktemp("raw"), mirror=mirror, progress=False)
+
+
+@pytest.fixture(scope="session")
+def weights_dir() -> Path:
+    """The folder of the authors' released ``.mat`` weights."""
+    from dncnn.model import reference
+
+    path = Path(os.environ.get(reference.WEIGHTS_MIRROR_ENV) or DEFAULT_WEIGHTS)
+    if not (path / "dncnn_s_sigma25.mat").is_file():
+        pytest.skip(f"the authors' weights are absent: set {reference.WEIGHTS_MIRROR_ENV} to a folder holding dncnn_s_sigma25.mat")
+    return path
+
+
+@pytest.fixture(scope="session")
+def crops(raw_dir):
+    """``(names, images)``: the central 96x96 of the first two BSD68 images, uint8."""
+    from dncnn.data import datasets
+    from dncnn.evaluation.protocol import crop_center
+
+    names, images = datasets.load_dataset("BSD68", root=raw_dir, limit=2)
+    return names, [crop_center(image, 96) for image in images]
+
+
+@pytest.fixture(scope="session")
+def bsd68_crops(raw_dir):
+    """The central 128x128 of the first two BSD68 images, uint8."""
+    from dncnn.data import datasets
+    from dncnn.evaluation.protocol import crop_center
+
+    _, images = datasets.load_dataset("BSD68", root=raw_dir, limit=2)
+    return [crop_center(image, 128) for image in images]
+
+
+@pytest.fixture(scope="session")
+def noisy_crops(raw_dir):
+    """The central 96x96 of the first three BSD68 images with the protocol's sigma-25 noise, float32."""
+    from dncnn.data import datasets
+    from dncnn.data.noise import add_gaussian_noise
+    from dncnn.evaluation.protocol import crop_center
+
+    _, images = datasets.load_dataset("BSD68", root=raw_dir, limit=3)
+    return [add_gaussian_noise(crop_center(image, 96), 25, seed=0, index=i) for i, image in enumerate(images)]
+
+
+@pytest.fixture(scope="session")
+def valid_png(tmp_path_factory) -> bytes:
+    """The bytes of a valid 50x40 grey PNG."""
+    import cv2
+
+    path = tmp_path_factory.mktemp("png") / "ok.png"
+    cv2.imwrite(str(path), np.random.default_rng(0).integers(0, 256, (40, 50), dtype=np.uint8))
+    return path.read_bytes()
+
+
+@pytest.fixture
+def patches_file(tmp_path) -> Path:
+    """A (64, 40, 40) uint8 patches file of seeded random values."""
+    from dncnn.files.atomic import save_npy
+
+    return save_npy(tmp_path / "patches.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
+
+
+@pytest.fixture
+def user_images(tmp_path, raw_dir):
+    """``(clean, paths)``: Set12's first image and files a user might give: grey, RGBA, 16-bit, empty, junk, tiny."""
+    import cv2
+
+    from dncnn.data.noise import add_gaussian_noise
+
+    clean = cv2.imread(str(raw_dir / "Set12" / "01.png"), cv2.IMREAD_UNCHANGED)
+    noisy = np.clip(add_gaussian_noise(clean, 25, seed=0), 0, 1)
+    paths = {"grey": tmp_path / "grey.png", "rgba": tmp_path / "rgba.png", "deep": tmp_path / "deep.tif",
+             "empty": tmp_path / "empty.png", "junk": tmp_path / "junk.png", "tiny": tmp_path / "tiny.png"}
+    grey8 = np.round(noisy * 255).astype(np.uint8)
+    cv2.imwrite(str(paths["grey"]), grey8)
+    cv2.imwrite(str(paths["rgba"]), np.dstack([grey8, grey8, grey8, np.full_like(grey8, 255)]))
+    cv2.imwrite(str(paths["deep"]), np.round(noisy * 65535).astype(np.uint16))
+    paths["empty"].write_bytes(b"")
+    paths["junk"].write_bytes(os.urandom(300))
+    cv2.imwrite(str(paths["tiny"]), np.zeros((2, 2), np.uint8))
+    return clean, paths

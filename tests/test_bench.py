@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 
 from dncnn import bench
-from dncnn.patches import generate_patches, generate_patches_loop
+from dncnn.bench.peers import generate_patches_loop
+from dncnn.data.patches import generate_patches
 
 
 def test_flops_per_pixel_match_the_models_kernels():
     keras = pytest.importorskip("keras")
-    from dncnn.model import build_dncnn
+    from dncnn.model.network import build_dncnn
 
     model = build_dncnn(17, batch_norm=False)
     kernels = [layer.kernel.shape for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -27,9 +28,9 @@ def test_the_per_patch_loop_gives_the_same_patches():
 
 
 def test_inference_and_bm3d_timings_on_a_tiny_input(tmp_path):
-    keras = pytest.importorskip("keras")
+    pytest.importorskip("keras")
     pytest.importorskip("tensorflow")
-    from dncnn.model import build_dncnn
+    from dncnn.model.network import build_dncnn
 
     weights = tmp_path / "w.npz"
     np.savez(weights, **{f"w{i}": w for i, w in enumerate(build_dncnn(17, 64, batch_norm=False, seed=0).get_weights())})

@@ -1,64 +1,37 @@
-"""Same inputs, same tables: BM3D is bit-reproducible, parallelism changes no bit, two runs agree exactly."""
+"""Same inputs, same tables: two runs of the functions that make every table agree byte for byte.
+
+The pieces have their own tests (BM3D's byte-identity and its parallel processes in
+test_evaluation_denoisers.py); this one runs them together, twice, as the notebooks do.
+"""
 
 from dataclasses import replace
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from dncnn import evaluate
-from dncnn.denoisers import BM3DDenoiser, IdentityDenoiser, denoise_bm3d
-from dncnn.noise import add_gaussian_noise
-
-
-@pytest.fixture(scope="module")
-def noisy_crops(raw_dir):
-    from dncnn import data
-
-    _, images = data.load_dataset("BSD68", root=raw_dir, limit=3)
-    crops = [evaluate.crop_center(image, 96) for image in images]
-    return [add_gaussian_noise(clean, 25, seed=0, index=i) for i, clean in enumerate(crops)]
-
-
-def test_bm3d_gives_identical_bytes_on_every_call(noisy_crops):
-    outputs = [denoise_bm3d(noisy_crops[0], 25).tobytes() for _ in range(3)]
-    assert outputs[0] == outputs[1] == outputs[2]
-
-
-def test_bm3d_in_parallel_processes_equals_one_process(noisy_crops):
-    serial = BM3DDenoiser(cache_dir=None, workers=1).denoise_many(noisy_crops, 25)
-    parallel = BM3DDenoiser(cache_dir=None, workers=2).denoise_many(noisy_crops, 25)
-    assert len(serial) == len(parallel) == 3
-    for (a, _), (b, _) in zip(serial, parallel):
-        assert a.dtype == np.float32 and a.tobytes() == b.tobytes()
-    assert serial[0][0].tobytes() != serial[1][0].tobytes()  # the order is kept, not one result repeated
-
-
-def test_bm3d_workers_setting_is_validated(monkeypatch):
-    monkeypatch.setenv("DNCNN_BM3D_WORKERS", "3")
-    assert BM3DDenoiser(cache_dir=None).workers == 3
-    with pytest.raises(ValueError, match="workers must be >= 1"):
-        BM3DDenoiser(cache_dir=None, workers=0)
+from dncnn.evaluation import protocol as evaluate
+from dncnn.evaluation.denoisers import BM3DDenoiser, IdentityDenoiser
 
 
 def _tables_of_one_run(root, raw_dir):
     """Every table the notebooks write, made by the same package calls, at a small model size."""
     keras = pytest.importorskip("keras")
-    from dncnn import analysis
-    from dncnn.denoisers import KerasDenoiser
-    from dncnn.prepare import patch_count_table, prepare_patches
+    from dncnn.analysis import statistics as analysis
+    from dncnn.evaluation.denoisers import KerasDenoiser
+    from dncnn.data.patches import patch_count_table, prepare_patches
     from dncnn.profiles import get_profile
-    from dncnn.model import load_model
-    from dncnn.train import train
+    from dncnn.model.weights import load_model
+    from dncnn.training.train import train
 
     profile = replace(get_profile("smoke"), depth=5, filters=16)
-    patches, sidecar = prepare_patches(profile, raw_dir=raw_dir, out_path=root / "patches.npy")
+    patches, sidecar = prepare_patches(out_path=root / "patches.npy", train_images=profile.train_images, batch_size=profile.batch_size,
+                                       seed=profile.patch_seed, raw_dir=raw_dir)
     train(profile, patches_path=root / "patches.npy", run_dir=root / "run", verbose=0, tensorboard=False)
     model = load_model(root / "run" / "model.keras")
     batches = analysis.sample_batches(patches, n_batches=2, batch_size=profile.batch_size, sigma=profile.sigma, seed=1)
     denoisers = [IdentityDenoiser(), BM3DDenoiser(cache_dir=root / "bm3d", workers=2),
-                 KerasDenoiser(model, name="ours", sigma=profile.sigma)]
-    per_image = evaluate.evaluate_profile(profile, denoisers, raw_dir=raw_dir, progress=False)
+                 KerasDenoiser(model, name="ours", trained_sigma=profile.sigma)]
+    per_image = evaluate.evaluate_sets(denoisers, sets=profile.eval_sets, sigmas=profile.eval_sigmas, images=profile.eval_images,
+                                       crop=profile.eval_crop, seed=profile.eval_seed, raw_dir=raw_dir, progress=False)
     keras.config.set_dtype_policy("float32")
     return {
         "patch_counts": patch_count_table(sidecar).to_csv(index=False),

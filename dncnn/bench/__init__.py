@@ -1,0 +1,354 @@
+"""``make bench``: DnCNN's speed against its peers and against this machine's ceiling.
+
+One run measures, on this machine: the float32 matrix-multiply rate (the ceiling), DnCNN-S
+inference in deploy form on Keras' TensorFlow backend (``predict``, compiled without and with XLA)
+and JAX backend, a plain PyTorch DnCNN-S with the same weights (if torch is importable), BM3D;
+training-step throughput at batch 32 on each; and patch preparation against a per-patch loop of the
+authors' recipe. Each backend runs in its own process (Keras fixes its backend at import). Timings
+are medians of repeated runs; ratios are taken against baselines measured in the same run.
+Timings never live in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data.noise import gaussian_noise
+
+SIZES = {"BSD68 481x321": (321, 481), "256x256": (256, 256), "512x512": (512, 512), "1024x1024": (1024, 1024)}
+
+
+def dncnn_flops_per_pixel(depth: int = 17, filters: int = 64, channels: int = 1) -> int:
+    """Floating-point operations per output pixel of DnCNN (a multiply-add counts 2; bias, BN, ReLU excluded)."""
+    macs = 9 * (channels * filters + (depth - 2) * filters * filters + filters * channels)
+    return 2 * macs
+
+
+def measure_matmul_gflops(*, n: int = 2048, repeats: int = 7) -> float:
+    """This machine's float32 matrix-multiply rate (numpy's BLAS, all cores), GFLOP/s, median of ``repeats``."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / float(np.median(times)) / 1e9
+
+
+def median_seconds(fn, *, repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def measure_train_throughput(*, batch_size: int = 128, patch_size: int = 40, depth: int = 17, filters: int = 64,
+                             mixed_precision: bool = False, xla: bool | str = "auto", seconds: float = 20.0,
+                             warmup_steps: int = 3, seed: int = 0) -> dict:
+    """Patches per second of DnCNN training steps on the active Keras backend (one fixed batch)."""
+    import keras
+
+    from ..model.network import build_dncnn
+
+    keras.config.set_dtype_policy("mixed_bfloat16" if mixed_precision else "float32")
+    try:
+        keras.utils.set_random_seed(seed)
+        model = build_dncnn(depth, filters, seed=seed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error", jit_compile=xla)
+        clean = np.random.default_rng(seed).random((batch_size, patch_size, patch_size, 1)).astype("float32")
+        noisy = clean + gaussian_noise(clean.shape, 25, seed=[seed, 1], dtype=np.float32)
+        compile_start = time.perf_counter()
+        for _ in range(warmup_steps):
+            loss = model.train_on_batch(noisy, clean)
+        compile_seconds = time.perf_counter() - compile_start
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds or steps < 2:
+            loss = model.train_on_batch(noisy, clean)
+            steps += 1
+        float(loss)  # wait for the device
+        elapsed = time.perf_counter() - start
+    finally:
+        keras.config.set_dtype_policy("float32")
+    return {
+        "backend": keras.config.backend(), "precision": "mixed_bfloat16" if mixed_precision else "float32",
+        "xla": str(xla), "batch_size": batch_size, "steps": steps, "seconds": round(elapsed, 3),
+        "warmup_seconds": round(compile_seconds, 3), "steps_per_second": steps / elapsed,
+        "patches_per_second": steps * batch_size / elapsed,
+    }
+
+
+def _inference_paths(model):
+    """name -> callable(x (1, H, W, 1) float32) for the active backend."""
+    import keras
+
+    from ..evaluation.denoisers import _compile_predict
+
+    backend = keras.config.backend()
+    paths = {}
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        paths["keras-tf predict"] = lambda x: model.predict_on_batch(x)
+        plain = tf.function(lambda x: model(x, training=False), jit_compile=False, reduce_retracing=True)
+        paths["keras-tf tf.function"] = lambda x: plain(tf.constant(x)).numpy()
+    paths[f"keras-{'tf' if backend == 'tensorflow' else backend} {'XLA' if backend == 'tensorflow' else 'jit'} (denoise API)"] = _compile_predict(model)
+    return paths
+
+
+def run_keras_inference(weights: Path, *, sizes: dict, repeats: int) -> list[dict]:
+    """Inference rows for the active backend, deploy-form DnCNN-S with ``weights`` (npz)."""
+    from ..model.network import build_dncnn
+
+    model = build_dncnn(17, 64, batch_norm=False)
+    stored = np.load(weights, allow_pickle=False)
+    model.set_weights([stored[f"w{i}"] for i in range(len(stored.files))])
+    rows = []
+    for label, shape in sizes.items():
+        x = np.random.default_rng(0).random((1, *shape, 1)).astype("float32")
+        for path, fn in _inference_paths(model).items():
+            rows.append({"task": "inference", "method": path, "size": label, "pixels": shape[0] * shape[1],
+                         "seconds": median_seconds(lambda: np.asarray(fn(x)), repeats=repeats)})
+    return rows
+
+
+def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float) -> list[dict]:
+    """The PyTorch peer: same layers and weights, inference and a batch-32 training step."""
+    import torch
+
+    from .peers import build_torch_dncnn, measure_torch_training
+
+    stored = np.load(weights, allow_pickle=False)
+    net = build_torch_dncnn(batch_norm=False, weights=[stored[f"w{i}"] for i in range(len(stored.files))]).eval()
+    rows = []
+    with torch.inference_mode():
+        for label, shape in sizes.items():
+            x = torch.rand(1, 1, *shape)
+            rows.append({"task": "inference", "method": f"pytorch {torch.__version__}", "size": label,
+                         "pixels": shape[0] * shape[1], "seconds": median_seconds(lambda: net(x), repeats=repeats)})
+    train = measure_torch_training(device="cpu", batch_size=32, seconds=train_seconds)
+    rows.append({"task": "training", "method": f"pytorch {torch.__version__}", "size": "batch 32 of 40x40",
+                 "pixels": 32 * 1600, "seconds": 1 / train["steps_per_second"]})
+    return rows
+
+
+def run_bm3d(*, sizes: dict, repeats: int) -> list[dict]:
+    """BM3D (``bm3d`` package) seconds per image at each size, on seeded noisy random-texture images."""
+    import bm3d
+
+    rows = []
+    for label, shape in sizes.items():
+        rng = np.random.default_rng(0)
+        noisy = rng.random(shape).astype(np.float32) + gaussian_noise(shape, 25, seed=[0, 1])
+        rows.append({"task": "inference", "method": "BM3D (bm3d package)", "size": label, "pixels": shape[0] * shape[1],
+                     "seconds": median_seconds(lambda: bm3d.bm3d(noisy, sigma_psd=25 / 255), repeats=repeats, warmup=0)})
+    return rows
+
+
+def run_patches(images, *, repeats: int = 3) -> list[dict]:
+    """Our vectorised patch preparation against the per-patch loop of the authors' code, same counts."""
+    from ..data.patches import generate_patches
+    from .peers import generate_patches_loop
+
+    ours, info = generate_patches(images, seed=0)
+    loop, loop_info = generate_patches_loop(images, seed=0)
+    if len(ours) != len(loop) or info["count_before_truncation"] != loop_info["count_before_truncation"]:
+        raise AssertionError(f"patch counts differ: {len(ours)} against {len(loop)}")
+    rows = []
+    for method, fn in (("patches: ours (vectorised)", lambda: generate_patches(images, seed=0)),
+                       ("patches: per-patch loop (authors' recipe)", lambda: generate_patches_loop(images, seed=0))):
+        rows.append({"task": "patches", "method": method, "size": f"{len(images)} images, {len(ours):,} patches",
+                     "pixels": len(ours) * ours.shape[1] * ours.shape[2],
+                     "seconds": median_seconds(fn, repeats=repeats, warmup=0)})
+    return rows
+
+
+def _child(backend: str, function: str, **kwargs) -> list[dict] | dict:
+    """``function(**kwargs)`` of this module in a fresh process on Keras' ``backend`` (Keras fixes
+    its backend when it is first imported); its JSON result."""
+    code = ("import json, sys; from dncnn import bench; "
+            f"print(json.dumps(bench.{function}(**json.loads(sys.argv[1]))))")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(kwargs)], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"the {backend} benchmark ({function}) failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.0, patch_images: int | None = None,
+            out_dir: Path | None = None) :
+    """The whole benchmark; returns (and writes, if ``out_dir``) one row per measurement."""
+    import importlib.util
+
+    import pandas as pd
+
+    from ..data import datasets
+    from ..files import provenance
+    from ..model.network import build_dncnn
+
+    rows = [{"task": "ceiling", "method": "numpy float32 matmul 2048^3", "size": "", "pixels": 0,
+             "seconds": np.nan, "gflops": measure_matmul_gflops()}]
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = Path(tmp) / "weights.npz"
+        import keras
+
+        keras.utils.set_random_seed(0)
+        model = build_dncnn(17, 64, batch_norm=False, seed=0)
+        np.savez(weights, **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+        for backend in ("tensorflow", "jax"):
+            if importlib.util.find_spec(backend) is None:
+                rows.append({"task": "inference", "method": f"keras-{backend}", "size": "skipped: not installed"})
+                continue
+            rows += _child(backend, "run_keras_inference", weights=str(weights), sizes=sizes, repeats=repeats)
+            train = _child(backend, "measure_train_throughput", batch_size=32, seconds=train_seconds)
+            rows.append({"task": "training", "method": f"keras-{'tf' if backend == 'tensorflow' else backend}",
+                         "size": "batch 32 of 40x40", "pixels": 32 * 1600, "seconds": 1 / train["steps_per_second"]})
+        if importlib.util.find_spec("torch") is not None:
+            rows += _child("tensorflow", "run_torch", weights=str(weights), sizes=sizes, repeats=repeats, train_seconds=train_seconds)
+        else:
+            rows.append({"task": "inference", "method": "pytorch", "size": "skipped: torch is not importable"})
+    rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
+    datasets.fetch_datasets(["Train400"], progress=False)
+    _, images = datasets.load_dataset("Train400", limit=patch_images)
+    rows += run_patches(images)
+    table = pd.DataFrame(rows)
+    table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
+    if out_dir is not None:
+        write_bench(table, out_dir=Path(out_dir), machine=provenance.cpu_model(), extra=provenance.provenance())
+    return table
+
+
+def add_ratios(table, *, flops_per_pixel: int):
+    """Megapixels/s, GFLOP/s and fraction of the matmul ceiling for each DnCNN timing."""
+    table = table.copy()
+    ceiling = float(table.loc[table.task == "ceiling", "gflops"].iloc[0])
+    table["megapixels_per_second"] = table["pixels"] / table["seconds"] / 1e6
+    dncnn = table["method"].str.contains("keras|pytorch") & (table.task == "inference")
+    gflops = table["pixels"] * flops_per_pixel / table["seconds"] / 1e9
+    table.loc[dncnn, "gflops"] = gflops[dncnn]
+    train = table["method"].str.contains("keras|pytorch") & (table.task == "training")
+    table.loc[train, "gflops"] = 3 * gflops[train]  # forward + backward (two convolutions per layer)
+    table["fraction_of_ceiling"] = table["gflops"] / ceiling
+    table.loc[table.task == "ceiling", "fraction_of_ceiling"] = 1.0
+    return table
+
+
+def write_bench(table, *, out_dir: Path, machine: str, extra: dict) -> None:
+    """``bench.csv``, ``bench.md`` (with the ratios the targets name) and ``bench.json`` in ``out_dir``."""
+    from ..files import atomic
+
+    atomic.save_csv(out_dir / "bench.csv", table)
+    atomic.save_text(out_dir / "bench.md", format_bench(table, machine=machine))
+    atomic.save_json(out_dir / "bench.json", extra)
+
+
+def format_bench(table, *, machine: str) -> str:
+    """The benchmark as Markdown, with the ratios of the targets computed from this run."""
+    ceiling = float(table.loc[table.task == "ceiling", "gflops"].iloc[0])
+    lines = [f"Machine: {machine}. Matmul ceiling (numpy float32): {ceiling:.1f} GFLOP/s. "
+             f"DnCNN-S: {dncnn_flops_per_pixel():,} FLOP per pixel.", "",
+             "| task | method | size | seconds | Mpixel/s | GFLOP/s | of ceiling |", "|---|---|---|---|---|---|---|"]
+    for r in table[table.task != "ceiling"].itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) and v == v else "" for v in (r.seconds, r.megapixels_per_second)]
+        frac = f"{r.fraction_of_ceiling:.0%}" if r.fraction_of_ceiling == r.fraction_of_ceiling else ""
+        gf = f"{r.gflops:.1f}" if r.gflops == r.gflops else ""
+        lines.append(f"| {r.task} | {r.method} | {r.size} | {cells[0]} | {cells[1]} | {gf} | {frac} |")
+    lines += ["", *summarize_ratios(table)]
+    return "\n".join(lines) + "\n"
+
+
+def summarize_ratios(table) -> list[str]:
+    """Sentences with the ratios the targets name, computed from the table."""
+    out = []
+    inf = table[table.task == "inference"].dropna(subset=["seconds"])
+    dn = inf[inf.method.str.contains("keras|pytorch")]
+    if not dn.empty:
+        best = dn.loc[dn.groupby("size")["seconds"].idxmin()]
+        for r in best.itertuples(index=False):
+            bm = inf[(inf.method.str.startswith("BM3D")) & (inf["size"] == r.size)]
+            vs = f"; BM3D takes {float(bm.seconds.iloc[0]) / r.seconds:.1f}x as long" if not bm.empty else ""
+            out.append(f"- {r.size}: fastest DnCNN path is {r.method} at {r.fraction_of_ceiling:.0%} of the ceiling{vs}.")
+        torch = dn[dn.method.str.startswith("pytorch")]
+        for r in torch.itertuples(index=False):
+            ours = dn[(dn["size"] == r.size) & dn.method.str.contains("denoise API")].seconds.min()
+            out.append(f"- {r.size}: the denoise API takes {ours / r.seconds:.2f}x the PyTorch peer's time.")
+    p = table[table.task == "patches"]
+    if len(p) == 2:
+        loop = float(p[p.method.str.contains("loop")].seconds.iloc[0])
+        ours = float(p[p.method.str.contains("ours")].seconds.iloc[0])
+        out.append(f"- Patch preparation: {loop / ours:.1f}x faster than the per-patch loop ({ours:.2f} s against {loop:.2f} s).")
+    return out
+
+
+def run_denoise_cli(*, images: int = 8, sigma: float = 25.0, seed: int = 0) -> list[dict]:
+    """Seconds per image of ``python -m dncnn denoise``: one folder call (``--out-dir``) against one
+    call per image, on the first ``images`` BSD68 images with sigma-``sigma`` noise saved as 8-bit PNG,
+    denoised by the authors' DnCNN-S for that sigma. Both ways must write identical files.
+
+    Returns:
+        One row per way: images, total seconds, seconds per image.
+    """
+    import cv2
+
+    from .. import config
+    from ..data import datasets
+    from ..data.noise import add_gaussian_noise
+
+    datasets.fetch_datasets(["BSD68"], progress=False)
+    names, clean = datasets.load_dataset("BSD68", limit=images)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-m", "dncnn", "denoise"]
+    options = ["--sigma", f"{sigma:g}"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        noisy_dir = tmp / "noisy"
+        noisy_dir.mkdir()
+        paths = []
+        for index, (name, image) in enumerate(zip(names, clean)):
+            noisy = np.clip(add_gaussian_noise(image, sigma, seed=seed, index=index), 0, 1)
+            paths.append(noisy_dir / f"{Path(name).stem}.png")
+            cv2.imwrite(str(paths[-1]), np.round(noisy * 255).astype(np.uint8))
+
+        def timed(args_list):
+            start = time.perf_counter()
+            for args in args_list:
+                result = subprocess.run(command + [str(a) for a in args] + options, env=env, cwd=config.PROJECT_ROOT,
+                                        capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise RuntimeError(f"denoise failed: {' '.join(map(str, args))}\n{result.stderr[-3000:]}")
+            return time.perf_counter() - start
+
+        folder = timed([[noisy_dir, "--out-dir", tmp / "folder"]])
+        single = timed([[path, tmp / "single" / path.name] for path in paths])
+        for path in paths:
+            if (tmp / "folder" / path.name).read_bytes() != (tmp / "single" / path.name).read_bytes():
+                raise AssertionError(f"{path.name}: the folder call and the single call wrote different images")
+    n = len(paths)
+    return [{"task": "denoise CLI", "method": way, "images": n, "seconds": total, "seconds_per_image": total / n}
+            for way, total in (("one folder call (--out-dir)", folder), ("one call per image", single))]
+
+
+def format_denoise_cli(rows: list[dict], *, machine: str, sigma: float = 25.0) -> str:
+    """The CLI benchmark as Markdown."""
+    lines = [f"`python -m dncnn denoise` on BSD68 images (sigma {sigma:g} noise, 8-bit PNG, DnCNN-S authors' "
+             f"weights). Machine: {machine}.", "",
+             "| way | images | seconds | seconds per image |", "|---|---|---|---|"]
+    lines += [f"| {r['method']} | {r['images']} | {r['seconds']:.1f} | {r['seconds_per_image']:.2f} |" for r in rows]
+    ratio = rows[1]["seconds_per_image"] / rows[0]["seconds_per_image"]
+    lines += ["", f"One call per image takes {ratio:.1f}x as long per image as one folder call "
+                  "(start-up: imports, model load and compilation, paid once per call)."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,271 @@
+"""The study's one command line: ``python -m dncnn COMMAND [options]`` (``python -m dncnn COMMAND --help``).
+
+Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
+training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the README's
+results section), ``denoise`` (a user's own images), ``bench`` (speed against peers and this
+machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from . import config
+from .profiles import PROFILES
+
+DEFAULT_PROFILE = "quick"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command (each subcommand's function is ``args.run``)."""
+    parser = argparse.ArgumentParser(prog="python -m dncnn", description="The DnCNN study: data, training, evaluation, figures.")
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+
+    def command(name: str, run, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub
+
+    def add_profile(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES),
+                         help=f"run profile (default {DEFAULT_PROFILE}; dncnn/profiles.py)")
+
+    sub = command("fetch", run_fetch, "fetch and verify the datasets into data/raw (DNCNN_DATA_MIRROR copies a local mirror)")
+    sub.add_argument("datasets", nargs="*", help=f"dataset names (default all: {', '.join(config.DATASET_SOURCES)})")
+
+    sub = command("patches", run_patches, "cut the training patches of a profile (notebook 01's work)")
+    add_profile(sub)
+
+    sub = command("train", run_train, "train DnCNN by a profile, with checkpoints every epoch (notebook 02's work)")
+    add_profile(sub)
+    sub.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy)")
+    sub.add_argument("--run-dir", type=Path, help="output folder (default data/runs/<profile>)")
+    sub.add_argument("--resume", action="store_true", help="continue from the last good checkpoint")
+    sub.add_argument("--overwrite", action="store_true", help="discard an earlier run in --run-dir")
+    sub.add_argument("--max-minutes", type=float, help="stop cleanly after this much wall time")
+    sub.add_argument("--epochs", type=int, help="override the profile's epoch count")
+    sub.add_argument("--steps-per-epoch", type=int, help="override the profile's steps per epoch")
+    sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
+    sub.add_argument("--xla", choices=["auto", "on", "off"], default="auto", help="XLA on TensorFlow")
+    sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
+    sub.add_argument("--workers", type=int, default=1, help="threads preparing batches")
+    sub.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+
+    sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), then update the README")
+    add_profile(sub)
+    sub.add_argument("--no-readme", action="store_true", help="do not update README.md's results section")
+
+    sub = command("report", run_report, "rewrite README.md's results section from results/<profile>")
+    add_profile(sub)
+
+    from .evaluation.user_images import DEFAULT_TILE
+
+    sub = command("denoise", run_denoise, "denoise your own images: NOISY CLEAN, or IN... --out-dir DIR")
+    sub.usage = "python -m dncnn denoise NOISY CLEAN [options]\n       python -m dncnn denoise IN [IN ...] --out-dir DIR [options]"
+    sub.add_argument("inputs", type=Path, nargs="+", metavar="IN",
+                     help="NOISY CLEAN: one image (grey or colour PNG/JPEG/TIFF, 8- or 16-bit) and where to write it; "
+                          "with --out-dir: image files and folders (a folder's PNG/JPEG/TIFF files)")
+    sub.add_argument("--out-dir", type=Path, metavar="DIR", help="write each input's denoised image here, under the input's name")
+    sub.add_argument("--overwrite", action="store_true", help="replace existing output files (never the input itself)")
+    sub.add_argument("--accept-truncated", action="store_true",
+                     help="denoise a truncated file as far as it can be decoded (missing rows grey), with a warning")
+    group = sub.add_mutually_exclusive_group()
+    group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
+    group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
+                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind")
+    sub.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
+    sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
+
+    sub = command("bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
+                                      "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
+    sub.add_argument("what", choices=["run", "probe", "peer", "cli"])
+    sub.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
+    sub.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
+    sub.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
+    sub.add_argument("--batch-size", type=int, default=128, help="probe and peer batch size")
+    sub.add_argument("--out", type=Path, help="output folder (default results/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return args.run(args, parser)
+
+
+def run_fetch(args, parser) -> int:
+    from .data import datasets
+    from .files.fetch import DataError
+
+    names = args.datasets or list(datasets.DATASETS)
+    try:
+        dest = datasets.fetch_datasets(names)
+    except (DataError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"verified {len(datasets.list_files(names))} files in {dest}")
+    return 0
+
+
+def run_patches(args, parser) -> int:
+    from .data.patches import prepare_patches
+
+    p = PROFILES[args.profile]
+    _, sidecar = prepare_patches(out_path=config.patches_path(p.name), train_images=p.train_images, patch_size=p.patch_size,
+                                 stride=p.stride, batch_size=p.batch_size, seed=p.patch_seed)
+    print(f"{sidecar['count']:,} patches in {sidecar['seconds']:.2f} s")
+    return 0
+
+
+def run_train(args, parser) -> int:
+    from .training.train import train
+
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch)) if v is not None}
+    profile = replace(PROFILES[args.profile], **overrides)
+    xla = {"auto": "auto", "on": True, "off": False}[args.xla]
+    try:
+        sidecar = train(
+            profile, patches_path=args.patches, run_dir=args.run_dir, resume=args.resume, overwrite=args.overwrite,
+            max_minutes=args.max_minutes, mixed_precision=args.mixed_precision, xla=xla,
+            deterministic=args.deterministic, verbose=args.verbose, workers=args.workers,
+        )
+    except (FileNotFoundError, FileExistsError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: sidecar[k] for k in ("complete", "epochs", "steps", "wall_seconds", "final_loss", "device", "backend")}))
+    return 0
+
+
+def run_reproduce(args, parser) -> int:
+    from .analysis.report import update_readme
+    from .files import atomic, provenance
+    from .reproduce import NotebookFailed, reproduce
+
+    start = time.perf_counter()
+    try:
+        timings = reproduce(args.profile)
+    except NotebookFailed as err:
+        print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
+              file=sys.stderr)
+        return 1
+    total = round(time.perf_counter() - start, 1)
+    atomic.save_json(config.results_dir(args.profile) / "reproduce.json",
+                     {"profile": args.profile, "seconds": total, "notebooks": timings, **provenance.provenance()})
+    print(f"reproduce ({args.profile}) finished in {total / 60:.1f} min")
+    if not args.no_readme:
+        update_readme(args.profile)
+    return 0
+
+
+def run_report(args, parser) -> int:
+    from .analysis.report import update_readme
+
+    update_readme(args.profile)
+    return 0
+
+
+def run_denoise(args, parser) -> int:
+    from .evaluation.user_images import denoise_file
+
+    options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
+                   accept_truncated=args.accept_truncated)
+    if args.out_dir is not None:
+        return _denoise_folder(args.inputs, args.out_dir, options)
+    if len(args.inputs) != 2:
+        parser.exit(2, f"error: give NOISY CLEAN, or several inputs with --out-dir DIR. Received: {len(args.inputs)} paths\n")
+    noisy, clean = args.inputs
+    if noisy.is_dir():
+        parser.exit(2, f"error: {noisy} is a folder: use python -m dncnn denoise {noisy} --out-dir DIR\n")
+    from .files.images import ImageError
+
+    try:
+        done = denoise_file(noisy, clean, **options)
+    except (ImageError, ValueError, OSError) as err:
+        print(f"error: {_explain(err)}", file=sys.stderr)
+        return 1
+    if done["truncated"]:
+        print(f"warning: {done['truncated']}", file=sys.stderr)
+    if done["converted"]:
+        print(f"note: {done['converted']}", file=sys.stderr)
+    print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
+    return 0
+
+
+def _denoise_folder(inputs: list[Path], out_dir: Path, options: dict) -> int:
+    """The ``--out-dir`` form: denoise all, list the failures at the end; 1 if any failed."""
+    from .evaluation.user_images import denoise_files
+    from .files.images import ImageError
+
+    try:
+        report = denoise_files(inputs, out_dir, **options)
+    except (ImageError, ValueError, OSError) as err:
+        print(f"error: {_explain(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the images finished so far are complete, no output is half-written", file=sys.stderr)
+        return 130
+    done, failed = report["done"], report["failed"]
+    total = len(done) + len(failed)
+    per_image = (report["seconds"] / len(done)) if done else 0.0
+    print(f"denoised {len(done)} of {total} images into {out_dir} in {report['seconds']:.1f} s "
+          f"({per_image:.2f} s per image, model loaded in {report['load_seconds']:.1f} s)")
+    if failed:
+        print(f"error: {len(failed)} of {total} inputs failed:", file=sys.stderr)
+        for path, reason in failed:
+            print(f"  {path}: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _explain(err: Exception) -> str:
+    from .evaluation.user_images import explain_error
+
+    return explain_error(err)
+
+
+def run_bench(args, parser) -> int:
+    from . import bench
+    from .analysis import plots
+    from .files import atomic, provenance
+
+    if args.what == "probe":
+        import keras
+
+        for mixed in (False, True):
+            for xla in ([True, False] if keras.config.backend() == "tensorflow" else ["auto"]):
+                print(json.dumps(bench.measure_train_throughput(batch_size=args.batch_size, mixed_precision=mixed, xla=xla,
+                                                                seconds=args.seconds)), flush=True)
+        return 0
+    if args.what == "peer":
+        from .bench.peers import PEER_SETTINGS, measure_torch_training
+
+        for bf16, compile_model, channels_last in PEER_SETTINGS:
+            print(json.dumps(measure_torch_training(batch_size=args.batch_size, seconds=args.seconds, bf16=bf16,
+                                                    compile_model=compile_model, channels_last=channels_last)), flush=True)
+        return 0
+    out = args.out or config.RESULTS_DIR
+    if args.what == "cli":
+        import pandas as pd
+
+        rows = bench.run_denoise_cli(images=args.images)
+        text = bench.format_denoise_cli(rows, machine=provenance.cpu_model())
+        atomic.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
+        atomic.save_text(out / "bench_cli.md", text)
+        print(text)
+        return 0
+    table = bench.run_all(repeats=args.repeats, train_seconds=args.seconds, out_dir=out)
+    atomic.save_figure((args.out or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
+    print(bench.format_bench(table, machine=provenance.cpu_model()))
+    if args.out is None:
+        from .analysis.report import update_readme_bench
+
+        update_readme_bench()
+    return 0

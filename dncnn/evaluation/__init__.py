@@ -1,0 +1,1 @@
+"""Layer 5, evaluation and denoisers: PSNR/SSIM (``metrics``), one interface for every denoiser (``denoisers``), the authors' protocol and its tables (``protocol``), denoising a user's image files (``user_images``)."""

@@ -1,0 +1,242 @@
+"""One interface for every denoiser: ``denoise(noisy, sigma) -> clean estimate``.
+
+``noisy`` is an HxW float32 image on the [0, 1] scale (not clipped), ``sigma`` the noise level on
+the 0-255 scale; the estimate is HxW float32 on the [0, 1] scale (not yet clipped or rounded).
+A denoiser may also offer ``denoise_many(noisies, sigma)`` (a list of images in, a list of
+``(estimate, seconds)`` out, in the same order) when it can use several cores for many images at
+once; the evaluation then calls that instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from .. import config
+
+BM3D_WORKERS_ENV = "DNCNN_BM3D_WORKERS"  # how many processes run BM3D at once (default: all cores)
+
+
+class Denoiser(Protocol):
+    """(noisy HxW float32 in ~[0, 1], sigma on the 0-255 scale) -> HxW float32 estimate.
+
+    ``trained_sigma`` is the noise level a network was trained for (the evaluation runs it at that
+    level only), or None for a method that takes any level (BM3D, a blind network, the noisy input).
+    """
+
+    name: str
+    trained_sigma: float | None
+
+    def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray: ...
+
+
+class KerasDenoiser:
+    """A Keras DnCNN. The network sees only the image: the ``sigma`` of a call is not an input to it."""
+
+    def __init__(self, model, *, name: str = "DnCNN", trained_sigma: float | None = None):
+        """``trained_sigma``: the noise level the network was trained for, if it is not blind (the
+        evaluation then runs it at that level only)."""
+        self.model, self.name, self.trained_sigma = model, name, trained_sigma
+        self._predict = _compile_predict(model)
+
+    def __call__(self, noisy: np.ndarray, sigma: float | None = None) -> np.ndarray:
+        """Denoise an HxW float32 image (``sigma`` is accepted for the common interface and unused)."""
+        x = np.asarray(noisy, dtype=np.float32)[None, :, :, None]
+        return np.asarray(self._predict(x), dtype=np.float32)[0, :, :, 0]
+
+
+def keras_denoiser(model, *, name: str, trained_sigma: float | None = None) -> KerasDenoiser:
+    """A denoiser of a trained DnCNN in deploy form (batch norm folded into the convolutions:
+    the same outputs up to float rounding, about 10 % faster)."""
+    from ..model.network import count_layers, fold_batchnorm
+
+    return KerasDenoiser(fold_batchnorm(model) if count_layers(model, "bn") else model, name=name,
+                         trained_sigma=trained_sigma)
+
+
+def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
+    """This project's model committed in ``weights/`` (checksum verified), labelled as in the tables
+    ("DnCNN-S ours, paper recipe (GPU)"), run only at the sigma it was trained for."""
+    from ..model.weights import SHIPPED_MODELS, load_shipped_model
+
+    model = load_shipped_model(name)
+    return keras_denoiser(model, name=SHIPPED_MODELS[name]["label"], trained_sigma=SHIPPED_MODELS[name]["sigma"])
+
+
+def reference_denoisers(sigmas) -> list:
+    """The authors' released models as denoisers for notebook 04: DnCNN-S at each of ``sigmas``
+    that has one (15, 25, 50; each run only at its own sigma) and the blind DnCNN-B (every sigma)."""
+    from ..model.reference import REFERENCE_MODELS, load_reference_model
+
+    out = []
+    for sigma in sigmas:
+        name = f"dncnn_s_sigma{int(sigma)}"
+        if name in REFERENCE_MODELS and REFERENCE_MODELS[name][2] == float(sigma):
+            out.append(KerasDenoiser(load_reference_model(name), name="DnCNN-S authors' weights", trained_sigma=float(sigma)))
+    out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights"))
+    return out
+
+
+class BM3DDenoiser:
+    """BM3D (``bm3d`` package, Makinen et al.), one thread per image, images in parallel processes.
+
+    bm3d runs on all cores by default, and then its aggregation adds in a varying order, so the
+    same input can give a different output on each call (bm3d's ``profiles.py`` says so). Here
+    every image is denoised single-threaded (``BM3DProfile.num_threads = 1``), which is exactly
+    reproducible, and :meth:`denoise_many` spreads the images over ``workers`` processes (the
+    results keep the input order), so parallelism changes the speed and never a bit of a result.
+
+    BM3D takes seconds per image, so each result is stored in ``cache_dir`` under the SHA-256 of
+    the noisy image's bytes, sigma and the BM3D settings; identical inputs reuse it.
+    """
+
+    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d", name: str = "BM3D",
+                 workers: int | None = None):
+        """``workers``: processes for :meth:`denoise_many`; default ``$DNCNN_BM3D_WORKERS``, else
+        every core (``os.cpu_count()``)."""
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.name = name
+        self.workers = resolve_workers(workers)
+        self.trained_sigma = None  # BM3D takes the noise level of each call
+
+    def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
+        return self.denoise_many([noisy], sigma, workers=1)[0][0]
+
+    def denoise_many(self, noisies: Sequence[np.ndarray], sigma: float, *, workers: int | None = None,
+                     progress=None) -> list[tuple[np.ndarray, float]]:
+        """BM3D of every image: ``[(estimate, seconds), ...]`` in the order of ``noisies``.
+
+        Cached results are read (``seconds`` is then the time of the original computation); the
+        rest run in ``workers`` processes (default: this denoiser's). ``progress``: a callable
+        given the number of images finished, for a progress bar.
+        """
+        noisies = [np.ascontiguousarray(x, dtype=np.float32) for x in noisies]
+        results: list = [None] * len(noisies)
+        todo = []
+        for i, noisy in enumerate(noisies):
+            cached = self._read_cache(noisy, sigma)
+            if cached is None:
+                todo.append(i)
+            else:
+                results[i] = cached
+                if progress:
+                    progress(1)
+        workers = min(self.workers if workers is None else resolve_workers(workers), max(len(todo), 1))
+        for i, (estimate, seconds) in _map_in_processes(_bm3d_one, [(noisies[i], float(sigma)) for i in todo],
+                                                        workers=workers, keys=todo):
+            self._write_cache(noisies[i], sigma, estimate, seconds)
+            results[i] = (estimate, seconds)
+            if progress:
+                progress(1)
+        return results
+
+    def _cache_path(self, noisy: np.ndarray, sigma: float) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        settings = repr((noisy.shape, float(sigma), "bm3d", _bm3d_version(), "num_threads=1"))
+        return self.cache_dir / f"{hashlib.sha256(noisy.tobytes() + settings.encode()).hexdigest()}.npy"
+
+    def _read_cache(self, noisy: np.ndarray, sigma: float) -> tuple[np.ndarray, float] | None:
+        from ..files.atomic import load_npy
+
+        path = self._cache_path(noisy, sigma)
+        if path is None or not path.exists():
+            return None
+        seconds_file = path.with_suffix(".seconds")
+        seconds = float(seconds_file.read_text()) if seconds_file.exists() else float("nan")
+        return load_npy(path), seconds
+
+    def _write_cache(self, noisy: np.ndarray, sigma: float, estimate: np.ndarray, seconds: float) -> None:
+        from ..files.atomic import save_npy, save_text
+
+        path = self._cache_path(noisy, sigma)
+        if path is not None:
+            save_text(path.with_suffix(".seconds"), f"{seconds!r}\n")
+            save_npy(path, estimate)
+
+
+def denoise_bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """BM3D of one HxW float32 image in [0, 1] at ``sigma`` (0-255 scale), single-threaded, so
+    that the same input always gives the same bytes. Returns HxW float32."""
+    import bm3d
+    from bm3d.profiles import BM3DProfile
+
+    profile = BM3DProfile()  # bm3d's default profile ("np"), as bm3d.bm3d(..., profile="np")
+    profile.num_threads = 1
+    return np.asarray(bm3d.bm3d(noisy, sigma_psd=float(sigma) / 255.0, profile=profile), dtype=np.float32)
+
+
+def resolve_workers(workers: int | None) -> int:
+    """Number of worker processes: ``workers``, else ``$DNCNN_BM3D_WORKERS``, else every core."""
+    if workers is None:
+        workers = int(os.environ.get(BM3D_WORKERS_ENV) or os.cpu_count() or 1)
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1. Received: workers={workers}")
+    return int(workers)
+
+
+class IdentityDenoiser:
+    """Returns the noisy input: the 'noisy input' row of a table goes through the same protocol."""
+
+    name = "noisy input"
+    trained_sigma = None
+
+    def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
+        return np.asarray(noisy, dtype=np.float32)
+
+
+def _bm3d_one(args: tuple[np.ndarray, float]) -> tuple[np.ndarray, float]:
+    noisy, sigma = args
+    start = time.perf_counter()
+    estimate = denoise_bm3d(noisy, sigma)
+    return estimate, time.perf_counter() - start
+
+
+def _map_in_processes(fn, items: list, *, workers: int, keys: list):
+    """Yield ``(key, fn(item))`` for every item, ``workers`` processes at a time (in this process when
+    ``workers`` is 1). Results come in the order they finish; the keys say which item each is."""
+    if workers <= 1 or len(items) <= 1:
+        for key, item in zip(keys, items):
+            yield key, fn(item)
+        return
+    import concurrent.futures
+    import multiprocessing
+
+    # spawn: a fork of a process that runs TensorFlow's or JAX's thread pools can deadlock
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(fn, item): key for key, item in zip(keys, items)}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _bm3d_version() -> str:
+    import importlib.metadata as md
+
+    try:
+        return md.version("bm3d")
+    except md.PackageNotFoundError:
+        return "unknown"
+
+
+def _compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
+    """The model's inference-mode forward pass, compiled for the active backend."""
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "jax":
+        import jax
+
+        fn = jax.jit(lambda variables, x: model.stateless_call(variables[0], variables[1], x, training=False)[0])
+        variables = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables])
+        return lambda x: fn(variables, x)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        fn = tf.function(lambda x: model(x, training=False), jit_compile=True, reduce_retracing=True)
+        return lambda x: fn(tf.constant(x)).numpy()
+    return lambda x: keras.ops.convert_to_numpy(model(x, training=False))

@@ -1,0 +1,223 @@
+"""The evaluation protocol of the authors, and the tables of notebook 04.
+
+Protocol: image ``i`` of a set gets Gaussian noise from ``default_rng([seed, i])`` scaled by
+sigma/255 (:func:`dncnn.data.noise.add_gaussian_noise`); the noisy input is **not** clipped; each
+estimate is clipped to [0, 1], scaled by 255 and rounded to uint8 before PSNR (peak 255) and SSIM
+(Wang et al.: Gaussian window sigma 1.5, no sample covariance).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from .metrics import compute_psnr, compute_ssim
+from ..data.noise import add_gaussian_noise, to_float
+
+PROTOCOL = (
+    "Noise: image i of a set gets numpy default_rng([seed, i]).standard_normal scaled by sigma/255 "
+    "(the same pattern at every sigma); the noisy input is not clipped. Every output is clipped to "
+    "[0, 1], scaled by 255 and rounded to uint8 before PSNR (peak 255, skimage) and SSIM (skimage, "
+    "Gaussian window sigma 1.5, no sample covariance, as Wang et al. 2004)."
+)
+
+# The paper's numbers (Zhang et al., IEEE TIP 2017, Table II; also the authors' README at the pinned
+# commit): average PSNR in dB on BSD68. Reference rows only; never used to compute anything. The
+# paper's Set12 averages are not listed here: they could not be checked against a source when this was written.
+PAPER_PSNR = {
+    ("BSD68", "BM3D"): {15: 31.07, 25: 28.57, 50: 25.62},
+    ("BSD68", "DnCNN-S"): {15: 31.73, 25: 29.23, 50: 26.23},
+    ("BSD68", "DnCNN-B"): {15: 31.61, 25: 29.16, 50: 26.23},
+}
+
+
+def crop_center(image: np.ndarray, size: int | None) -> np.ndarray:
+    """The central ``size`` x ``size`` crop of an HxW image (the image itself if ``size`` is None)."""
+    if size is None:
+        return image
+    h, w = image.shape
+    if size < 1 or size > min(h, w):
+        raise ValueError(f"crop size must be in [1, {min(h, w)}]. Received: size={size}")
+    top, left = (h - size) // 2, (w - size) // 2
+    return image[top:top + size, left:left + size]
+
+
+def evaluate_denoisers(
+    denoisers: Sequence,
+    images: Sequence[np.ndarray],
+    names: Sequence[str],
+    *,
+    dataset: str,
+    sigma: float,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[dict]:
+    """Run every denoiser on every image at one noise level; one row per (image, denoiser).
+
+    Args:
+        denoisers: objects with ``name`` and ``__call__(noisy, sigma)`` (:mod:`dncnn.evaluation.denoisers`);
+            one that has ``denoise_many`` (BM3D) gets all the images at once and may use several
+            processes. Every result is independent of that parallelism.
+        images: HxW uint8 clean images in [0, 255].
+
+    Returns:
+        Rows with ``dataset, sigma, method, image, psnr, ssim, seconds``, image by image, each
+        image's rows in the order of ``denoisers``.
+    """
+    noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
+    scores = {}
+    try:
+        for k, denoiser in enumerate(denoisers):
+            for index, (estimate, seconds) in enumerate(_run_denoiser(denoiser, noisies, sigma, bar=bar)):
+                clean = images[index]
+                if estimate.shape != clean.shape:
+                    raise ValueError(f"{denoiser.name} returned shape {estimate.shape} for a {clean.shape} image")
+                scores[index, k] = {"psnr": compute_psnr(clean, estimate), "ssim": compute_ssim(clean, estimate),
+                                    "seconds": seconds}
+    finally:
+        if bar is not None:
+            bar.close()
+    return [
+        {"dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "image": name, **scores[index, k]}
+        for index, name in enumerate(names) for k, denoiser in enumerate(denoisers)
+    ]
+
+
+def _run_denoiser(denoiser, noisies: list[np.ndarray], sigma: float, *, bar=None):
+    """``(estimate, seconds)`` for every noisy image, in order (``denoise_many`` when the denoiser has it)."""
+    if hasattr(denoiser, "denoise_many"):
+        yield from denoiser.denoise_many(noisies, sigma, progress=bar.update if bar is not None else None)
+        return
+    for noisy in noisies:
+        start = time.perf_counter()
+        estimate = denoiser(noisy, sigma)
+        yield estimate, time.perf_counter() - start
+        if bar is not None:
+            bar.update(1)
+
+
+def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | None = ("BSD68", 25.0)):
+    """Mean PSNR/SSIM per (dataset, sigma, method), plus the paper's labelled reference rows.
+
+    Args:
+        per_image: DataFrame of :func:`evaluate_denoisers` rows.
+        lead: the (dataset, sigma) whose rows come first (the paper's headline setting); the
+            others follow by dataset and sigma. Within each, the measured rows keep the order of
+            the denoisers, then the paper's rows.
+
+    Returns:
+        DataFrame with ``dataset, sigma, method, source, images, psnr, ssim``; ``source`` is
+        ``measured`` or ``paper (reference)``.
+    """
+    import pandas as pd
+
+    measured = (
+        per_image.groupby(["dataset", "sigma", "method"], sort=False)
+        .agg(images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean"))
+        .reset_index()
+    )
+    measured.insert(3, "source", "measured")
+    frames = [measured]
+    if reference:
+        rows = []
+        for dataset, sigma in measured[["dataset", "sigma"]].drop_duplicates().itertuples(index=False):
+            for (ref_set, method), values in PAPER_PSNR.items():
+                if ref_set == dataset and int(sigma) in values:
+                    rows.append({"dataset": dataset, "sigma": sigma, "method": f"{method} (paper)",
+                                 "source": "paper (reference)", "images": np.nan,
+                                 "psnr": values[int(sigma)], "ssim": np.nan})
+        frames.append(pd.DataFrame(rows))
+    table = pd.concat(frames, ignore_index=True)
+    # each dataset and sigma together, measured rows first, then the paper's; the lead setting first
+    table["_lead"] = [(d, float(s)) != (lead[0], float(lead[1])) if lead else True for d, s in zip(table.dataset, table.sigma)]
+    table = table.sort_values(["_lead", "dataset", "sigma"], kind="stable", ignore_index=True)
+    return table.drop(columns="_lead")
+
+
+def format_markdown(summary) -> str:
+    """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    lines = ["| dataset | sigma | method | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples(index=False):
+        images = "" if np.isnan(r.images) else f"{int(r.images)}"
+        ssim = "" if np.isnan(r.ssim) else f"{r.ssim:.4f}"
+        lines.append(f"| {r.dataset} | {r.sigma:g} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {ssim} |")
+    return "\n".join(lines) + "\n"
+
+
+def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0, index: int = 0) -> dict:
+    """Noisy image and every denoiser's output for one image, with their PSNRs (for figures).
+
+    Returns ``{"clean": (image, None), "noisy": (image, psnr), <denoiser name>: (estimate, psnr), ...}``,
+    images HxW float32 on the [0, 1] scale. The noisy input's own row and networks trained for
+    another sigma are left out (the noisy image is already there).
+    """
+    noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
+    out = {"clean": (to_float(clean), None), "noisy": (noisy, compute_psnr(clean, noisy))}
+    for denoiser in denoisers:
+        if denoiser.name == "noisy input" or denoiser.trained_sigma not in (None, sigma):
+            continue
+        estimate = denoiser(noisy, sigma)
+        out[denoiser.name] = (estimate, compute_psnr(clean, estimate))
+    return out
+
+
+def central_box(shape: tuple[int, int], *, size: int = 160) -> tuple[int, int, int]:
+    """``(top, left, side)`` of the central square crop of at most ``size`` pixels of an HxW image."""
+    side = min(size, *shape)
+    return (shape[0] - side) // 2, (shape[1] - side) // 2, side
+
+
+def evaluate_sets(denoisers, *, sets: Sequence[str], sigmas: Sequence[float], images: int | None = None,
+                  crop: int | None = None, seed: int = 0, raw_dir=None, progress: bool = True):
+    """Notebook 04's evaluation: every denoiser on every image of ``sets`` at every sigma, as one
+    per-image DataFrame (rows of :func:`evaluate_denoisers`).
+
+    Args:
+        sets: dataset names (``BSD68``, ``Set12``), fetched into ``raw_dir`` first if missing.
+        sigmas: noise levels on the 0-255 scale. A denoiser whose ``trained_sigma`` is set (a
+            network trained for one level) runs only at that level; the others at every level.
+        images: the first N images of each set (None: all).
+        crop: evaluate on the central ``crop`` x ``crop`` of each image (None: whole images).
+        seed: the evaluation noise seed (image ``i`` gets noise seeded ``[seed, i]``).
+    """
+    import pandas as pd
+
+    from .. import config
+    from ..data import datasets
+
+    raw_dir = raw_dir or config.RAW_DIR
+    datasets.fetch_datasets(sets, dest=raw_dir, progress=False)
+    rows = []
+    for dataset in sets:
+        names, clean = datasets.load_dataset(dataset, root=raw_dir, limit=images)
+        clean = [crop_center(image, crop) for image in clean]
+        for sigma in sigmas:
+            active = [d for d in denoisers if d.trained_sigma in (None, sigma)]
+            rows += evaluate_denoisers(active, clean, names, dataset=dataset, sigma=sigma, seed=seed, progress=progress)
+    return pd.DataFrame(rows)
+
+
+def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> dict:
+    """Write ``per_image.csv``, ``summary.csv``, ``summary.md`` (with the protocol) and ``summary.json``."""
+    from pathlib import Path
+
+    from ..files import atomic, provenance
+
+    out_dir = Path(out_dir)
+    paths = {
+        "per_image": atomic.save_csv(out_dir / "per_image.csv", per_image),
+        "summary_csv": atomic.save_csv(out_dir / "summary.csv", summary),
+    }
+    facts = provenance.provenance()
+    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    text = format_markdown(summary) + "\n" + PROTOCOL + "\n\n" + machine + "\n"
+    paths["summary_md"] = atomic.save_text(out_dir / "summary.md", text)
+    paths["summary_json"] = atomic.save_json(out_dir / "summary.json", {"protocol": PROTOCOL, **(extra or {}), **facts})
+    return paths

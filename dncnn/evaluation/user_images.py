@@ -1,0 +1,251 @@
+"""Denoising a user's own image files (``python -m dncnn denoise NOISY CLEAN`` or ``... IN... --out-dir DIR``).
+
+No noise is added: the image is what the user has. Large images are processed in tiles whose
+margins exceed the network's receptive field, so memory stays bounded and the result equals
+whole-image inference (within float rounding).
+
+A user's files are never damaged: an output that is the input itself is refused, an existing file
+is replaced only with ``overwrite``, a truncated input is refused unless ``accept_truncated``, and
+each output is written to a temporary name and renamed when complete. Several images (or folders of
+them) are denoised with one model, loaded and compiled once; a bad file is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..files.images import SUFFIXES, ImageError, OutputError, TruncatedImageError, read_noisy_image, write_image
+
+DEFAULT_TILE = 512
+
+
+def check_output(noisy: str | Path, clean: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse an output that cannot or must not be written, before any work is done.
+
+    Raises:
+        ValueError: if ``clean`` does not end in an image suffix.
+        OutputError: naming the file if ``clean`` is the input itself (always refused), a folder,
+            or an existing file and ``overwrite`` is false.
+    """
+    noisy, clean = Path(noisy), Path(clean)
+    if clean.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"output must end in one of {', '.join(SUFFIXES)}. Received: {clean.name}")
+    if not os.path.lexists(clean):
+        return
+    if clean.is_dir():
+        raise OutputError(f"{clean} is a folder; give a file name, or use --out-dir {clean} to write into it")
+    if noisy.exists() and os.path.samefile(noisy, clean):
+        raise OutputError(f"{clean} is the input itself: writing there would destroy the noisy original; "
+                          f"choose another output name (--overwrite does not allow this). Received: {noisy} -> {clean}")
+    if not overwrite:
+        raise OutputError(f"{clean} already exists; pass --overwrite to replace it")
+
+
+def check_sigma(sigma: float | None) -> None:
+    """Raise ``ValueError`` unless ``sigma`` is ``None`` or in [0, 255]."""
+    if sigma is not None and not 0 <= float(sigma) <= 255:
+        raise ValueError(f"sigma must be in [0, 255]. Received: sigma={sigma}")
+
+
+def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, tile: int = DEFAULT_TILE, margin: int = 35) -> np.ndarray:
+    """Apply ``denoiser(noisy, sigma)`` tile by tile.
+
+    Each ``tile`` x ``tile`` block is denoised with ``margin`` extra pixels of context on every side
+    that has image there, and only its centre is kept. With ``margin`` at least the network's
+    receptive radius (17 for 17 layers; the default 35 is its whole receptive field) the result
+    equals whole-image inference.
+    """
+    if tile < 1 or margin < 0:
+        raise ValueError(f"tile must be >= 1 and margin >= 0. Received: tile={tile}, margin={margin}")
+    h, w = image.shape
+    if h <= tile and w <= tile:
+        return denoiser(image, sigma)
+    out = np.empty((h, w), np.float32)
+    for top in range(0, h, tile):
+        for left in range(0, w, tile):
+            t0, l0 = max(top - margin, 0), max(left - margin, 0)
+            b1, r1 = min(top + tile + margin, h), min(left + tile + margin, w)
+            block = denoiser(image[t0:b1, l0:r1], sigma)
+            bh, bw = min(tile, h - top), min(tile, w - left)
+            out[top:top + bh, left:left + bw] = block[top - t0:top - t0 + bh, left - l0:left - l0 + bw]
+    return out
+
+
+OURS = "ours"  # --model ours: this project's shipped DnCNN-S (weights/dncnn-s-sigma25.keras)
+
+
+def load_denoiser(*, weights: str | Path | None = None, model: str | None = None, sigma: float | None = None):
+    """The network for the CLI: ``weights`` (.keras of ours, folded, or an authors' .mat), else a
+    model by name: ``ours`` (this project's shipped DnCNN-S, trained for sigma 25) or an authors'
+    released model; by default the authors' DnCNN-S for ``sigma`` in 15/25/50, else their blind DnCNN-B."""
+    from ..model.network import fold_batchnorm, receptive_field
+    from ..model.reference import REFERENCE_MODELS, load_reference_model
+    from ..model.weights import SHIPPED_MODELS, load_model, load_shipped_model
+    from .denoisers import KerasDenoiser
+
+    if weights is not None and model is not None:
+        raise ValueError("give --weights or --model, not both")
+    if weights is not None:
+        weights = Path(weights)
+        if weights.suffix == ".mat":
+            net, label = load_reference_model(weights), weights.name
+        elif weights.suffix == ".keras":
+            net, label = load_model(weights), weights.name
+            if any("_bn" in layer.name for layer in net.layers):
+                net = fold_batchnorm(net)
+        else:
+            raise ValueError(f"--weights must be a .keras model of this project or an authors' .mat file. Received: {weights}")
+    else:
+        if model is None:
+            model = f"dncnn_s_sigma{int(sigma)}" if sigma is not None and float(sigma) in (15.0, 25.0, 50.0) else "dncnn_b_gray_blind"
+        if model == OURS:
+            trained = SHIPPED_MODELS["dncnn-s-sigma25"]["sigma"]
+            if sigma is not None and float(sigma) != trained:
+                raise ValueError(f"--model ours is trained for sigma {trained:g} only; for sigma {float(sigma):g} use the "
+                                 f"authors' blind model (leave out --model). Received: sigma={sigma}")
+            net, label = fold_batchnorm(load_shipped_model("dncnn-s-sigma25")), SHIPPED_MODELS["dncnn-s-sigma25"]["label"]
+        elif model in REFERENCE_MODELS:
+            net, label = load_reference_model(model), model
+        else:
+            allowed = ", ".join([OURS, *REFERENCE_MODELS])
+            raise ValueError(f"unknown model {model!r}: allowed are {allowed}. Received: {model!r}")
+    depth = sum("_conv" in layer.name for layer in net.layers)
+    return KerasDenoiser(net, name=label), receptive_field(depth)
+
+
+def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,
+                       overwrite: bool = False, accept_truncated: bool = False) -> dict:
+    """Denoise ``noisy`` into ``clean`` (same bit depth) with a loaded ``denoiser`` of receptive
+    field ``field``; return what was done (``info`` of :func:`read_noisy_image`, shape, output).
+
+    Nothing is written unless the whole image was denoised, and nothing over the input or (without
+    ``overwrite``) over an existing file.
+    """
+    check_output(noisy, clean, overwrite=overwrite)
+    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)
+    return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+def denoise_and_write(denoiser, image: np.ndarray, info: dict, noisy, clean, *, field: int, sigma, tile: int,
+                      overwrite: bool) -> dict:
+    """Denoise ``image`` (float32 HxW in [0, 1], as read from ``noisy``) and write it to ``clean``."""
+    estimate = denoise_tiled(denoiser, image, sigma=sigma, tile=tile, margin=field)
+    write_image(clean, estimate, bits=info["bits"], overwrite=overwrite)
+    return {**info, "model": denoiser.name, "shape": image.shape, "input": str(noisy), "output": str(clean)}
+
+
+def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=None, sigma=None, tile: int = DEFAULT_TILE,
+                 overwrite: bool = False, accept_truncated: bool = False) -> dict:
+    """Denoise the image file ``noisy`` into ``clean`` (same bit depth); return what was done.
+
+    The output and the input are checked before the model is loaded. Nothing is written unless the
+    whole image was denoised; the input is never written over, an existing file only with ``overwrite``.
+    """
+    check_sigma(sigma)
+    check_output(noisy, clean, overwrite=overwrite)
+    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)  # a bad file fails before the model loads
+    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
+    return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+def collect_inputs(inputs: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The image files named by ``inputs``: files as given, a folder's PNG/JPEG/TIFF files (not its
+    subfolders or hidden files), sorted by name. Duplicates (same file) are kept once.
+
+    Returns:
+        (files, problems): problems are (input, reason) for folders holding no image.
+    """
+    files, problems, seen = [], [], set()
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir()
+                           if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+            if not found:
+                problems.append((str(item), f"the folder {item} holds no {'/'.join(s[1:].upper() for s in SUFFIXES)} files"))
+        else:
+            found = [item]
+        for path in found:
+            key = os.path.realpath(path)
+            if key not in seen:
+                seen.add(key)
+                files.append(path)
+    return files, problems
+
+
+def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Path]]:
+    """(input, output) pairs: each output is ``out_dir`` / the input's name.
+
+    Raises:
+        OutputError: if ``out_dir`` is a file, or if two inputs have the same name (compared without
+            case, as some file systems do): they would write the same output; nothing is done.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out-dir {out_dir} is a file; give a folder (it is created if missing)")
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name.lower(), []).append(path)
+    clashes = [paths for paths in by_name.values() if len(paths) > 1]
+    if clashes:
+        listed = "; ".join(" and ".join(map(str, paths)) + f" -> {out_dir / paths[0].name}" for paths in clashes)
+        raise OutputError(f"inputs with the same name would write the same output in {out_dir}: {listed}. "
+                          "Nothing was denoised; denoise those folders into different --out-dir folders")
+    return [(path, out_dir / path.name) for path in files]
+
+
+def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None, model=None, sigma=None,
+                  tile: int = DEFAULT_TILE, overwrite: bool = False, accept_truncated: bool = False,
+                  progress: bool = True, notify=None) -> dict:
+    """Denoise image files and folders into ``out_dir`` (same names), loading the model once.
+
+    A file that fails (not an image, truncated, output exists, ...) is skipped and reported; the
+    others are denoised. ``notify(text)`` receives a note per warning (default: stderr, above the
+    progress bar).
+
+    Returns:
+        ``{"done": [dict per image], "failed": [(input, reason)], "seconds": wall time,
+        "load_seconds": time to load the model}``.
+
+    Raises:
+        OutputError: for a name clash or an ``out_dir`` that is a file (before any work).
+        ValueError: for ``sigma`` out of range or bad ``weights``/``model`` (before any image).
+    """
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    check_sigma(sigma)
+    files, failed = collect_inputs(inputs)
+    pairs = plan_outputs(files, out_dir)
+    done = []
+    if notify is None:
+        def notify(text):
+            tqdm.write(text, file=sys.stderr)
+    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if pairs else (None, 0)
+    load_seconds = time.perf_counter() - start
+    bar = tqdm(pairs, desc="denoising", unit="image", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    for noisy, clean in bar:
+        try:
+            result = denoise_image_file(denoiser, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite,
+                                        accept_truncated=accept_truncated)
+        except (ImageError, ValueError, OSError) as err:
+            failed.append((str(noisy), explain_error(err)))
+            continue
+        for key, label in (("truncated", "warning"), ("converted", "note")):
+            if result[key]:
+                notify(f"{label}: {noisy}: {result[key]}")
+        done.append(result)
+    bar.close()
+    return {"done": done, "failed": failed, "seconds": time.perf_counter() - start, "load_seconds": load_seconds}
+
+
+def explain_error(err: Exception) -> str:
+    """The error's message, with the command-line fix where there is one."""
+    text = str(err)
+    if isinstance(err, TruncatedImageError):
+        text += "; pass --accept-truncated to denoise what can be decoded"
+    return text

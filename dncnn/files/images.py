@@ -1,0 +1,399 @@
+"""Reading and writing image files, with clear errors for files that cannot work.
+
+Every reader checks the file before decoding it: it must exist, be non-empty, be complete (a PNG
+must reach its IEND chunk, a JPEG its end-of-image marker, a TIFF's directory and strips must lie
+inside the file, and Pillow's strict decoder must not run out of data), be an image whose header
+Pillow can identify, and claim at most ``MAX_PIXELS`` pixels (so a forged header cannot make the
+decoder allocate gigabytes). Decoding is OpenCV's. A truncated file (an interrupted download) is
+refused with :class:`TruncatedImageError` unless the caller accepts it explicitly; it is then
+decoded as far as its data goes (:func:`decode_partial_image`) and the missing rows are counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # the image files written for users
+MAX_PIXELS = 100_000_000  # 100 megapixels: 400 MB as float32, far above any test image
+MIN_SIDE = 8  # the smallest image the denoise command accepts
+
+
+class ImageError(ValueError):
+    """A file is not a usable image. The message names the file."""
+
+
+class TruncatedImageError(ImageError):
+    """A file ends before its image data does (an interrupted download or copy). Names the file."""
+
+
+def decode_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> np.ndarray:
+    """Decode an image file as stored (``cv2.IMREAD_UNCHANGED``: HxW or HxWxC, uint8/uint16/...).
+
+    With ``accept_truncated`` a truncated file is decoded as far as its data goes
+    (:func:`decode_partial_image`; the rows it lacks are grey) instead of being refused.
+
+    Raises:
+        ImageError: naming the file if it is missing, empty, not an image, or claims more than
+            ``MAX_PIXELS`` pixels in its header (checked before decoding).
+        TruncatedImageError: naming the file and what is missing, if it is truncated and
+            ``accept_truncated`` is false.
+    """
+    path = Path(path)
+    problem = check_file(path)
+    if problem is not None:
+        if not accept_truncated:
+            raise TruncatedImageError(problem)
+        return decode_partial_image(path)[0]
+    return _decode_complete(path)
+
+
+def check_file(path: str | os.PathLike) -> str | None:
+    """Check that ``path`` exists, is a non-empty image of at most ``MAX_PIXELS`` pixels, and whether
+    it is complete; return ``None`` if it is, else a sentence naming the file and what is missing.
+
+    Raises:
+        ImageError: naming the file if it is missing, empty, not an image or claims too many pixels.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"{path} does not exist")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path} is empty")
+    problem = find_truncation(path.read_bytes())  # the container, before any decoding
+    if problem is not None:
+        return f"{path} is truncated: {problem}"
+    check_header(path)
+    problem = find_decoder_truncation(path)
+    return None if problem is None else f"{path} is truncated: {problem}"
+
+
+def check_header(path: Path) -> None:
+    """Raise :class:`ImageError` unless Pillow identifies ``path``'s header and it claims at most
+    ``MAX_PIXELS`` pixels (reads the header only)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings(), Image.open(path) as header:  # reads the header only
+            warnings.simplefilter("ignore")
+            width, height = header.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+        raise ImageError(f"{path} is not an image (PNG, JPEG or TIFF expected): {err}") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path} claims more pixels than allowed ({MAX_PIXELS:,})") from None
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{path} claims {width}x{height} pixels, more than the {MAX_PIXELS:,} allowed")
+
+
+def _decode_complete(path: Path) -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise ImageError(f"{path} is not an image OpenCV can decode (corrupted?)")
+    return image
+
+
+def find_truncation(data: bytes) -> str | None:
+    """What is missing from a PNG, JPEG or TIFF file's container (``None`` if it is complete or of
+    another format): a PNG must reach its IEND chunk, a JPEG its end-of-image marker, and a TIFF's
+    first directory and its strips or tiles must lie inside the file. Nothing is decoded."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_truncation(data)
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_truncation(data)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return _tiff_truncation(data)
+    return None
+
+
+def _png_truncation(data: bytes) -> str | None:
+    pos, size = 8, len(data)
+    while pos + 8 <= size:
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        name = kind.decode("latin-1")
+        if pos + 12 + length > size:
+            return (f"its {name} chunk at byte {pos:,} is cut off ({max(size - pos - 8, 0):,} of its {length + 4:,} bytes "
+                    f"present) and the file ends after {size:,} bytes, before its IEND chunk")
+        if kind == b"IEND":
+            return None
+        pos += 12 + length
+    return f"it ends after {size:,} bytes, before its IEND chunk"
+
+
+_JPEG_STANDALONE = {0x01, 0xD8, *range(0xD0, 0xD8)}  # TEM, SOI, RST0-7: markers without a length
+
+
+def _jpeg_truncation(data: bytes) -> str | None:
+    pos, size = 2, len(data)
+    while pos < size:
+        if data[pos] != 0xFF:
+            return None  # not the structure expected: leave the verdict to the decoders
+        while pos + 1 < size and data[pos + 1] == 0xFF:  # fill bytes
+            pos += 1
+        if pos + 1 >= size:
+            break
+        marker = data[pos + 1]
+        if marker == 0xD9:  # EOI
+            return None
+        if marker in _JPEG_STANDALONE:
+            pos += 2
+            continue
+        if pos + 4 > size or pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big") > size:
+            break
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker other than FF00 and RSTn
+            pos = _jpeg_scan_end(data, pos)
+            if pos is None:
+                return (f"it ends after {size:,} bytes inside its image data: the rest of the image data and "
+                        "the end-of-image marker are missing")
+    return f"it ends after {size:,} bytes, before its end-of-image marker"
+
+
+def _jpeg_scan_end(data: bytes, pos: int) -> int | None:
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return None
+        if data[pos + 1] == 0x00 or 0xD0 <= data[pos + 1] <= 0xD7 or data[pos + 1] == 0xFF:
+            pos += 1 if data[pos + 1] == 0xFF else 2
+            continue
+        return pos
+
+
+def _tiff_truncation(data: bytes) -> str | None:
+    endian, size = "<" if data[:2] == b"II" else ">", len(data)
+    if size < 8:
+        return f"it ends after {size:,} bytes, inside its header"
+    (offset,) = struct.unpack(endian + "I", data[4:8])
+    if offset + 2 > size:
+        return f"its image directory at byte {offset:,} lies beyond its end ({size:,} bytes)"
+    (count,) = struct.unpack(endian + "H", data[offset:offset + 2])
+    if offset + 2 + 12 * count > size:
+        return f"its image directory at byte {offset:,} is cut off at byte {size:,}"
+    tags = {}
+    for entry in range(offset + 2, offset + 2 + 12 * count, 12):
+        tag, kind, n = struct.unpack(endian + "HHI", data[entry:entry + 8])
+        if tag in (273, 279, 324, 325) and kind in (3, 4):  # strip/tile offsets and byte counts, SHORT or LONG
+            width = 2 if kind == 3 else 4
+            start = entry + 8 if n * width <= 4 else struct.unpack(endian + "I", data[entry + 8:entry + 12])[0]
+            if start + n * width > size:
+                return f"its table of image-data offsets at byte {start:,} lies beyond its end ({size:,} bytes)"
+            tags[tag] = struct.unpack(endian + ("H" if kind == 3 else "I") * n, data[start:start + n * width])
+    offsets, counts = tags.get(273, tags.get(324)), tags.get(279, tags.get(325))
+    if not offsets or not counts or len(offsets) != len(counts):
+        return None
+    total = sum(counts)
+    present = sum(min(max(size - o, 0), c) for o, c in zip(offsets, counts))
+    if present < total:
+        return f"{present:,} of {total:,} bytes of image data present (the file ends after {size:,} bytes)"
+    return None
+
+
+@contextlib.contextmanager
+def _pillow_truncated(allowed: bool):
+    """Pillow's global ``LOAD_TRUNCATED_IMAGES`` set to ``allowed`` for the block, its warnings silenced."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = allowed
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+def find_decoder_truncation(path: str | os.PathLike) -> str | None:
+    """Decode ``path`` with Pillow's strict decoder; the reason if it runs out of data, else ``None``
+    (other decoder failures are left to OpenCV). Call only after :func:`check_header`."""
+    from PIL import Image
+
+    try:
+        with _pillow_truncated(False), Image.open(path) as image:
+            image.load()
+    except Exception as err:  # noqa: BLE001 - Pillow is only the witness here; OpenCV decodes
+        if "truncated" in str(err):
+            return f"the decoder ran out of data ({err})"
+    return None
+
+
+def decode_partial_image(path: str | os.PathLike) -> tuple[np.ndarray, int, str]:
+    """Decode a truncated image as far as its data goes.
+
+    Returns:
+        The image as :func:`decode_image` gives it (HxW or HxWxC, uint8 or uint16, colour in BGR
+        order), the number of rows the file's data does not fully determine, and how they were
+        filled: a JPEG's as the JPEG decoder fills them (flat grey, or a coarse version of a
+        progressive JPEG's rows); other formats' with mid-grey.
+
+    Raises:
+        ImageError: naming the file if nothing of it can be decoded.
+    """
+
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        check_header(path)
+    except ImageError as err:
+        if "claims" in str(err):
+            raise
+        raise ImageError(f"{path} is truncated and nothing of it can be decoded: its header cannot be read") from None
+    try:
+        if data.startswith(b"\xff\xd8"):
+            # the decoder ends the data with an end-of-image marker; rows that change when other
+            # data is appended first are the ones the file does not determine
+            image = _decode_pillow(data, fill=None)[0]
+            tail = bytes(np.random.default_rng(0).integers(0, 255, 4096, dtype=np.uint8)) + b"\xff\xd9"
+            other = _decode_pillow(data.rstrip(b"\xff") + tail, fill=None)[0]
+            differs = (image != other).reshape(image.shape[0], -1).any(axis=1)
+            missing = image.shape[0] - int(differs.argmax()) if differs.any() else 0
+            return _to_opencv_layout(image), missing, "filled by the JPEG decoder: flat grey, or coarse for a progressive JPEG"
+        (image, low), (_, high) = _decode_pillow(data, fill=0), _decode_pillow(data, fill=255)
+        undecoded = (low != high).reshape(low.shape[0], low.shape[1], -1).any(axis=2)
+        image[undecoded] = 32768 if image.dtype == np.uint16 else 128
+        return _to_opencv_layout(image), int(undecoded.any(axis=1).sum()), "filled with grey"
+    except Exception as err:  # noqa: BLE001 - any decoder failure means nothing usable
+        raise ImageError(f"{path} is truncated and nothing of it can be decoded: {err}") from None
+
+
+def _decode_pillow(data: bytes, *, fill: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Pillow's lenient decode of ``data``: HxW or HxWxC (RGB order) uint8 or uint16, and the
+    decoder's own pixels (palette indices, ...). With ``fill``, pixels the decoder never reaches keep
+    that value in every band (0, or 255 meaning the mode's peak)."""
+    from PIL import Image
+
+    with _pillow_truncated(True), Image.open(io.BytesIO(data)) as image:
+        if fill is not None:
+            bands = len(image.getbands())
+            value = fill if fill == 0 or image.mode in ("L", "P", "RGB", "RGBA", "LA", "CMYK", "YCbCr", "1") else 65535
+            image.im = Image.core.fill(image.mode, image.size, value if bands == 1 else (value,) * bands)
+        image.load()
+        return _pillow_array(image), np.array(image)
+
+
+def _pillow_array(image) -> np.ndarray:
+    if image.mode in ("L", "RGB", "RGBA"):
+        return np.array(image)
+    if image.mode.startswith("I;16") or image.mode == "I":
+        array = np.array(image)
+        if array.min() < 0 or array.max() > 65535:
+            raise ImageError(f"{image.filename or 'the image'} has pixel values outside 16 bits")
+        return array.astype(np.uint16)
+    if image.mode == "P":
+        return np.array(image.convert("RGBA" if "transparency" in image.info else "RGB"))
+    if image.mode in ("LA", "PA"):
+        return np.array(image.convert("RGBA"))
+    if image.mode == "1":
+        return np.array(image.convert("L"))
+    return np.array(image.convert("RGB"))
+
+
+def _to_opencv_layout(image: np.ndarray) -> np.ndarray:
+    """RGB(A) -> BGR(A), as OpenCV decodes files."""
+    if image.ndim == 3 and image.shape[2] in (3, 4):
+        return np.ascontiguousarray(image[:, :, [2, 1, 0, *([3] if image.shape[2] == 4 else [])]])
+    return image
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an 8-bit grey image file (the datasets).
+
+    Returns:
+        HxW uint8 array in [0, 255].
+
+    Raises:
+        ImageError: if the file cannot be decoded or is not 8-bit grey.
+    """
+    image = decode_image(path)
+    if image.ndim != 2:
+        raise ImageError(f"{path} has {image.shape[2]} channels; an 8-bit grey image was expected")
+    if image.dtype != np.uint8:
+        raise ImageError(f"{path} has {image.dtype} pixels; 8-bit was expected")
+    return image
+
+
+def read_noisy_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """Read a user's 8- or 16-bit grey or colour image as float32 HxW in [0, 1].
+
+    Colour (and palette) images are converted to grey with OpenCV's ITU-R BT.601 weights and alpha
+    is dropped; ``info["converted"]`` says so, ``info["bits"]`` is the bit depth to write back.
+    A truncated file is refused unless ``accept_truncated``; it is then decoded as far as its data
+    goes and ``info["truncated"]`` says what is missing and how many rows could not be decoded
+    (``None`` for a complete file).
+
+    Raises:
+        ImageError: naming the file when it is empty, not an image, smaller than ``MIN_SIDE``,
+            of an unsupported pixel type, or holds non-finite values.
+        TruncatedImageError: naming the file and what is missing, when it is truncated and
+            ``accept_truncated`` is false.
+    """
+    import cv2
+
+    problem = check_file(path)
+    info = {"converted": None, "truncated": None}
+    if problem is None:
+        image = _decode_complete(Path(path))
+    elif not accept_truncated:
+        raise TruncatedImageError(problem)
+    else:
+        image, missing, filled = decode_partial_image(path)
+        info["truncated"] = problem + (
+            f"; {missing} of {image.shape[0]} rows ({missing / image.shape[0]:.0%}) could not be decoded ({filled})"
+            if missing else "; every row could be decoded")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3:
+        code = {3: cv2.COLOR_BGR2GRAY, 4: cv2.COLOR_BGRA2GRAY}.get(image.shape[2])
+        if code is None:
+            raise ImageError(f"{path} has {image.shape[2]} channels; grey, RGB or RGBA expected")
+        info["converted"] = f"{image.shape[2]}-channel image converted to grey (ITU-R BT.601 weights)" + (
+            ", alpha dropped" if image.shape[2] == 4 else "")
+        image = cv2.cvtColor(image, code)
+    peaks = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+    if image.dtype not in peaks:
+        raise ImageError(f"{path} has {image.dtype} pixels; 8- or 16-bit integers expected")
+    if min(image.shape) < MIN_SIDE:
+        raise ImageError(f"{path} is {image.shape[1]}x{image.shape[0]}; at least {MIN_SIDE}x{MIN_SIDE} pixels expected")
+    info["bits"] = 8 if image.dtype == np.uint8 else 16
+    out = image.astype(np.float32) / np.float32(peaks[image.dtype])
+    if not np.isfinite(out).all():
+        raise ImageError(f"{path} holds non-finite values")
+    return out, info
+
+
+class OutputError(ValueError):
+    """An output that must not be written (the input itself, an existing file, a name clash). Names the file."""
+
+
+def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite: bool = True) -> Path:
+    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically.
+
+    With ``overwrite=False`` an existing ``path`` (even one that appears while writing) is left
+    alone and :class:`OutputError` raised.
+    """
+    import cv2
+
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"output must end in one of {', '.join(SUFFIXES)}. Received: {path.name}")
+    peak, dtype = (255.0, np.uint8) if bits == 8 else (65535.0, np.uint16)
+    if bits == 16 and path.suffix.lower() in (".jpg", ".jpeg"):
+        peak, dtype = 255.0, np.uint8  # JPEG is 8-bit
+    pixels = np.clip(np.round(image.astype(np.float64) * peak), 0, peak).astype(dtype)
+    from .atomic import atomic_path
+
+    try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            if not cv2.imwrite(str(tmp), pixels):
+                raise OSError(f"OpenCV could not write {path}")
+    except FileExistsError:
+        raise OutputError(f"{path} already exists; pass --overwrite to replace it") from None
+    return path

@@ -1,0 +1,1 @@
+"""Layer 3, the model: the DnCNN builder and batch-norm folding (``network``), loading trained and shipped models (``weights``), the authors' released weights (``reference``). Loading a model never imports training."""

@@ -1,0 +1,283 @@
+"""Training DnCNN with checkpoints, resume and a wall-clock bound (``python -m dncnn train``).
+
+Each epoch is one ``model.fit`` call over a :class:`NoisyPatchBatches` dataset whose patch order and
+noise are pure functions of ``(seed, epoch, batch)``; so resuming from a checkpoint replays exactly
+the batches an uninterrupted run would have seen. After every completed epoch the full model
+(weights and optimizer state) is saved as ``checkpoints/epoch-NNN.keras`` with a JSON state beside
+it; a run killed at any point resumes from the last completed epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import keras
+
+from .. import config
+from ..data.patches import load_patches
+from ..files import atomic, provenance
+from ..model.network import build_dncnn
+from ..profiles import Profile, get_profile
+from .batches import NoisyPatchBatches
+
+KEEP_CHECKPOINTS = 2
+LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds")
+
+
+class _Deadline(keras.callbacks.Callback):
+    """Stops training at the end of a batch once a wall-clock deadline has passed; counts batches."""
+
+    def __init__(self, deadline: float | None):
+        super().__init__()
+        self.deadline, self.batches = deadline, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.model.stop_training = True
+
+
+def train(
+    profile: Profile | str,
+    *,
+    patches_path: str | Path | None = None,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    max_minutes: float | None = None,
+    mixed_precision: bool = False,
+    xla: bool | str = "auto",
+    deterministic: bool = False,
+    tensorboard: bool = True,
+    verbose: int | str = "auto",
+    workers: int = 1,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict:
+    """Train DnCNN by ``profile``; return the sidecar of the exported model.
+
+    Args:
+        profile: a :class:`Profile` or its name (``paper``, ``quick``, ``smoke``).
+        patches_path: (N, p, p) uint8 ``.npy`` from notebook 01 (default: the profile's).
+        run_dir: receives ``checkpoints/``, ``log.csv``, ``tensorboard/``, ``model.keras`` and
+            ``model.json`` (default ``data/runs/<profile>``).
+        resume: continue from the last good checkpoint in ``run_dir``.
+        overwrite: delete an earlier run's checkpoints in ``run_dir`` and start afresh. Without
+            ``resume`` or ``overwrite``, existing checkpoints are an error (nothing is lost silently).
+        max_minutes: stop cleanly once this much wall time has passed (default: the profile's);
+            the checkpoint of the last completed epoch is kept and ``--resume`` continues from it.
+        mixed_precision: bf16 mixed precision (``mixed_bfloat16``); the output layers stay float32.
+        xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
+        deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
+            when the profile asks for it.
+        verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
+        callbacks: more Keras callbacks for every epoch's ``fit`` (their ``epoch`` is 0-based
+            and absolute: a resumed run continues the count).
+
+    Returns:
+        The sidecar dict written to ``model.json`` (profile, epochs, steps, wall time, device,
+        backend, precision, versions, commit, ``complete``).
+    """
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    _check_profile(profile)
+    patches_path = Path(patches_path or config.patches_path(profile.name))
+    run_dir = Path(run_dir or config.run_dir(profile.name))
+    ckpt_dir = run_dir / "checkpoints"
+    max_minutes = profile.max_minutes if max_minutes is None else max_minutes
+    if max_minutes is not None and max_minutes <= 0:
+        raise ValueError(f"max_minutes must be > 0. Received: max_minutes={max_minutes}")
+    start = time.monotonic()
+    deadline = start + 60 * max_minutes if max_minutes else None
+
+    existing = sorted(ckpt_dir.glob("epoch-*.keras"))
+    if existing and not (resume or overwrite):
+        raise FileExistsError(
+            f"{run_dir} already holds checkpoints of a run (last: {existing[-1].name}). Pass resume=True "
+            f"(--resume) to continue it, overwrite=True (--overwrite) to start afresh, or choose another run_dir."
+        )
+    if overwrite and not resume:
+        for path in list(ckpt_dir.glob("epoch-*")) + [run_dir / "log.csv", run_dir / "model.keras", run_dir / "model.json"]:
+            path.unlink(missing_ok=True)
+
+    patches = load_patches(patches_path)
+    if patches.shape[1] != profile.patch_size:
+        raise ValueError(f"{patches_path} holds {patches.shape[1]}x{patches.shape[2]} patches; the profile expects {profile.patch_size}")
+    if (deterministic or profile.deterministic) and keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    keras.config.set_dtype_policy("mixed_bfloat16" if mixed_precision else "float32")
+    keras.utils.set_random_seed(profile.train_seed)
+
+    state = None
+    if resume:
+        model, state = _load_last_checkpoint(ckpt_dir)
+    if state is None:
+        model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
+        model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate(0)), loss="mean_squared_error", jit_compile=xla)
+        state = {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
+    elif keras.config.backend() == "tensorflow" and xla != "auto":
+        model.jit_compile = bool(xla)
+
+    callbacks = [_Deadline(deadline), *callbacks]
+    if tensorboard and _has_tensorflow():
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+    stop_reason = None
+    last_epoch_seconds = None
+    for epoch in range(state["epoch"], profile.epochs):
+        if deadline is not None and last_epoch_seconds and time.monotonic() + last_epoch_seconds > deadline:
+            stop_reason = f"stopped before epoch {epoch + 1}: another epoch would pass --max-minutes {max_minutes}"
+            break
+        lr = profile.learning_rate(epoch)
+        model.optimizer.learning_rate.assign(lr)
+        keras.utils.set_random_seed(profile.train_seed + epoch)
+        batches = NoisyPatchBatches(
+            patches, batch_size=profile.batch_size, sigma=profile.sigma, seed=profile.train_seed,
+            epoch=epoch, steps=profile.steps_per_epoch, workers=workers, use_multiprocessing=False,
+        )
+        epoch_start = time.monotonic()
+        history = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, callbacks=callbacks, verbose=verbose)
+        epoch_seconds = time.monotonic() - epoch_start
+        if callbacks[0].batches < len(batches):
+            stop_reason = (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{len(batches)} steps "
+                           f"(--max-minutes {max_minutes}); that epoch is discarded")
+            break
+        loss = float(history.history["loss"][-1])
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}; the last good checkpoint is kept")
+        last_epoch_seconds = epoch_seconds
+        state["epoch"] = epoch + 1
+        state["steps"] += len(batches)
+        state["wall_seconds"] += epoch_seconds
+        state["history"].append({
+            "epoch": epoch + 1, "steps": state["steps"], "loss": loss, "learning_rate": lr,
+            "epoch_seconds": round(epoch_seconds, 3), "wall_seconds": round(state["wall_seconds"], 3),
+        })
+        _save_checkpoint(model, state, ckpt_dir)
+        _write_log(run_dir / "log.csv", state["history"])
+    if stop_reason:
+        print(stop_reason, file=sys.stderr)
+    sidecar = {
+        "profile": profile.to_dict(),
+        "complete": state["epoch"] >= profile.epochs,
+        "stop_reason": stop_reason,
+        "epochs": state["epoch"],
+        "epochs_planned": profile.epochs,
+        "steps": state["steps"],
+        "batch_size": profile.batch_size,
+        "wall_seconds": round(state["wall_seconds"], 3),
+        "final_loss": state["history"][-1]["loss"] if state["history"] else None,
+        "precision": "mixed_bfloat16" if mixed_precision else "float32",
+        "xla": "always (JAX)" if keras.config.backend() == "jax" else str(xla),
+        "patches": str(patches_path.name),
+        "patches_count": int(len(patches)),
+        **provenance.provenance(),
+    }
+    _export_model(model, run_dir / "model.keras", profile)
+    atomic.save_json(run_dir / "model.json", sidecar)
+    keras.config.set_dtype_policy("float32")
+    return sidecar
+
+
+def read_log(path: str | Path) -> list[dict]:
+    """Rows of a ``log.csv`` written by :func:`train`, numbers parsed."""
+    with open(path, newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def read_run(log: str | Path, sidecar: str | Path) -> dict:
+    """A finished run for :func:`dncnn.analysis.plots.plot_training_runs`: its ``log.csv`` rows with the batch
+    size, device and precision from its JSON sidecar."""
+    facts = json.loads(Path(sidecar).read_text())
+    return {"history": read_log(log), "batch_size": int(facts["batch_size"]), "device": facts["device"],
+            "precision": facts["precision"], "steps": int(facts["steps"]), "wall_seconds": float(facts["wall_seconds"])}
+
+
+def runs_table(runs: dict):
+    """One row per run of :func:`read_run` results: device, precision, batch, epochs, steps, patches
+    seen, training minutes and patches per second (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for label, run in runs.items():
+        seen = run["steps"] * run["batch_size"]
+        rows.append({"run": label, "device": run["device"], "precision": run["precision"], "batch_size": run["batch_size"],
+                     "epochs": len(run["history"]), "steps": run["steps"], "patches_seen": seen,
+                     "training_minutes": round(run["wall_seconds"] / 60, 2),
+                     "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None})
+    return pd.DataFrame(rows)
+
+
+def _check_profile(profile: Profile) -> None:
+    checks = {
+        "batch_size": (profile.batch_size >= 1, ">= 1"),
+        "epochs": (profile.epochs >= 1, ">= 1"),
+        "sigma": (profile.sigma >= 0, ">= 0 (0-255 scale)"),
+        "steps_per_epoch": (profile.steps_per_epoch is None or profile.steps_per_epoch >= 1, ">= 1 or None"),
+        "depth": (profile.depth >= 2, ">= 2"),
+    }
+    for name, (ok, allowed) in checks.items():
+        if not ok:
+            raise ValueError(f"{name} must be {allowed}. Received: {name}={getattr(profile, name)}")
+
+
+def _save_checkpoint(model: keras.Model, state: dict, ckpt_dir: Path) -> None:
+    stem = f"epoch-{state['epoch']:03d}"
+    atomic.save_json(ckpt_dir / f"{stem}.json", state)
+    with atomic.atomic_path(ckpt_dir / f"{stem}.keras") as tmp:
+        model.save(tmp)
+    for old in sorted(ckpt_dir.glob("epoch-*.keras"))[:-KEEP_CHECKPOINTS]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | None]:
+    """Newest checkpoint that loads, with its state; earlier ones are tried if the newest is damaged."""
+    candidates = sorted(ckpt_dir.glob("epoch-*.keras"), reverse=True)
+    if not candidates:
+        raise FileNotFoundError(f"--resume: no checkpoint in {ckpt_dir}; start a run without --resume")
+    for path in candidates:
+        try:
+            state = json.loads(path.with_suffix(".json").read_text())
+            model = keras.models.load_model(path, safe_mode=True)
+        except Exception as err:  # a damaged checkpoint: say so and try the previous one
+            print(f"checkpoint {path.name} cannot be loaded ({type(err).__name__}: {err}); trying the previous one",
+                  file=sys.stderr)
+            continue
+        print(f"resuming from {path.name}: {state['epoch']} epochs, {state['steps']} steps done", file=sys.stderr)
+        return model, state
+    raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (--overwrite)")
+
+
+def _export_model(model: keras.Model, path: Path, profile: Profile) -> None:
+    """Save the weights in a float32 model without optimizer state (the small file users load)."""
+    keras.config.set_dtype_policy("float32")
+    export = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum)
+    export.set_weights(model.get_weights())
+    with atomic.atomic_path(path) as tmp:
+        export.save(tmp)
+
+
+def _write_log(path: Path, history: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
+    writer.writeheader()
+    writer.writerows(history)
+    atomic.save_text(path, buffer.getvalue())
+
+
+def _has_tensorflow() -> bool:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,72 @@
+"""Small helpers shared by several test files (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from dncnn.profiles import get_profile
+
+SIDE = 64  # side of the small test images
+# the smoke profile at a size where only the mechanics matter: 4 layers of 8 filters
+TINY = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
+
+
+def noisy_ramp(seed: int = 0) -> np.ndarray:
+    """A 64x64 uint8 grey image: a smooth ramp with seeded noise."""
+    ramp = np.add.outer(np.arange(SIDE), np.arange(SIDE)) * (200 / (2 * SIDE)) + 28
+    noise = np.random.default_rng(seed).normal(0, 25, (SIDE, SIDE))
+    return np.clip(np.round(ramp + noise), 0, 255).astype(np.uint8)
+
+
+def write_image_file(path: Path, image: np.ndarray) -> Path:
+    """PNG and JPEG by OpenCV; TIFF by Pillow (directory before the strips, as many cameras write)."""
+    import cv2
+
+    if path.suffix == ".tif":
+        from PIL import Image
+
+        Image.fromarray(image).save(path)
+    else:
+        assert cv2.imwrite(str(path), image)
+    return path
+
+
+def truncate_file(path: Path, fraction: float = 0.5) -> Path:
+    """Cut a file to ``fraction`` of its bytes, as an interrupted download leaves it."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * fraction)])
+    return path
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    """One PNG chunk: length, type, payload, CRC."""
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def trained_like(depth: int = 6, filters: int = 8):
+    """A DnCNN whose batch norms hold non-trivial statistics, as after training."""
+    import keras
+
+    from dncnn.model.network import build_dncnn
+
+    model = build_dncnn(depth, filters, seed=0)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([rng.uniform(0.5, 2, filters), rng.normal(0, 0.1, filters),
+                               rng.normal(0, 0.2, filters), rng.uniform(0.2, 3, filters)])
+    return model
+
+
+def make_mirror(mirror: Path, dest: Path, files: list[str]) -> Path:
+    """A mirror folder holding only ``files`` (relative paths) copied from ``mirror``."""
+    for rel in files:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(mirror / rel, dest / rel)
+    return dest

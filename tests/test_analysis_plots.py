@@ -1,0 +1,53 @@
+"""Every figure function draws from real inputs and returns a figure that saves."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dncnn.analysis import plots
+from dncnn.files import atomic as io
+
+
+def _history(epochs, steps, seconds):
+    return [{"epoch": e, "steps": e * steps, "loss": 0.01 / e, "learning_rate": 1e-3 if e < 3 else 1e-4,
+             "epoch_seconds": seconds, "wall_seconds": e * seconds} for e in range(1, epochs + 1)]
+
+
+def test_training_runs_share_one_axis_of_patches_seen(tmp_path):
+    runs = {"cpu": {"history": _history(4, 50, 90.0), "batch_size": 32, "device": "CPU"},
+            "gpu": {"history": _history(5, 1862, 11.5), "batch_size": 128}}
+    fig = plots.plot_training_runs(runs)
+    loss = fig.axes[0]
+    assert [line.get_xdata()[-1] for line in loss.get_lines()] == [4 * 50 * 32, 5 * 1862 * 128]
+    assert "cpu (CPU)" in [t.get_text() for t in loss.get_legend().get_texts()]
+    assert "11.5 s per epoch" in " ".join(t.get_text() for t in fig.axes[2].get_legend().get_texts())
+    assert io.save_figure(tmp_path / "runs.png", fig).stat().st_size > 0
+
+
+def test_bn_statistics_of_two_models_in_one_figure(tmp_path):
+    rows = [{"model": m, "layer": layer, "batch": b, "mean": 0.1 * layer, "std": 1.0, "moving_mean": 0.0,
+             "moving_std": 1.0, "mean_shift": 0.01 * b} for m in ("a", "b") for layer in (2, 3) for b in range(3)]
+    fig = plots.plot_bn_statistics(pd.DataFrame(rows))
+    assert "3 batches (a), 3 batches (b)" in fig._suptitle.get_text()
+    assert io.save_figure(tmp_path / "bn.png", fig).stat().st_size > 0
+
+
+def test_crops_show_every_entry_with_its_psnr(tmp_path):
+    image = np.zeros((40, 50), np.float32)
+    example = {"clean": (image, None), "noisy": (image, 20.0), "a very long denoiser name, paper recipe (GPU)": (image, 29.19)}
+    fig = plots.plot_denoise_crops(example, box=(5, 5, 20), title="t")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "clean" and titles[1].endswith("20.00 dB") and titles[2].endswith("29.19 dB")
+    assert fig.axes[2].get_images()[0].get_array().shape == (20, 20)
+    assert io.save_figure(tmp_path / "crops.png", fig).stat().st_size > 0
+
+
+def test_patch_grid_and_histograms(tmp_path):
+    patches = np.random.default_rng(0).integers(0, 256, (30, 8, 8), dtype=np.uint8)
+    fig = plots.plot_patch_grid(patches, rows=2, cols=3)
+    assert sum(bool(ax.get_images()) for ax in fig.axes) == 6
+    batch = {k: np.random.default_rng(1).random((4, 8, 8)).astype(np.float32) for k in ("noisy", "clean", "residual")}
+    fig = plots.plot_batch_histograms([batch], sigma=25)
+    assert len(fig.axes) == 3
+    with pytest.raises(Exception):
+        plots.plot_batch_histograms([], sigma=25)

@@ -1,0 +1,213 @@
+"""The command line: every command refuses bad input clearly; denoise never damages a user's image."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from dncnn import cli, config  # noqa: E402
+from dncnn.data.noise import add_gaussian_noise  # noqa: E402
+from dncnn.evaluation import user_images as denoise  # noqa: E402
+from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
+from dncnn.model.network import build_dncnn  # noqa: E402
+from helpers import SIDE, noisy_ramp, truncate_file, write_image_file  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    build_dncnn(4, 8, batch_norm=False, seed=0).save(path)
+    return path
+
+
+def _no_partial_files(folder: Path) -> bool:
+    return not [p for p in folder.rglob("*") if ".part" in p.name]
+
+
+def _run(argv, capsys):
+    code = cli.main(["denoise", *[str(a) for a in argv]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif"])
+def test_cli_refuses_a_truncated_file_and_accepts_it_with_the_flag(tmp_path, weights, capsys, suffix):
+    path = truncate_file(write_image_file(tmp_path / f"cut{suffix}", noisy_ramp()))
+    out = tmp_path / f"out{suffix}"
+    code, _, err = _run([path, out, "--weights", weights], capsys)
+    assert code == 1 and err.startswith("error: ") and f"cut{suffix} is truncated" in err and "--accept-truncated" in err
+    assert not out.exists() and _no_partial_files(tmp_path)
+    code, stdout, err = _run([path, out, "--weights", weights, "--accept-truncated"], capsys)
+    assert code == 0 and out.exists() and "denoised" in stdout
+    assert "warning: " in err and f"cut{suffix} is truncated" in err and "rows (" in err and "could not be decoded" in err
+    assert cv2.imread(str(out), cv2.IMREAD_UNCHANGED).shape == (SIDE, SIDE)
+
+
+@pytest.mark.parametrize("extra", [[], ["--overwrite"]])
+def test_writing_over_the_input_is_refused_even_with_overwrite(tmp_path, weights, capsys, extra):
+    path = write_image_file(tmp_path / "only-copy.png", noisy_ramp())
+    before = path.read_bytes()
+    same = tmp_path / "sub" / ".." / "only-copy.png"  # the same file under another spelling
+    (tmp_path / "sub").mkdir()
+    for target in (path, same):
+        code, _, err = _run([path, target, "--weights", weights, *extra], capsys)
+        assert code == 1 and "is the input itself" in err and "only-copy.png" in err
+    assert path.read_bytes() == before and _no_partial_files(tmp_path)
+
+
+def test_an_existing_output_is_kept_without_overwrite_and_replaced_with_it(tmp_path, weights, capsys):
+    noisy = write_image_file(tmp_path / "noisy.png", noisy_ramp())
+    out = tmp_path / "clean.png"
+    out.write_bytes(b"the user's earlier result")
+    code, _, err = _run([noisy, out, "--weights", weights], capsys)
+    assert code == 1 and "clean.png already exists; pass --overwrite" in err
+    assert out.read_bytes() == b"the user's earlier result"
+    code, _, _ = _run([noisy, out, "--weights", weights, "--overwrite"], capsys)
+    assert code == 0 and cv2.imread(str(out), cv2.IMREAD_UNCHANGED).shape == (SIDE, SIDE)
+    assert _no_partial_files(tmp_path)
+
+
+@pytest.fixture
+def photo_folder(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, name in enumerate(["a.png", "b.jpg", "d.tif"]):
+        write_image_file(folder / name, noisy_ramp(i))
+    truncate_file(write_image_file(folder / "c.png", noisy_ramp(9)))  # the bad one, in the middle
+    (folder / "notes.txt").write_text("not an image: ignored")
+    (folder / ".hidden.png").write_bytes(b"a hidden file: ignored")
+    return folder
+
+
+def test_folder_mode_keeps_going_past_a_bad_file_and_reports_it(photo_folder, tmp_path, weights, capsys, monkeypatch):
+    loads = []
+    real = denoise.load_denoiser
+    monkeypatch.setattr(denoise, "load_denoiser", lambda **kw: loads.append(kw) or real(**kw))
+    extra = write_image_file(tmp_path / "extra.png", noisy_ramp(5))
+    out_dir = tmp_path / "clean"
+    code, stdout, err = _run([photo_folder, extra, "--out-dir", out_dir, "--weights", weights], capsys)
+    assert code == 1 and len(loads) == 1  # one model for all images
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.png", "b.jpg", "d.tif", "extra.png"]
+    assert "denoised 4 of 5 images" in stdout
+    assert "1 of 5 inputs failed" in err and f"{photo_folder / 'c.png'}: " in err and "is truncated" in err
+    assert _no_partial_files(tmp_path)
+    code, stdout, err = _run([photo_folder / "a.png", "--out-dir", out_dir, "--weights", weights], capsys)
+    assert code == 1 and "a.png already exists; pass --overwrite" in err  # batch mode does not overwrite either
+    code, stdout, err = _run([photo_folder / "a.png", extra, "--out-dir", out_dir, "--weights", weights, "--overwrite"], capsys)
+    assert code == 0 and "denoised 2 of 2 images" in stdout
+
+
+def test_folder_mode_refuses_inputs_that_would_write_the_same_output(tmp_path, weights, capsys):
+    for folder in ("day1", "day2"):
+        (tmp_path / folder).mkdir()
+        write_image_file(tmp_path / folder / "img.png", noisy_ramp())
+    out_dir = tmp_path / "clean"
+    code, _, err = _run([tmp_path / "day1", tmp_path / "day2", "--out-dir", out_dir, "--weights", weights], capsys)
+    assert code == 1 and "same name" in err and "day1/img.png and" in err and "day2/img.png" in err
+    assert not out_dir.exists() or not list(out_dir.iterdir())
+
+
+def test_folder_mode_into_the_input_folder_refuses_each_file(photo_folder, weights, capsys):
+    before = {p.name: p.read_bytes() for p in photo_folder.iterdir()}
+    code, _, err = _run([photo_folder, "--out-dir", photo_folder, "--weights", weights, "--overwrite"], capsys)
+    assert code == 1 and err.count("is the input itself") == 4  # checked before reading, so c.png too
+    assert {p.name: p.read_bytes() for p in photo_folder.iterdir()} == before
+
+
+def test_an_interrupted_batch_leaves_complete_outputs_only(photo_folder, tmp_path, weights, capsys, monkeypatch):
+    real, calls = denoise.denoise_tiled, []
+
+    def interrupt_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(denoise, "denoise_tiled", interrupt_second)
+    out_dir = tmp_path / "clean"
+    code, _, err = _run([photo_folder, "--out-dir", out_dir, "--weights", weights], capsys)
+    assert code == 130 and "interrupted" in err
+    assert [p.name for p in out_dir.iterdir()] == ["a.png"] and _no_partial_files(tmp_path)
+
+
+@pytest.mark.slow  # a subprocess importing TensorFlow: about 7 s
+def test_cli_folder_mode_end_to_end_with_a_progress_bar(photo_folder, tmp_path, weights):
+    out_dir = tmp_path / "clean"
+    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(photo_folder), "--out-dir", str(out_dir),
+                             "--weights", str(weights)], capture_output=True, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "denoising" in result.stderr and "4/4" in result.stderr  # tqdm's bar
+    assert "c.png" in result.stderr.split("inputs failed:")[1]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.png", "b.jpg", "d.tif"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--sigma", "-5"], "sigma must be in [0, 255]"),
+    (["--sigma", "300"], "sigma must be in [0, 255]"),
+    (["--model", "dncnn_s_sigma30"], "unknown model 'dncnn_s_sigma30': allowed are"),
+])
+def test_denoise_parameters_out_of_range_are_refused(args, message, tmp_path, valid_png):
+    noisy = tmp_path / "in.png"
+    noisy.write_bytes(valid_png)
+    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(noisy), str(tmp_path / "out.png"), *args],
+                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 1 and message in result.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["empty", "junk", "tiny"])
+def test_cli_refuses_bad_inputs_and_writes_nothing(user_images, tmp_path, kind):
+    _, paths = user_images
+    out = tmp_path / f"{kind}-out.png"
+    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(paths[kind]), str(out)],
+                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and paths[kind].name in result.stderr
+    assert not out.exists() and not list(tmp_path.glob(f".{kind}-out*"))
+
+
+@pytest.mark.slow
+def test_cli_denoises_with_model_ours(bsd68_crops, tmp_path):
+    import cv2
+
+    clean = bsd68_crops[0]
+    noisy = np.clip(add_gaussian_noise(clean, 25, seed=0), 0, 1)
+    cv2.imwrite(str(tmp_path / "noisy.png"), np.round(noisy * 255).astype(np.uint8))
+    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(tmp_path / "noisy.png"), str(tmp_path / "out.png"),
+                             "--model", "ours"], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "DnCNN-S ours, paper recipe (GPU)" in result.stdout
+    out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
+    assert compute_psnr(clean, out / 255) > compute_psnr(clean, cv2.imread(str(tmp_path / "noisy.png"), 0) / 255) + 4
+    assert json.loads((config.WEIGHTS_DIR / "dncnn-s-sigma25.json").read_text())["git_commit"].startswith("ba67c2d")
+
+
+def test_cli_refuses_an_unknown_profile():
+    result = subprocess.run([sys.executable, "-m", "dncnn", "train", "--profile", "nope"], capture_output=True, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, cwd=config.PROJECT_ROOT)
+    assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+def test_one_parser_holds_every_command_with_the_profiles_choices():
+    parser = cli.build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "bench"]
+    from dncnn.profiles import PROFILES
+
+    for name in ("patches", "train", "reproduce", "report"):
+        profile = next(a for a in commands[name]._actions if a.dest == "profile")
+        assert list(profile.choices) == list(PROFILES) and profile.default == "quick"
+
+
+def test_no_command_prints_the_help_and_an_unknown_one_is_refused(capsys):
+    assert cli.main([]) == 0 and "denoise" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["frobnicate"])
+    assert exit_info.value.code == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err

@@ -1,0 +1,70 @@
+"""The datasets: fetched from the mirror, verified, read as grey uint8 images."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from dncnn import config
+from dncnn.data import datasets as data
+from helpers import make_mirror
+
+
+def test_unknown_dataset_is_refused_with_the_allowed_names():
+    with pytest.raises(ValueError, match="allowed are Train400, BSD68, Set12"):
+        data.list_files(["BSD100"])
+
+
+def test_source_url_points_at_the_pinned_commit():
+    url = data.source_url("BSD68/test001.png")
+    assert url == f"https://raw.githubusercontent.com/cszn/DnCNN/{config.SOURCE_COMMIT}/testsets/BSD68/test001.png"
+
+
+def test_fetch_from_mirror_verifies_and_second_run_skips(mirror, tmp_path):
+    files = ["Set12/01.png", "Set12/02.png"]
+    data.fetch_datasets(dest=tmp_path, mirror=mirror, files=files, progress=False)
+    mtimes = [(tmp_path / f).stat().st_mtime_ns for f in files]
+    data.fetch_datasets(dest=tmp_path, mirror=mirror, files=files, progress=False)
+    assert [(tmp_path / f).stat().st_mtime_ns for f in files] == mtimes
+    manifest = data.read_manifest()
+    assert all(data.sha256_file(tmp_path / f) == manifest[f] for f in files)
+
+
+def test_fetch_replaces_a_corrupted_local_file(mirror, tmp_path):
+    rel = "Set12/03.png"
+    data.fetch_datasets(dest=tmp_path, mirror=mirror, files=[rel], progress=False)
+    (tmp_path / rel).write_bytes(b"garbage")
+    data.fetch_datasets(dest=tmp_path, mirror=mirror, files=[rel], progress=False)
+    assert data.sha256_file(tmp_path / rel) == data.read_manifest()[rel]
+
+
+def test_missing_mirror_file_is_an_error_naming_it(mirror, tmp_path):
+    partial = make_mirror(mirror, tmp_path / "mirror", ["Set12/01.png"])
+    with pytest.raises(data.DataError, match=r"Set12/02\.png is missing from the mirror"):
+        data.fetch_datasets(dest=tmp_path / "out", mirror=partial, files=["Set12/01.png", "Set12/02.png"], progress=False)
+
+
+def test_mirror_folder_that_does_not_exist_is_an_error(tmp_path):
+    with pytest.raises(data.DataError, match="does not exist"):
+        data.fetch_datasets(dest=tmp_path, mirror=tmp_path / "nowhere", files=["Set12/01.png"], progress=False)
+
+
+def test_load_dataset_reads_grey_uint8_images(raw_dir):
+    names, images = data.load_dataset("Set12", root=raw_dir)
+    assert names[:2] == ["01.png", "02.png"] and len(images) == 12
+    assert {im.shape for im in images} == {(256, 256), (512, 512)}
+    assert all(im.dtype == np.uint8 and im.ndim == 2 for im in images)
+
+
+def test_load_dataset_names_a_missing_file_and_the_fix(tmp_path):
+    with pytest.raises(data.DataError, match=r"BSD68/test001\.png is missing\. Run `make data`"):
+        data.load_dataset("BSD68", root=tmp_path)
+
+
+def test_verify_datasets_catches_a_changed_file(raw_dir, tmp_path):
+    copy = tmp_path / "raw"
+    shutil.copytree(raw_dir / "Set12", copy / "Set12")
+    data.verify_datasets(["Set12"], root=copy)
+    (copy / "Set12/12.png").write_bytes(b"x")
+    with pytest.raises(data.DataError, match=r"12\.png has SHA-256"):
+        data.verify_datasets(["Set12"], root=copy)

@@ -1,0 +1,49 @@
+"""Denoising a user's image files: tiling, bit depths, colour, the shipped model."""
+
+import cv2
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from dncnn import config  # noqa: E402
+from dncnn.evaluation.denoisers import KerasDenoiser  # noqa: E402
+from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
+from dncnn.evaluation.user_images import denoise_file, denoise_tiled, load_denoiser  # noqa: E402
+from dncnn.model import reference  # noqa: E402
+from dncnn.model.network import count_layers, fold_batchnorm  # noqa: E402
+from helpers import trained_like  # noqa: E402
+
+
+def test_tiled_inference_equals_whole_image_inference():
+    denoiser = KerasDenoiser(fold_batchnorm(trained_like(depth=6)))
+    image = np.random.default_rng(2).random((100, 77)).astype("float32")
+    whole = denoiser(image, None)
+    tiled = denoise_tiled(denoiser, image, tile=32, margin=13)
+    assert np.abs(whole - tiled).max() < 1e-5
+    cut = denoise_tiled(denoiser, image, tile=32, margin=0)  # too little context: tiles show seams
+    assert np.abs(whole - cut).max() > 1e-3
+
+
+@pytest.mark.slow
+def test_denoise_file_on_grey_colour_and_16_bit_images(user_images, tmp_path, weights_dir, monkeypatch):
+    monkeypatch.setenv(reference.WEIGHTS_MIRROR_ENV, str(weights_dir))
+    monkeypatch.setattr(config, "REFERENCE_WEIGHTS_DIR", tmp_path / "weights")
+    clean, paths = user_images
+    done = denoise_file(paths["grey"], tmp_path / "out.png", sigma=25, tile=128)
+    assert done["model"] == "dncnn_s_sigma25" and done["converted"] is None
+    out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
+    assert out.dtype == np.uint8 and out.shape == clean.shape
+    assert compute_psnr(clean, out / 255) > compute_psnr(clean, cv2.imread(str(paths["grey"]), 0) / 255) + 5
+    done = denoise_file(paths["rgba"], tmp_path / "rgba-out.png", sigma=25)
+    assert "converted to grey" in done["converted"] and "alpha dropped" in done["converted"]
+    done = denoise_file(paths["deep"], tmp_path / "deep-out.tif", sigma=25)
+    assert done["bits"] == 16 and cv2.imread(str(tmp_path / "deep-out.tif"), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+
+
+def test_model_ours_of_the_cli_is_the_shipped_model_and_only_for_sigma_25():
+    denoiser, field = load_denoiser(model="ours")
+    assert denoiser.name == "DnCNN-S ours, paper recipe (GPU)" and field == 35
+    assert count_layers(denoiser.model, "bn") == 0
+    with pytest.raises(ValueError, match="trained for sigma 25 only"):
+        load_denoiser(model="ours", sigma=15)

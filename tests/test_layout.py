@@ -1,0 +1,84 @@
+"""The package's layers point one way: no module imports a layer above its own (lazy imports included)."""
+
+import ast
+from pathlib import Path
+
+from dncnn import config
+
+PACKAGE = config.PROJECT_ROOT / "dncnn"
+# bottom to top; the modules of one layer may import each other
+LAYERS = {
+    "config": 0, "profiles": 0,
+    "files": 1,
+    "data": 2,
+    "model": 3,
+    "training": 4,
+    "evaluation": 5,
+    "analysis": 6, "bench": 6,
+    "reproduce": 7, "cli": 7, "__main__": 7,
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    return LAYERS[parts[1]] if len(parts) > 1 else -1  # "dncnn" itself: the package root
+
+
+def imports_of(path: Path, module: str | None = None) -> set[str]:
+    """Every dncnn module that ``path`` (the module ``module``) imports, at module level or inside functions."""
+    module = module or _module_name(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "dncnn"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").split(".")[0] == "dncnn":
+                target = node.module
+            else:
+                continue
+            found.add(target)
+            found |= {f"{target}.{a.name}" for a in node.names if (PACKAGE.parent / f"{target}.{a.name}".replace(".", "/")).exists()
+                      or (PACKAGE.parent / (f"{target}.{a.name}".replace(".", "/") + ".py")).exists()}
+    return found
+
+
+def test_every_module_belongs_to_a_layer():
+    for path in PACKAGE.rglob("*.py"):
+        module = _module_name(path)
+        if module != "dncnn":
+            assert module.split(".")[1] in LAYERS, f"{module} is in no layer: add it to LAYERS and the README's layout"
+
+
+def test_no_import_goes_up_a_layer():
+    upward = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_name(path)
+        for target in imports_of(path):
+            if target != "dncnn" and _layer(target) > _layer(module):
+                upward.append(f"{module} (layer {_layer(module)}) imports {target} (layer {_layer(target)})")
+    assert not upward, "\n".join(upward)
+
+
+def test_loading_a_model_does_not_import_training():
+    for path in (PACKAGE / "model").glob("*.py"):
+        assert not any(t.startswith("dncnn.training") for t in imports_of(path)), path.name
+
+
+def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
+    found = imports_of(PACKAGE / "evaluation" / "denoisers.py")
+    assert "dncnn.model.weights" in found and "dncnn.files.atomic" in found  # both imported inside functions
+    fake = tmp_path / "fake.py"
+    fake.write_text("from ..training.train import train\n\ndef f():\n    from dncnn.evaluation import protocol\n")
+    found = imports_of(fake, module="dncnn.model.fake")
+    assert {"dncnn.training.train", "dncnn.evaluation.protocol"} <= found
+    assert all(_layer(t) > _layer("dncnn.model.fake") for t in found)

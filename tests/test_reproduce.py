@@ -1,0 +1,66 @@
+"""make reproduce: notebooks stored clean, run in order, failures named, tables published only when all pass."""
+
+import json
+
+import nbformat
+import pytest
+
+from dncnn import config, reproduce
+
+
+@pytest.mark.parametrize("path", reproduce.list_notebooks(), ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs_with_a_parameters_cell(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code)
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and "profile = " in "".join(tagged[0]["source"])
+    assert not any("def " in "".join(c["source"]) or "class " in "".join(c["source"]) for c in code)
+
+
+def test_the_four_notebooks_in_order():
+    assert [p.name for p in reproduce.list_notebooks()] == [
+        "01-patches.ipynb", "02-training.ipynb", "03-histograms.ipynb", "04-evaluation.ipynb"]
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_is_named_with_its_cell(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "smoke"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise RuntimeError('boom')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "99-broken.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(reproduce.NotebookFailed, match=r"99-broken\.ipynb failed in cell \d+ .*RuntimeError: boom"):
+        reproduce.execute_notebooks("smoke", notebooks=[path], out_dir=tmp_path / "out", log_output=False)
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_leaves_the_published_tables_alone(tmp_path, monkeypatch):
+    import nbformat
+
+    results = tmp_path / "results"
+    monkeypatch.setattr(config, "RESULTS_DIR", results)
+    monkeypatch.setattr(config, "FIGURES_DIR", tmp_path / "figures")
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path / "build")
+    (results / "smoke").mkdir(parents=True)
+    (results / "smoke" / "summary.csv").write_text("previous run\n")
+
+    def notebook(name, code):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('profile = "smoke"')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(code)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    writes = notebook("01-writes.ipynb", "from dncnn import config\nfrom dncnn.files import atomic\n"
+                                         "atomic.save_text(config.results_dir(profile, stage=stage) / 'summary.csv', 'partial\\n')")
+    fails = notebook("02-fails.ipynb", "raise ValueError('half-way')")
+    with pytest.raises(reproduce.NotebookFailed, match="02-fails.ipynb failed in cell"):
+        reproduce.reproduce("smoke", notebooks=[writes, fails])
+    assert (results / "smoke" / "summary.csv").read_text() == "previous run\n"
+    reproduce.reproduce("smoke", notebooks=[writes])
+    assert (results / "smoke" / "summary.csv").read_text() == "partial\n"

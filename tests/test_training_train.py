@@ -1,0 +1,179 @@
+"""Training: a real step on both backends, checkpoints, resume, the wall-clock bound, faults."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from dncnn.files.atomic import save_npy  # noqa: E402
+from dncnn.training.train import read_log, train  # noqa: E402
+from helpers import TINY  # noqa: E402
+
+
+_STEP = textwrap.dedent("""
+    import json, numpy as np, keras
+    from dncnn.model.network import build_dncnn
+    keras.utils.set_random_seed(0)
+    model = build_dncnn(5, 16, seed=0)  # the size does not matter here: that a step learns does
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error")
+    rng = np.random.default_rng(0)
+    clean = rng.random((8, 40, 40, 1)).astype("float32")
+    noisy = clean + 25 / 255 * rng.standard_normal(clean.shape).astype("float32")
+    losses = [float(model.train_on_batch(noisy, clean)) for _ in range(6)]
+    print(json.dumps({"backend": keras.config.backend(), "losses": losses}))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_training_steps_give_a_finite_decreasing_loss(backend):
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", _STEP], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["backend"] == backend
+    losses = out["losses"]
+    assert all(np.isfinite(losses))
+    assert losses[-1] < 0.5 * losses[0], losses
+
+
+@pytest.mark.slow
+def test_train_writes_model_log_checkpoints_and_sidecar(patches_file, tmp_path):
+    run = tmp_path / "run"
+    sidecar = train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+    assert sidecar["complete"] and sidecar["epochs"] == 2 and sidecar["steps"] == 6
+    for key in ("device", "backend", "versions", "git_commit", "wall_seconds", "precision", "profile"):
+        assert key in sidecar
+    assert json.loads((run / "model.json").read_text())["steps"] == 6
+    log = read_log(run / "log.csv")
+    assert [r["epoch"] for r in log] == [1, 2] and [r["learning_rate"] for r in log] == [1e-3, 1e-4]
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.keras")) == ["epoch-001.keras", "epoch-002.keras"]
+    model = keras.models.load_model(run / "model.keras", safe_mode=True)
+    assert getattr(model, "optimizer", None) is None  # the exported model carries no optimizer state
+    assert (run / "model.keras").stat().st_size < (run / "checkpoints" / "epoch-002.keras").stat().st_size
+    with pytest.raises(FileExistsError, match="--resume"):
+        train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+
+
+@pytest.mark.slow
+def test_resume_gives_the_same_state_as_an_uninterrupted_run(patches_file, tmp_path):
+    straight = tmp_path / "straight"
+    train(TINY, patches_path=patches_file, run_dir=straight, verbose=0, tensorboard=False, deterministic=True)
+    split = tmp_path / "split"
+    first = train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=split, verbose=0, tensorboard=False, deterministic=True)
+    assert first["epochs"] == 1
+    resumed = train(TINY, patches_path=patches_file, run_dir=split, resume=True, verbose=0, tensorboard=False, deterministic=True)
+    assert resumed["epochs"] == 2 and resumed["steps"] == 6
+    a = keras.models.load_model(straight / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    b = keras.models.load_model(split / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    assert int(a.optimizer.iterations) == int(b.optimizer.iterations) == 6
+    for wa, wb in zip(a.get_weights() + [v.numpy() for v in a.optimizer.variables],
+                      b.get_weights() + [v.numpy() for v in b.optimizer.variables]):
+        np.testing.assert_allclose(wa, wb, rtol=1e-6, atol=1e-7)
+    assert [r["loss"] for r in read_log(straight / "log.csv")] == pytest.approx([r["loss"] for r in read_log(split / "log.csv")], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_max_minutes_stops_cleanly_and_resume_finishes(patches_file, tmp_path):
+    run = tmp_path / "run"
+    sidecar = train(TINY, patches_path=patches_file, run_dir=run, max_minutes=1e-4, verbose=0, tensorboard=False)
+    assert not sidecar["complete"] and sidecar["epochs"] == 0 and "discarded" in sidecar["stop_reason"]
+    assert not list(run.glob("checkpoints/*.keras"))
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
+    one = train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=run, overwrite=True, verbose=0, tensorboard=False)
+    assert one["epochs"] == 1
+    done = train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
+    assert done["complete"] and done["steps"] == 6
+
+
+def test_missing_patches_name_the_step_that_makes_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="notebook 01"):
+        train(TINY, patches_path=tmp_path / "none.npy", run_dir=tmp_path / "run", verbose=0)
+
+
+_DRIVER = """
+import sys
+from dataclasses import replace
+import keras
+from dncnn.profiles import get_profile
+from dncnn.training.train import train
+
+class PauseInSecondEpoch(keras.callbacks.Callback):
+    # says where it is, then blocks, so the test kills it at a known point inside epoch 2
+    def on_train_batch_end(self, batch, logs=None):
+        if self.pause and self._epoch == 1 and batch == 2:
+            print("inside epoch 2, step 3 of 8", flush=True)
+            sys.stdin.read()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+profile = replace(get_profile("smoke"), depth=4, filters=8, batch_size=4, epochs=3, steps_per_epoch=8)
+pause = PauseInSecondEpoch()
+pause.pause = sys.argv[3] == "pause"
+sidecar = train(profile, patches_path=sys.argv[1], run_dir=sys.argv[2], resume=sys.argv[3] == "resume",
+                deterministic=True, verbose=0, tensorboard=False, callbacks=[pause])
+print("steps", sidecar["steps"], flush=True)
+"""
+
+
+def _driver(patches, run_dir, mode):
+    return [sys.executable, "-c", _DRIVER, str(patches), str(run_dir), mode]
+
+
+@pytest.mark.slow
+def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
+    patches = save_npy(tmp_path / "p.npy", np.random.default_rng(1).integers(0, 256, (256, 40, 40), dtype=np.uint8))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    straight = tmp_path / "straight"
+    subprocess.run(_driver(patches, straight, "straight"), env=env, check=True, capture_output=True, timeout=600)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(_driver(patches, killed, "pause"), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()  # blocks until the run is paused inside epoch 2 (or has ended)
+        assert line.startswith("inside epoch 2"), f"the run ended before it could be killed: {line!r}"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert sorted(p.name for p in (killed / "checkpoints").glob("*.keras")) == ["epoch-001.keras"]
+    assert not (killed / "model.keras").exists()
+    result = subprocess.run(_driver(patches, killed, "resume"), env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resuming from epoch-001.keras" in result.stderr and "steps 24" in result.stdout
+    a = keras.models.load_model(straight / "model.keras", safe_mode=True)
+    b = keras.models.load_model(killed / "model.keras", safe_mode=True)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.slow
+def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(patches_file, tmp_path, capsys):
+    run = tmp_path / "run"
+    train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+    last = run / "checkpoints" / "epoch-002.keras"
+    last.write_bytes(last.read_bytes()[: len(last.read_bytes()) // 2])  # truncated
+    sidecar = train(replace(TINY, epochs=3), patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
+    err = capsys.readouterr().err
+    assert "epoch-002.keras cannot be loaded" in err and "resuming from epoch-001.keras" in err
+    assert sidecar["epochs"] == 3 and sidecar["steps"] == 9
+
+
+@pytest.mark.slow
+def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(patches_file, tmp_path):
+    run = tmp_path / "run"
+    train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+    (run / "checkpoints" / "epoch-001.keras").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(RuntimeError, match="no checkpoint .* can be loaded"):
+        train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
