@@ -174,7 +174,17 @@ def _fetch_one(rel: str, digest: str, *, dest: Path, mirror: Path | None, base_u
                 f"Train400/, BSD68/ and Set12/ as published; fix it or unset {config.MIRROR_ENV} to download."
             )
     fetch_verified(dest / rel, digest, label=rel, source=source, url=source_url(rel, base_url=base_url),
-                   hint=f"set {config.MIRROR_ENV} to a local copy of the data", check=read_image)
+                   hint=f"set {config.MIRROR_ENV} to a local copy of the data", check=dataset_reader(rel.split("/", 1)[0]))
+
+
+def dataset_reader(name: str):
+    """The reader that checks a file of dataset ``name``: :func:`read_image` (8-bit grey) for the
+    grey sets, :func:`dncnn.colour.read_colour_image` (RGB or grey) for ``config.COLOUR_DATASETS``."""
+    if name in getattr(config, "COLOUR_DATASETS", ()):
+        from .colour import read_colour_image
+
+        return read_colour_image
+    return read_image
 
 
 def fetch_verified(target: Path, digest: str, *, label: str, source: Path | None, url: str, hint: str,
