@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
         "reproduce": "execute the four notebooks (python -m dncnn reproduce --help)",
         "report": "rewrite README.md's results section from results/<profile>",
         "denoise": "denoise your own image (python -m dncnn denoise --help)",
+        "deblock": "remove JPEG blocking from your own .jpg with DnCNN-3 (python -m dncnn deblock --help)",
+        "upscale": "enlarge your own image by 2, 3 or 4 with bicubic + DnCNN-3 (python -m dncnn upscale --help)",
     }
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in commands:
         print("usage: python -m dncnn COMMAND [options]\n\ncommands:")
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         from .denoise import main as denoise_main
 
         return denoise_main(rest)
+    if command in ("deblock", "upscale"):
+        from .restore import main as restore_main
+
+        return restore_main(rest, command=command)
     if command == "reproduce":
         from .reproduce import main as reproduce_main
 

@@ -121,3 +121,24 @@ def denoise_bm3d_rgb_timed(args: tuple[np.ndarray, float]) -> tuple[np.ndarray, 
     start = time.perf_counter()
     estimate = denoise_bm3d_rgb(noisy, sigma)
     return estimate, time.perf_counter() - start
+
+
+def read_noisy_colour_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """Read a user's 8- or 16-bit image keeping its colour: HxWx3 float32 RGB in [0, 1] for a colour
+    (or palette) file, HxW float32 in [0, 1] for a grey one; alpha is dropped (``info["converted"]``
+    says so). Every check of :func:`dncnn.images.read_noisy_image` applies, with its errors and ``info``.
+
+    Raises:
+        ImageError: naming the file, as :func:`dncnn.images.read_noisy_image`.
+        TruncatedImageError: naming the file, when it is truncated and ``accept_truncated`` is false.
+    """
+    from .images import read_noisy_image
+
+    grey, info = read_noisy_image(path, accept_truncated=accept_truncated)  # every check, and the bit depth
+    if info["converted"] is None:
+        return grey, info
+    image = decode_image(path, accept_truncated=accept_truncated)  # BGR(A), as OpenCV decodes
+    peak = 255.0 if image.dtype == np.uint8 else 65535.0
+    rgb = np.ascontiguousarray(image[:, :, 2::-1]).astype(np.float32) / np.float32(peak)
+    info = {**info, "converted": "alpha dropped" if image.shape[2] == 4 else None}
+    return rgb, info

@@ -32,7 +32,8 @@ class OutputError(ValueError):
 
 
 def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite: bool = True) -> Path:
-    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically.
+    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically; an HxWx3
+    image (RGB) is written in colour.
 
     With ``overwrite=False`` an existing ``path`` (even one that appears while writing) is left
     alone and :class:`OutputError` raised.
@@ -46,6 +47,8 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
     if bits == 16 and path.suffix.lower() in (".jpg", ".jpeg"):
         peak, dtype = 255.0, np.uint8  # JPEG is 8-bit
     pixels = np.clip(np.round(image.astype(np.float64) * peak), 0, peak).astype(dtype)
+    if pixels.ndim == 3:
+        pixels = np.ascontiguousarray(pixels[:, :, ::-1])  # RGB -> OpenCV's BGR
     try:
         with atomic_path(path, overwrite=overwrite) as tmp:
             if not cv2.imwrite(str(tmp), pixels):
@@ -93,10 +96,10 @@ def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, ti
     """
     if tile < 1 or margin < 0:
         raise ValueError(f"tile must be >= 1 and margin >= 0. Received: tile={tile}, margin={margin}")
-    h, w = image.shape
+    h, w = image.shape[:2]
     if h <= tile and w <= tile:
         return denoiser(image, sigma)
-    out = np.empty((h, w), np.float32)
+    out = np.empty(image.shape, np.float32)
     for top in range(0, h, tile):
         for left in range(0, w, tile):
             t0, l0 = max(top - margin, 0), max(left - margin, 0)
@@ -149,15 +152,20 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
 
 
 def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,
-                       overwrite: bool = False, accept_truncated: bool = False) -> dict:
+                       overwrite: bool = False, accept_truncated: bool = False, colour=None) -> dict:
     """Denoise ``noisy`` into ``clean`` (same bit depth) with a loaded ``denoiser`` of receptive
     field ``field``; return what was done (``info`` of :func:`read_noisy_image`, shape, output).
 
     Nothing is written unless the whole image was denoised, and nothing over the input or (without
-    ``overwrite``) over an existing file.
+    ``overwrite``) over an existing file. With ``colour`` (a callable giving ``(denoiser, field)`` of
+    a colour model, :func:`load_colour_denoiser`) a colour image stays in colour and goes to that model.
     """
     check_output(noisy, clean, overwrite=overwrite)
-    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)
+    image, info = read_input(noisy, colour=colour is not None, accept_truncated=accept_truncated)
+    if image.ndim == 3:
+        denoiser, field = colour()
+    elif denoiser is None:
+        raise ValueError(f"{noisy} is grey; {CDNCNN} denoises colour images only: leave out --model for grey ones")
     return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
 
 
@@ -170,17 +178,58 @@ def denoise_and_write(denoiser, image: np.ndarray, info: dict, noisy, clean, *, 
 
 
 def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=None, sigma=None, tile: int = DEFAULT_TILE,
-                 overwrite: bool = False, accept_truncated: bool = False) -> dict:
+                 overwrite: bool = False, accept_truncated: bool = False, grey: bool = False) -> dict:
     """Denoise the image file ``noisy`` into ``clean`` (same bit depth); return what was done.
 
     The output and the input are checked before the model is loaded. Nothing is written unless the
     whole image was denoised; the input is never written over, an existing file only with ``overwrite``.
+    A colour image stays in colour and goes to the authors' CDnCNN-B unless ``grey`` (or another
+    model or weights are named): it is then converted to grey as before.
     """
     check_sigma(sigma)
     check_output(noisy, clean, overwrite=overwrite)
-    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)  # a bad file fails before the model loads
-    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
+    keep = keeps_colour(weights=weights, model=model, grey=grey)
+    image, info = read_input(noisy, colour=keep, accept_truncated=accept_truncated)  # a bad file fails before the model loads
+    if image.ndim == 3:
+        denoiser, field = load_colour_denoiser()
+    elif model == CDNCNN:
+        raise ValueError(f"{noisy} is grey; {CDNCNN} denoises colour images only: leave out --model for grey ones")
+    else:
+        denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
     return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+CDNCNN = "cdncnn_b_color_blind"  # the authors' colour blind model: the default for colour images
+
+
+def keeps_colour(*, weights=None, model=None, grey: bool = False) -> bool:
+    """Whether colour images stay in colour: yes by default (CDnCNN-B), no with ``grey`` or when
+    another model or weights are named (they are grey networks).
+
+    Raises:
+        ValueError: for ``grey`` together with the colour model.
+    """
+    if grey and model == CDNCNN:
+        raise ValueError(f"--grey converts colour images to grey, which {CDNCNN} cannot denoise: leave out one of them")
+    return not grey and weights is None and model in (None, CDNCNN)
+
+
+def read_input(path: str | Path, *, colour: bool, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """A user's image as float32 in [0, 1]: HxWx3 RGB for a colour file when ``colour``
+    (:func:`dncnn.colour.read_noisy_colour_image`), else HxW (:func:`read_noisy_image`, colour converted to grey)."""
+    if colour:
+        from .colour import read_noisy_colour_image
+
+        return read_noisy_colour_image(path, accept_truncated=accept_truncated)
+    return read_noisy_image(path, accept_truncated=accept_truncated)
+
+
+def load_colour_denoiser():
+    """``(denoiser, receptive field)`` of the authors' CDnCNN-B (20 layers, RGB in and out)."""
+    from .colour import cdncnn_denoiser
+    from .model import receptive_field
+
+    return cdncnn_denoiser(name=CDNCNN), receptive_field(20)
 
 
 def collect_inputs(inputs: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -230,7 +279,7 @@ def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Pat
 
 def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None, model=None, sigma=None,
                   tile: int = DEFAULT_TILE, overwrite: bool = False, accept_truncated: bool = False,
-                  progress: bool = True, notify=None) -> dict:
+                  progress: bool = True, notify=None, grey: bool = False) -> dict:
     """Denoise image files and folders into ``out_dir`` (same names), loading the model once.
 
     A file that fails (not an image, truncated, output exists, ...) is skipped and reported; the
@@ -255,13 +304,22 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
     if notify is None:
         def notify(text):
             tqdm.write(text, file=sys.stderr)
-    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if pairs else (None, 0)
+    colour = None
+    if keeps_colour(weights=weights, model=model, grey=grey):
+        loaded = {}
+
+        def colour():  # CDnCNN-B, loaded at the first colour image
+            if "model" not in loaded:
+                loaded["model"] = load_colour_denoiser()
+            return loaded["model"]
+    grey_model = pairs and model != CDNCNN
+    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if grey_model else (None, 0)
     load_seconds = time.perf_counter() - start
     bar = tqdm(pairs, desc="denoising", unit="image", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     for noisy, clean in bar:
         try:
             result = denoise_image_file(denoiser, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite,
-                                        accept_truncated=accept_truncated)
+                                        accept_truncated=accept_truncated, colour=colour)
         except (ImageError, ValueError, OSError) as err:
             failed.append((str(noisy), explain_error(err)))
             continue
@@ -295,12 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
     group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
-                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind")
+                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind, cdncnn_b_color_blind (colour)")
     parser.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
+    parser.add_argument("--grey", action="store_true",
+                        help="convert colour images to grey and use the grey models (default: colour images stay in "
+                             "colour and go to the authors' CDnCNN-B, cdncnn_b_color_blind)")
     parser.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
     args = parser.parse_args(argv)
     options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
-                   accept_truncated=args.accept_truncated)
+                   accept_truncated=args.accept_truncated, grey=args.grey)
     if args.out_dir is not None:
         return run_batch(args.inputs, args.out_dir, options)
     if len(args.inputs) != 2:

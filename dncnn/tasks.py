@@ -212,19 +212,21 @@ def load_task_images(dataset: str, *, limit: int | None = None, crop: int | None
 
 
 def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None = None, sigmas=SIGMAS,
-                         scales=SCALES, qualities=QUALITIES, seed: int = 0, raw_dir=None, progress: bool = True):
+                         scales=SCALES, qualities=QUALITIES, seed: int = 0, raw_dir=None, progress: bool = True,
+                         tasks=("denoising", "super-resolution", "jpeg"), on_setting=None):
     """Every task, set and level of notebook 05 with one model: a per-image DataFrame (columns
     ``task, dataset, level, method, image, psnr, ssim, seconds``).
 
     Args:
         model: a denoiser (``model(x, sigma)``, HxW float32 in [0, 1] in and out), e.g. :func:`dncnn3_denoiser`.
         images: the first N images of each set (None: all). crop: central square side (None: whole image).
+        tasks: the tasks to run, in this order.
+        on_setting: called with the rows so far (a list of dicts) after each task, set and level.
     """
     import pandas as pd
 
-    jobs = [("denoising", s, v) for s in SETS["denoising"] for v in sigmas]
-    jobs += [("super-resolution", s, v) for s in SETS["super-resolution"] for v in scales]
-    jobs += [("jpeg", s, v) for s in SETS["jpeg"] for v in qualities]
+    levels = {"denoising": sigmas, "super-resolution": scales, "jpeg": qualities}
+    jobs = [(task, s, v) for task in tasks for s in SETS[task] for v in levels[task]]
     loaded, rows = {}, []
     for task, dataset, level in _progress(jobs, enabled=progress):
         if dataset not in loaded:
@@ -236,6 +238,8 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
             rows += evaluate_super_resolution(model, imgs, names, dataset=dataset, scale=int(level))
         else:
             rows += evaluate_jpeg(model, imgs, names, dataset=dataset, quality=int(level))
+        if on_setting is not None:
+            on_setting(rows)
     return pd.DataFrame(rows)
 
 
@@ -393,12 +397,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--colour-images", type=int, default=0, help="LIVE1 images for the colour row (0: none, -1: all)")
     parser.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     parser.add_argument("--out-dir", type=Path, required=True, help="folder for the tables")
+    parser.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"], choices=list(SETS),
+                        help="tasks to run, in this order")
     args = parser.parse_args(argv)
     import pandas as pd
 
     frames = []
     if not args.no_dncnn3:
-        frames.append(evaluate_three_tasks(dncnn3_denoiser(), images=args.images, crop=args.crop))
+        from . import io
+
+        def save_partial(rows):  # a long run leaves what it has measured so far
+            io.save_csv(args.out_dir / "tasks_per_image.partial.csv", pd.DataFrame(rows))
+
+        frames.append(evaluate_three_tasks(dncnn3_denoiser(), images=args.images, crop=args.crop, tasks=args.tasks,
+                                           on_setting=save_partial))
     if args.colour_images:
         from .colour import ColourBM3DDenoiser, cdncnn_denoiser
 
