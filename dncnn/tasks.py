@@ -103,6 +103,17 @@ def prepare_super_resolution(image: np.ndarray, scale: int) -> dict:
             "shave": int(math.ceil(scale)), "ycbcr": ycbcr}
 
 
+def score_bicubic(image: np.ndarray, scale: int) -> dict:
+    """The bicubic baseline as super-resolution papers report it (SRCNN's and VDSR's test code): Y of
+    ``rgb2ycbcr`` in double precision (a grey image as it is), cropped to a multiple of ``scale``,
+    shrunk and enlarged with bicubic ``imresize`` in double precision, rounded to uint8; PSNR and SSIM
+    with ``scale`` pixels shaved. Returns ``{"psnr", "ssim"}``."""
+    hr = matlab.modcrop(np.asarray(image), scale)
+    y = matlab.rgb2y(hr / 255.0) * 255.0 if hr.ndim == 3 else hr.astype(np.float64)
+    bicubic = matlab.imresize(matlab.imresize(y / 255.0, 1 / scale), scale) * 255.0
+    return score(matlab.round_uint8(y), matlab.round_uint8(bicubic), shave=scale)
+
+
 def prepare_jpeg(image: np.ndarray, quality: int) -> dict:
     """The authors' JPEG pair for one uint8 image: ``target`` HxW uint8 (Y of ``rgb2ycbcr`` for colour)
     and ``jpeg`` HxW uint8, the target encoded at IJG ``quality`` and decoded."""
