@@ -33,10 +33,10 @@ patches: $(STAMP) ## cut the training patches of PROFILE
 train: $(STAMP) ## train PROFILE from the shell (resumable: make train ARGS=--resume)
 	$(PY) -m dncnn train --profile $(PROFILE) $(ARGS)
 
-reproduce: $(STAMP) ## execute notebooks 01-04 with papermill (PROFILE=quick|paper|smoke), update README
+reproduce: $(STAMP) ## execute notebooks 01-05 with papermill (PROFILE=quick|paper|smoke), update README
 	$(PY) -m dncnn reproduce --profile $(PROFILE)
 
-test: $(STAMP) ## unit tests, then the four notebooks under the smoke profile (nbval)
+test: $(STAMP) ## unit tests, then the five notebooks under the smoke profile (nbval)
 	rm -rf $(TEST_ROOT)/notebooks && mkdir -p $(TEST_ROOT)/notebooks
 	for nb in notebooks/[0-9][0-9]-*.ipynb; do \
 	  $(VENV)/bin/papermill --prepare-only --kernel python3 -p profile smoke $$nb $(TEST_ROOT)/notebooks/$$(basename $$nb) 2>/dev/null || exit 1; \

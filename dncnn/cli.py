@@ -2,8 +2,8 @@
 
 Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
 training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the README's
-results section), ``denoise`` (a user's own images), ``bench`` (speed against peers and this
-machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
+results section), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
+05's tables on their own), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -77,9 +77,33 @@ def build_parser() -> argparse.ArgumentParser:
     group = sub.add_mutually_exclusive_group()
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
     group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
-                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind")
+                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind, cdncnn_b_color_blind (colour)")
     sub.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
+    sub.add_argument("--grey", action="store_true",
+                     help="convert colour images to grey and use the grey models (default: colour images stay in "
+                          "colour and go to the authors' CDnCNN-B, cdncnn_b_color_blind)")
     sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
+
+    for name, text in (("deblock", "remove JPEG blocking from your own .jpg with the authors' DnCNN-3"),
+                       ("upscale", "enlarge your own image by 2, 3 or 4: MATLAB bicubic, then the authors' DnCNN-3")):
+        sub = command(name, run_restore, text + "; colour images go through Y, as in the authors' demo")
+        sub.add_argument("source", type=Path, metavar="IN")
+        sub.add_argument("target", type=Path, metavar="OUT", help="output image (.png, .tif, ...)")
+        if name == "upscale":
+            sub.add_argument("--scale", type=int, required=True, choices=[2, 3, 4])
+        sub.add_argument("--overwrite", action="store_true", help="replace an existing output (never the input itself)")
+        sub.add_argument("--accept-truncated", action="store_true", help="use what a truncated file holds, with a warning")
+        sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
+
+    sub = command("tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row) "
+                                      "and put them in the README")
+    sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates the README)")
+    sub.add_argument("--images", type=int, help="first N images of each set (default: all)")
+    sub.add_argument("--crop", type=int, help="central square of this side (default: whole images)")
+    sub.add_argument("--colour-images", type=int, default=0, help="LIVE1 images for the colour row (0: none, -1: all)")
+    sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
+    sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
+                     choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
 
     sub = command("bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
@@ -176,7 +200,7 @@ def run_denoise(args, parser) -> int:
     from .evaluation.user_images import denoise_file
 
     options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
-                   accept_truncated=args.accept_truncated)
+                   accept_truncated=args.accept_truncated, grey=args.grey)
     if args.out_dir is not None:
         return _denoise_folder(args.inputs, args.out_dir, options)
     if len(args.inputs) != 2:
@@ -229,6 +253,57 @@ def _explain(err: Exception) -> str:
     from .evaluation.user_images import explain_error
 
     return explain_error(err)
+
+
+def run_restore(args, parser) -> int:
+    from .evaluation.restore import deblock_file, upscale_file
+    from .files.images import ImageError
+
+    options = dict(tile=args.tile, overwrite=args.overwrite, accept_truncated=args.accept_truncated)
+    try:
+        if args.command == "upscale":
+            done = upscale_file(args.source, args.target, scale=args.scale, **options)
+        else:
+            done = deblock_file(args.source, args.target, **options)
+    except (ImageError, ValueError, OSError) as err:
+        print(f"error: {_explain(err)}", file=sys.stderr)
+        return 1
+    if done["truncated"]:
+        print(f"warning: {done['truncated']}", file=sys.stderr)
+    print(f"{args.command}ed {args.source} -> {args.target} ({done['shape'][1]}x{done['shape'][0]}) with DnCNN-3")
+    return 0
+
+
+def run_tasks(args, parser) -> int:
+    import pandas as pd
+
+    from .evaluation import tasks
+    from .files import atomic
+
+    out_dir = args.out_dir or config.RESULTS_DIR / "dncnn3"
+    frames = []
+    if not args.no_dncnn3:
+        def save_partial(rows):  # a long run leaves what it has measured so far
+            atomic.save_csv(out_dir / "tasks_per_image.partial.csv", pd.DataFrame(rows))
+
+        frames.append(tasks.evaluate_three_tasks(tasks.dncnn3_denoiser(), images=args.images, crop=args.crop,
+                                                 tasks=args.tasks, on_setting=save_partial))
+    if args.colour_images:
+        from .evaluation.colour import ColourBM3DDenoiser, cdncnn_denoiser
+
+        names, images = tasks.load_task_images(tasks.COLOUR_SET, limit=None if args.colour_images < 0 else args.colour_images)
+        frames.append(pd.DataFrame(tasks.evaluate_colour([cdncnn_denoiser(), ColourBM3DDenoiser()], images, names)))
+    per_image = pd.concat(frames, ignore_index=True)
+    summary = tasks.summarize_tasks(per_image)
+    tasks.write_task_tables(per_image, summary, out_dir=out_dir, extra={"argv": sys.argv[1:]})
+    atomic.save_csv(out_dir / "tasks_vs_paper.csv", tasks.compare_with_paper(summary))
+    (out_dir / "tasks_per_image.partial.csv").unlink(missing_ok=True)
+    print(tasks.format_markdown(summary))
+    if args.out_dir is None:
+        from .analysis.report import update_readme_tasks
+
+        update_readme_tasks()
+    return 0
 
 
 def run_bench(args, parser) -> int:

@@ -46,7 +46,13 @@ DATASET_SOURCES = {
     "Train400": "TrainingCodes/DnCNN_TrainingCodes_v1.0/data/Train400",
     "BSD68": "testsets/BSD68",
     "Set12": "testsets/Set12",
+    "Set5": "testsets/Set5",  # 5 RGB BMP: super-resolution (DnCNN-3, notebook 05)
+    "Set14": "testsets/Set14",  # 13 RGB BMP and grey bridge.bmp: super-resolution
+    "classic5": "testsets/classic5",  # 5 grey BMP: JPEG deblocking
+    "LIVE1": "testsets/LIVE1",  # 29 RGB BMP: JPEG deblocking, colour denoising
 }
+# The sets above whose files may be RGB (read with dncnn.files.images.read_colour_image, not read_image).
+COLOUR_DATASETS = ("Set5", "Set14", "classic5", "LIVE1")
 
 
 def figures_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:

@@ -41,6 +41,11 @@ class Profile:
     eval_images: int | None = None  # first N images of each set; None = all
     eval_crop: int | None = None  # evaluate on the central crop of this size; None = whole image
     eval_seed: int = 0
+    # three tasks (notebook 05): the authors' DnCNN-3 and the colour row
+    tasks_images: int | None = None  # first N images of each set; None = all
+    tasks_crop: int | None = None  # central square of this side (a multiple of 24); None = whole image
+    colour_images: int | None = None  # first N LIVE1 images for CDnCNN-B against colour BM3D; None = all 29
+    colour_crop: int | None = None  # central square of this side for the colour row; None = whole image
 
     def learning_rate(self, epoch: int) -> float:
         """Learning rate of a (0-based) epoch under the step schedule."""
@@ -74,6 +79,10 @@ PROFILES: dict[str, Profile] = {
         deterministic=True,
         stats_batches=10,
         eval_sigmas=(25.0,),
+        tasks_images=2,  # notebook 05 in about a minute on 2 cores
+        tasks_crop=192,
+        colour_images=2,
+        colour_crop=192,
     ),
     "smoke": Profile(
         name="smoke",
@@ -88,6 +97,10 @@ PROFILES: dict[str, Profile] = {
         eval_sigmas=(25.0,),
         eval_images=2,
         eval_crop=64,
+        tasks_images=1,
+        tasks_crop=96,
+        colour_images=1,
+        colour_crop=96,
     ),
 }
 

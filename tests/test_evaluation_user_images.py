@@ -35,8 +35,11 @@ def test_denoise_file_on_grey_colour_and_16_bit_images(user_images, tmp_path, we
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert out.dtype == np.uint8 and out.shape == clean.shape
     assert compute_psnr(clean, out / 255) > compute_psnr(clean, cv2.imread(str(paths["grey"]), 0) / 255) + 5
-    done = denoise_file(paths["rgba"], tmp_path / "rgba-out.png", sigma=25)
+    done = denoise_file(paths["rgba"], tmp_path / "rgba-out.png", sigma=25)  # colour stays colour (CDnCNN-B)
+    assert done["converted"] == "alpha dropped" and cv2.imread(str(tmp_path / "rgba-out.png"), cv2.IMREAD_UNCHANGED).shape[2] == 3
+    done = denoise_file(paths["rgba"], tmp_path / "rgba-grey.png", sigma=25, grey=True)
     assert "converted to grey" in done["converted"] and "alpha dropped" in done["converted"]
+    assert cv2.imread(str(tmp_path / "rgba-grey.png"), cv2.IMREAD_UNCHANGED).ndim == 2
     done = denoise_file(paths["deep"], tmp_path / "deep-out.tif", sigma=25)
     assert done["bits"] == 16 and cv2.imread(str(tmp_path / "deep-out.tif"), cv2.IMREAD_UNCHANGED).dtype == np.uint16
 

@@ -131,6 +131,23 @@ def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None
     return fig
 
 
+def plot_task_crops(examples: list[dict]):
+    """A figure with one row per example of :func:`dncnn.evaluation.tasks.task_examples` (input, outputs, original)."""
+    plt = _pyplot()
+
+    columns = max(len(e["panels"]) for e in examples)
+    fig, axes = plt.subplots(len(examples), columns, figsize=(3 * columns, 3.4 * len(examples)), squeeze=False)
+    for row, example in zip(axes, examples):
+        for ax in row:
+            ax.axis("off")
+        for ax, (label, image) in zip(row, example["panels"]):
+            ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+            ax.set_title(label, fontsize=9)
+        row[0].text(0, -0.28, example["title"], transform=row[0].transAxes, fontsize=10, weight="bold")
+    fig.tight_layout()
+    return fig
+
+
 def plot_bench(table):
     """Seconds per image of each denoiser by image size (log scale), and fraction of the matmul ceiling."""
     plt = _pyplot()

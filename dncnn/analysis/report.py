@@ -64,6 +64,13 @@ def update_readme_bench(*, readme: str | Path = config.PROJECT_ROOT / "README.md
                   "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](figures/bench.png)")
 
 
+def update_readme_tasks(*, readme: str | Path = config.PROJECT_ROOT / "README.md") -> None:
+    """Replace the DnCNN-3 block of ``readme`` with ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``)."""
+    text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
+    replace_block(readme, "<!-- tasks:start -->", "<!-- tasks:end -->",
+                  "Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text)
+
+
 def replace_block(readme: str | Path, start: str, end: str, body: str) -> None:
     """Replace the text between the markers ``start`` and ``end`` of a file, atomically."""
     readme = Path(readme)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import config
 from ..files.fetch import DataError, fetch_verified, read_manifest, sha256_file
-from ..files.images import ImageError, read_image
+from ..files.images import ImageError, read_colour_image, read_image
 
 DATASETS = tuple(config.DATASET_SOURCES)
 FROM_ENV = "from $DNCNN_DATA_MIRROR"  # default of ``mirror``: the environment variable, if set
@@ -126,6 +126,35 @@ def load_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, limit: 
     return names, images
 
 
+def load_colour_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, limit: int | None = None,
+                        fetch: bool = True) -> tuple[list[str], list[np.ndarray]]:
+    """The images of a test set that may hold colour (Set5, Set14, classic5, LIVE1), in file-name order.
+
+    Args:
+        name: a dataset of ``config.DATASET_SOURCES``.
+        root: folder holding ``<name>/<file>``; missing files are fetched and verified first
+            (from ``$DNCNN_DATA_MIRROR`` or the pinned source) when ``fetch`` is true.
+        limit: the first ``limit`` files only.
+
+    Returns:
+        ``(names, images)``: file names, and uint8 images (HxWx3 RGB or HxW grey) in [0, 255].
+    """
+    rels = list_files([name])[: limit if limit is not None else None]
+    if fetch:
+        fetch_datasets([name], dest=root, files=rels, progress=False)
+    names, images = [], []
+    for rel in rels:
+        path = Path(root) / rel
+        if not path.exists():
+            raise DataError(f"{path} is missing. Run `python -m dncnn fetch {name}` first.")
+        try:
+            images.append(read_colour_image(path))
+        except ImageError as err:
+            raise DataError(f"{err}. Delete it and run `python -m dncnn fetch {name}` to fetch it again.") from err
+        names.append(Path(rel).name)
+    return names, images
+
+
 def dataset_checksums(name: str, *, limit: int | None = None) -> dict[str, str]:
     """``{file name: sha256}`` from the manifest for one dataset (the first ``limit`` files)."""
     manifest = read_manifest()
@@ -147,7 +176,13 @@ def _fetch_one(rel: str, digest: str, *, dest: Path, mirror: Path | None, base_u
                 f"Train400/, BSD68/ and Set12/ as published; fix it or unset {config.MIRROR_ENV} to download."
             )
     fetch_verified(dest / rel, digest, label=rel, source=source, url=source_url(rel, base_url=base_url),
-                   hint=f"set {config.MIRROR_ENV} to a local copy of the data", check=read_image)
+                   hint=f"set {config.MIRROR_ENV} to a local copy of the data", check=dataset_reader(rel.split("/", 1)[0]))
+
+
+def dataset_reader(name: str):
+    """The reader that checks a file of dataset ``name``: :func:`read_image` (8-bit grey) for the
+    grey sets, :func:`dncnn.files.images.read_colour_image` (RGB or grey) for ``config.COLOUR_DATASETS``."""
+    return read_colour_image if name in config.COLOUR_DATASETS else read_image
 
 
 def _progress(items, *, enabled: bool, desc: str):

@@ -127,7 +127,8 @@ class BM3DDenoiser:
                 if progress:
                     progress(1)
         workers = min(self.workers if workers is None else resolve_workers(workers), max(len(todo), 1))
-        for i, (estimate, seconds) in _map_in_processes(_bm3d_one, [(noisies[i], float(sigma)) for i in todo],
+        worker = getattr(self, "worker", _bm3d_one)  # a subclass may run another BM3D (dncnn.evaluation.colour)
+        for i, (estimate, seconds) in _map_in_processes(worker, [(noisies[i], float(sigma)) for i in todo],
                                                         workers=workers, keys=todo):
             self._write_cache(noisies[i], sigma, estimate, seconds)
             results[i] = (estimate, seconds)

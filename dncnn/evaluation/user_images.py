@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files.images import SUFFIXES, ImageError, OutputError, TruncatedImageError, read_noisy_image, write_image
+from ..files.images import SUFFIXES, ImageError, OutputError, TruncatedImageError, read_noisy_colour_image, read_noisy_image, write_image
 
 DEFAULT_TILE = 512
 
@@ -62,10 +62,10 @@ def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, ti
     """
     if tile < 1 or margin < 0:
         raise ValueError(f"tile must be >= 1 and margin >= 0. Received: tile={tile}, margin={margin}")
-    h, w = image.shape
+    h, w = image.shape[:2]
     if h <= tile and w <= tile:
         return denoiser(image, sigma)
-    out = np.empty((h, w), np.float32)
+    out = np.empty(image.shape, np.float32)
     for top in range(0, h, tile):
         for left in range(0, w, tile):
             t0, l0 = max(top - margin, 0), max(left - margin, 0)
@@ -119,15 +119,20 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
 
 
 def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,
-                       overwrite: bool = False, accept_truncated: bool = False) -> dict:
+                       overwrite: bool = False, accept_truncated: bool = False, colour=None) -> dict:
     """Denoise ``noisy`` into ``clean`` (same bit depth) with a loaded ``denoiser`` of receptive
     field ``field``; return what was done (``info`` of :func:`read_noisy_image`, shape, output).
 
     Nothing is written unless the whole image was denoised, and nothing over the input or (without
-    ``overwrite``) over an existing file.
+    ``overwrite``) over an existing file. With ``colour`` (a callable giving ``(denoiser, field)`` of
+    a colour model, :func:`load_colour_denoiser`) a colour image stays in colour and goes to that model.
     """
     check_output(noisy, clean, overwrite=overwrite)
-    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)
+    image, info = read_input(noisy, colour=colour is not None, accept_truncated=accept_truncated)
+    if image.ndim == 3:
+        denoiser, field = colour()
+    elif denoiser is None:
+        raise ValueError(f"{noisy} is grey; {CDNCNN} denoises colour images only: leave out --model for grey ones")
     return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
 
 
@@ -140,17 +145,56 @@ def denoise_and_write(denoiser, image: np.ndarray, info: dict, noisy, clean, *, 
 
 
 def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=None, sigma=None, tile: int = DEFAULT_TILE,
-                 overwrite: bool = False, accept_truncated: bool = False) -> dict:
+                 overwrite: bool = False, accept_truncated: bool = False, grey: bool = False) -> dict:
     """Denoise the image file ``noisy`` into ``clean`` (same bit depth); return what was done.
 
     The output and the input are checked before the model is loaded. Nothing is written unless the
     whole image was denoised; the input is never written over, an existing file only with ``overwrite``.
+    A colour image stays in colour and goes to the authors' CDnCNN-B unless ``grey`` (or another
+    model or weights are named): it is then converted to grey as before.
     """
     check_sigma(sigma)
     check_output(noisy, clean, overwrite=overwrite)
-    image, info = read_noisy_image(noisy, accept_truncated=accept_truncated)  # a bad file fails before the model loads
-    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
+    keep = keeps_colour(weights=weights, model=model, grey=grey)
+    image, info = read_input(noisy, colour=keep, accept_truncated=accept_truncated)  # a bad file fails before the model loads
+    if image.ndim == 3:
+        denoiser, field = load_colour_denoiser()
+    elif model == CDNCNN:
+        raise ValueError(f"{noisy} is grey; {CDNCNN} denoises colour images only: leave out --model for grey ones")
+    else:
+        denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma)
     return denoise_and_write(denoiser, image, info, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite)
+
+
+CDNCNN = "cdncnn_b_color_blind"  # the authors' colour blind model: the default for colour images
+
+
+def keeps_colour(*, weights=None, model=None, grey: bool = False) -> bool:
+    """Whether colour images stay in colour: yes by default (CDnCNN-B), no with ``grey`` or when
+    another model or weights are named (they are grey networks).
+
+    Raises:
+        ValueError: for ``grey`` together with the colour model.
+    """
+    if grey and model == CDNCNN:
+        raise ValueError(f"--grey converts colour images to grey, which {CDNCNN} cannot denoise: leave out one of them")
+    return not grey and weights is None and model in (None, CDNCNN)
+
+
+def read_input(path: str | Path, *, colour: bool, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """A user's image as float32 in [0, 1]: HxWx3 RGB for a colour file when ``colour``
+    (:func:`dncnn.files.images.read_noisy_colour_image`), else HxW (:func:`read_noisy_image`, colour converted to grey)."""
+    if colour:
+        return read_noisy_colour_image(path, accept_truncated=accept_truncated)
+    return read_noisy_image(path, accept_truncated=accept_truncated)
+
+
+def load_colour_denoiser():
+    """``(denoiser, receptive field)`` of the authors' CDnCNN-B (20 layers, RGB in and out)."""
+    from .colour import cdncnn_denoiser
+    from ..model.network import receptive_field
+
+    return cdncnn_denoiser(name=CDNCNN), receptive_field(20)
 
 
 def collect_inputs(inputs: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -200,7 +244,7 @@ def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Pat
 
 def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None, model=None, sigma=None,
                   tile: int = DEFAULT_TILE, overwrite: bool = False, accept_truncated: bool = False,
-                  progress: bool = True, notify=None) -> dict:
+                  progress: bool = True, notify=None, grey: bool = False) -> dict:
     """Denoise image files and folders into ``out_dir`` (same names), loading the model once.
 
     A file that fails (not an image, truncated, output exists, ...) is skipped and reported; the
@@ -225,13 +269,22 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
     if notify is None:
         def notify(text):
             tqdm.write(text, file=sys.stderr)
-    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if pairs else (None, 0)
+    loaded = {}
+
+    def load_colour():  # CDnCNN-B, loaded at the first colour image
+        if "model" not in loaded:
+            loaded["model"] = load_colour_denoiser()
+        return loaded["model"]
+
+    colour = load_colour if keeps_colour(weights=weights, model=model, grey=grey) else None
+    grey_model = pairs and model != CDNCNN
+    denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if grey_model else (None, 0)
     load_seconds = time.perf_counter() - start
     bar = tqdm(pairs, desc="denoising", unit="image", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     for noisy, clean in bar:
         try:
             result = denoise_image_file(denoiser, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite,
-                                        accept_truncated=accept_truncated)
+                                        accept_truncated=accept_truncated, colour=colour)
         except (ImageError, ValueError, OSError) as err:
             failed.append((str(noisy), explain_error(err)))
             continue

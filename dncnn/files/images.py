@@ -369,12 +369,53 @@ def read_noisy_image(path: str | os.PathLike, *, accept_truncated: bool = False)
     return out, info
 
 
+def read_colour_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an 8-bit grey or colour image file (the BMP test sets) as stored.
+
+    Returns:
+        HxWx3 uint8 RGB in [0, 255] for a colour file, HxW uint8 for a grey one (alpha dropped).
+
+    Raises:
+        ImageError: naming the file if it cannot be decoded, is not 8-bit, or has 2 or >4 channels.
+    """
+    image = decode_image(path)  # OpenCV's layout: BGR(A)
+    if image.dtype != np.uint8:
+        raise ImageError(f"{path} has {image.dtype} pixels; 8-bit was expected")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3:
+        if image.shape[2] not in (3, 4):
+            raise ImageError(f"{path} has {image.shape[2]} channels; grey, RGB or RGBA was expected")
+        image = np.ascontiguousarray(image[:, :, 2::-1])
+    return image
+
+
+def read_noisy_colour_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """Read a user's 8- or 16-bit image keeping its colour: HxWx3 float32 RGB in [0, 1] for a colour
+    (or palette) file, HxW float32 in [0, 1] for a grey one; alpha is dropped (``info["converted"]``
+    says so). Every check of :func:`read_noisy_image` applies, with its errors and ``info``.
+
+    Raises:
+        ImageError: naming the file, as :func:`read_noisy_image`.
+        TruncatedImageError: naming the file, when it is truncated and ``accept_truncated`` is false.
+    """
+    grey, info = read_noisy_image(path, accept_truncated=accept_truncated)  # every check, and the bit depth
+    if info["converted"] is None:
+        return grey, info
+    image = decode_image(path, accept_truncated=accept_truncated)  # BGR(A), as OpenCV decodes
+    peak = 255.0 if image.dtype == np.uint8 else 65535.0
+    rgb = np.ascontiguousarray(image[:, :, 2::-1]).astype(np.float32) / np.float32(peak)
+    info = {**info, "converted": "alpha dropped" if image.shape[2] == 4 else None}
+    return rgb, info
+
+
 class OutputError(ValueError):
     """An output that must not be written (the input itself, an existing file, a name clash). Names the file."""
 
 
 def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite: bool = True) -> Path:
-    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically.
+    """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically; an HxWx3
+    image (RGB) is written in colour.
 
     With ``overwrite=False`` an existing ``path`` (even one that appears while writing) is left
     alone and :class:`OutputError` raised.
@@ -388,6 +429,8 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
     if bits == 16 and path.suffix.lower() in (".jpg", ".jpeg"):
         peak, dtype = 255.0, np.uint8  # JPEG is 8-bit
     pixels = np.clip(np.round(image.astype(np.float64) * peak), 0, peak).astype(dtype)
+    if pixels.ndim == 3:
+        pixels = np.ascontiguousarray(pixels[:, :, ::-1])  # RGB -> OpenCV's BGR
     from .atomic import atomic_path
 
     try:

@@ -29,6 +29,8 @@ REFERENCE_MODELS = {
     "dncnn_s_sigma25": ("model/specifics/sigma=25.mat", 17, 25.0),
     "dncnn_s_sigma50": ("model/specifics/sigma=50.mat", 17, 50.0),
     "dncnn_b_gray_blind": ("model/GD_Gray_Blind.mat", 20, None),
+    "dncnn3": ("model/DnCNN3.mat", 20, None),  # one grey model: denoising, super-resolution, JPEG
+    "cdncnn_b_color_blind": ("model/GD_Color_Blind.mat", 20, None),  # CDnCNN-B: RGB in and out
 }
 WEIGHTS_MIRROR_ENV = "DNCNN_WEIGHTS_MIRROR"
 
