@@ -335,6 +335,10 @@ def run_bench(args, parser) -> int:
         atomic.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
         atomic.save_text(out / "bench_cli.md", text)
         print(text)
+        if args.out is None:
+            from .analysis.report import update_readme_bench_cli
+
+            update_readme_bench_cli()
         return 0
     table = bench.run_all(repeats=args.repeats, train_seconds=args.seconds, out_dir=out)
     atomic.save_figure((args.out or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))

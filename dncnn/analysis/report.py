@@ -16,6 +16,7 @@ FIGURES = (
     ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
     ("03_bn_statistics.png", "Batch-norm input statistics by layer: this run's model and the converged GPU model"),
     ("04_crops.png", "BSD68 crops: clean, noisy and each denoiser, PSNR in the titles"),
+    ("05_crops.png", "DnCNN-3 on its three tasks (and CDnCNN-B on colour): one crop per task"),
 )
 
 
@@ -26,14 +27,17 @@ def render_results(profile: str) -> str:
     facts = []
     run = _read_json(results / "reproduce.json")
     if run:
-        facts.append(f"whole run {run['seconds'] / 60:.1f} min on {run['device']}, {run['backend']} backend, commit `{run['git_commit'][:12]}`")
-    patches = _read_json(config.patches_path(profile).with_suffix(".json"))
-    if patches:
-        facts.append(f"{patches['count']:,} training patches ({patches['count_before_truncation']:,} before truncation) in {patches['seconds']:.1f} s")
-    model = _read_json(config.run_dir(profile) / "model.json")
-    if model:
-        facts.append(f"training in this run: {model['steps']:,} steps of batch {model['batch_size']} ({model['epochs']} epochs, "
-                     f"{model['wall_seconds'] / 60:.1f} min, {model['precision']}, {model['device']})")
+        split = ", ".join(f"{name.split('-')[0]} {seconds / 60:.1f}" for name, seconds in run.get("notebooks", {}).items())
+        facts.append(f"whole run {run['seconds'] / 60:.1f} min on {run['device']}, {run['backend']} backend, commit "
+                     f"`{run['git_commit'][:12]}` (minutes per notebook: {split})")
+    counts = _read_csv(results / "patch_counts.csv")
+    if counts:
+        facts.append(f"{int(counts[-1]['patches']):,} training patches (after truncation to a multiple of the batch size)")
+    for run_row in _read_csv(results / "training_runs.csv"):
+        if run_row["run"].startswith("this run"):
+            facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
+                         f"({run_row['epochs']} epochs, {float(run_row['training_minutes']):.1f} min, {run_row['precision']}, "
+                         f"{run_row['device']})")
     for name in config.SHIPPED_MODELS:
         shipped = _read_json(config.WEIGHTS_DIR / f"{name}.json")
         if shipped:
@@ -64,6 +68,13 @@ def update_readme_bench(*, readme: str | Path = config.PROJECT_ROOT / "README.md
                   "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](figures/bench.png)")
 
 
+def update_readme_bench_cli(*, readme: str | Path = config.PROJECT_ROOT / "README.md") -> None:
+    """Replace the denoise-command benchmark block of ``readme`` with ``results/bench_cli.md``."""
+    text = (config.RESULTS_DIR / "bench_cli.md").read_text().strip()
+    replace_block(readme, "<!-- bench-cli:start -->", "<!-- bench-cli:end -->",
+                  "Last `python -m dncnn bench cli` run (generated from `results/bench_cli.md`).\n\n" + text)
+
+
 def update_readme_tasks(*, readme: str | Path = config.PROJECT_ROOT / "README.md") -> None:
     """Replace the DnCNN-3 block of ``readme`` with ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``)."""
     text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
@@ -79,6 +90,15 @@ def replace_block(readme: str | Path, start: str, end: str, body: str) -> None:
         raise ValueError(f"{readme} lacks the markers {start} and {end}")
     block = f"{start}\n{body}\n{end}"
     atomic.save_text(readme, re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S))
+
+
+def _read_csv(path: Path) -> list[dict]:
+    import csv
+
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def _read_json(path: Path) -> dict | None:
