@@ -20,7 +20,7 @@ def test_training_runs_share_one_axis_of_patches_seen(tmp_path):
     loss = fig.axes[0]
     assert [line.get_xdata()[-1] for line in loss.get_lines()] == [4 * 50 * 32, 5 * 1862 * 128]
     assert "cpu (CPU)" in [t.get_text() for t in loss.get_legend().get_texts()]
-    assert "11.5 s per epoch" in " ".join(t.get_text() for t in fig.axes[2].get_legend().get_texts())
+    assert "gpu: 11.5 s (median)" in " ".join(t.get_text() for t in fig.axes[2].get_legend().get_texts())
     assert io.save_figure(tmp_path / "runs.png", fig).stat().st_size > 0
 
 

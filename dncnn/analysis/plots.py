@@ -44,12 +44,12 @@ def plot_training_runs(runs: dict):
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 3.8))
     for label, run in runs.items():
         history, batch = run["history"], run["batch_size"]
-        label = f"{label} ({run['device']})" if run.get("device") else label
+        short, label = label, f"{label} ({run['device']})" if run.get("device") else label
         seen = [r["steps"] * batch for r in history]
         ax1.loglog(seen, [r["loss"] for r in history], marker="o", ms=3, label=label)
         ax2.step(seen, [r["learning_rate"] for r in history], where="pre", label=label)
         ax3.semilogy([r["epoch"] for r in history], [r["epoch_seconds"] for r in history], marker="o", ms=3,
-                     label=f"{label}: {np.median([r['epoch_seconds'] for r in history]):.1f} s per epoch (median)")
+                     label=f"{short}: {np.median([r['epoch_seconds'] for r in history]):.1f} s (median)")
     ax1.set(xlabel="training patches seen", ylabel="training MSE (log)", title="loss")
     ax2.set(xlabel="training patches seen", ylabel="learning rate", title="learning rate", xscale="log", yscale="log")
     ax3.set(xlabel="epoch", ylabel="seconds (log)", title="seconds per epoch")
