@@ -112,18 +112,7 @@ def load_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, limit: 
     if name not in config.DATASET_SOURCES:
         raise ValueError(f"unknown dataset {name!r}: allowed are {', '.join(DATASETS)}. Received: {name!r}")
     rels = list_files([name])[: limit if limit is not None else None]
-    names, images = [], []
-    for rel in rels:
-        path = Path(root) / rel
-        if not path.exists():
-            raise DataError(f"{path} is missing. Run `make data` (or `python -m dncnn fetch`) first.")
-        try:
-            image = read_image(path)
-        except ImageError as err:
-            raise DataError(f"{err}. Delete it and run `make data` to fetch it again.") from err
-        names.append(Path(rel).name)
-        images.append(image)
-    return names, images
+    return _read_files(rels, root=root, reader=read_image, fix="`make data` (or `python -m dncnn fetch`)")
 
 
 def load_colour_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, limit: int | None = None,
@@ -142,17 +131,7 @@ def load_colour_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, 
     rels = list_files([name])[: limit if limit is not None else None]
     if fetch:
         fetch_datasets([name], dest=root, files=rels, progress=False)
-    names, images = [], []
-    for rel in rels:
-        path = Path(root) / rel
-        if not path.exists():
-            raise DataError(f"{path} is missing. Run `python -m dncnn fetch {name}` first.")
-        try:
-            images.append(read_colour_image(path))
-        except ImageError as err:
-            raise DataError(f"{err}. Delete it and run `python -m dncnn fetch {name}` to fetch it again.") from err
-        names.append(Path(rel).name)
-    return names, images
+    return _read_files(rels, root=root, reader=read_colour_image, fix=f"`python -m dncnn fetch {name}`")
 
 
 def dataset_checksums(name: str, *, limit: int | None = None) -> dict[str, str]:
@@ -160,6 +139,22 @@ def dataset_checksums(name: str, *, limit: int | None = None) -> dict[str, str]:
     manifest = read_manifest()
     rels = list_files([name])[: limit if limit is not None else None]
     return {Path(rel).name: manifest[rel] for rel in rels}
+
+
+def _read_files(rels: list[str], *, root, reader, fix: str) -> tuple[list[str], list[np.ndarray]]:
+    """``(names, images)`` of the files ``rels`` under ``root``, each read by ``reader``; a missing or
+    unreadable file is a :class:`DataError` naming it and ``fix``, the command that fetches it."""
+    names, images = [], []
+    for rel in rels:
+        path = Path(root) / rel
+        if not path.exists():
+            raise DataError(f"{path} is missing. Run {fix} first.")
+        try:
+            images.append(reader(path))
+        except ImageError as err:
+            raise DataError(f"{err}. Delete it and run {fix} to fetch it again.") from err
+        names.append(Path(rel).name)
+    return names, images
 
 
 def _is_verified(path: Path, digest: str) -> bool:

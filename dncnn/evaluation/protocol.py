@@ -75,7 +75,7 @@ def evaluate_denoisers(
     scores = {}
     try:
         for k, denoiser in enumerate(denoisers):
-            for index, (estimate, seconds) in enumerate(_run_denoiser(denoiser, noisies, sigma, bar=bar)):
+            for index, (estimate, seconds) in enumerate(run_denoiser(denoiser, noisies, sigma, bar=bar)):
                 clean = images[index]
                 if estimate.shape != clean.shape:
                     raise ValueError(f"{denoiser.name} returned shape {estimate.shape} for a {clean.shape} image")
@@ -90,7 +90,7 @@ def evaluate_denoisers(
     ]
 
 
-def _run_denoiser(denoiser, noisies: list[np.ndarray], sigma: float, *, bar=None):
+def run_denoiser(denoiser, noisies: list[np.ndarray], sigma: float, *, bar=None):
     """``(estimate, seconds)`` for every noisy image, in order (``denoise_many`` when the denoiser has it)."""
     if hasattr(denoiser, "denoise_many"):
         yield from denoiser.denoise_many(noisies, sigma, progress=bar.update if bar is not None else None)

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..data import matlab
 from ..data.noise import add_gaussian_noise
+from .protocol import run_denoiser
 
 SIGMAS = (15.0, 25.0, 50.0)
 SCALES = (2, 3, 4)
@@ -184,13 +185,7 @@ def evaluate_colour(denoisers, images, names, *, dataset: str = COLOUR_SET, sigm
     rows = [_row("colour denoising", dataset, sigma, "noisy input", name, score(image, to_uint8(noisy)), 0.0)
             for image, noisy, name in zip(images, noisies, names)]
     for denoiser in denoisers:
-        if hasattr(denoiser, "denoise_many"):
-            results = denoiser.denoise_many(noisies, sigma)
-        else:
-            results = []
-            for noisy in noisies:
-                start = time.perf_counter()
-                results.append((denoiser(noisy, sigma), time.perf_counter() - start))
+        results = run_denoiser(denoiser, noisies, sigma)
         rows += [_row("colour denoising", dataset, sigma, denoiser.name, name, score(image, to_uint8(estimate)), secs)
                  for image, name, (estimate, secs) in zip(images, names, results)]
     return rows
