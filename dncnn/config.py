@@ -19,7 +19,7 @@ WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this proj
 # figures. Each comes with <stem>.json (sidecar) and <stem>.log.csv, and is checked against
 # dncnn/manifests/ours.sha256 when it is loaded.
 SHIPPED_MODELS = {
-    "dncnn-s-sigma25": {"sigma": 25.0, "label": "DnCNN-S ours, paper recipe (GPU)"},
+    "dncnn-s-sigma25": {"profile": "paper", "sigma": 25.0, "label": "DnCNN-S ours, paper recipe (GPU)"},
 }
 MANIFESTS_DIR = Path(__file__).resolve().parent / "manifests"
 
@@ -32,6 +32,8 @@ REFERENCE_WEIGHTS_DIR = DATA_DIR / "reference-weights"  # the authors' released 
 FIGURES_DIR = OUTPUT_ROOT / "figures"
 RESULTS_DIR = OUTPUT_ROOT / "results"
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
+# the committed full DnCNN-3 table (`python -m dncnn tasks`), which notebook 05 checks where it cannot rerun it
+TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"

@@ -63,6 +63,7 @@ def test_the_shipped_model_denoises_like_its_unfolded_self(bsd68_crops):
     keras = pytest.importorskip("keras")
     denoiser = shipped_denoiser("dncnn-s-sigma25")
     assert denoiser.name == "DnCNN-S ours, paper recipe (GPU)" and denoiser.trained_sigma == 25.0
+    assert denoiser.weights == "loaded: weights/dncnn-s-sigma25.keras"  # the tables say it was loaded, not trained
     trained = M.load_shipped_model("dncnn-s-sigma25")
     for index, clean in enumerate(bsd68_crops):
         noisy = add_gaussian_noise(clean, 25, seed=0, index=index)

@@ -23,7 +23,8 @@ def test_evaluate_rows_and_summary_with_reference_rows(crops, tmp_path):
     assert reference.loc["DnCNN-S (paper)", "psnr"] == 29.23 and reference.loc["BM3D (paper)", "psnr"] == 28.57
     paths = evaluate.write_tables(per_image, summary, out_dir=tmp_path / "out")
     text = paths["summary_md"].read_text()
-    assert "| BSD68 | 25 | BM3D | measured | 2 |" in text and "not clipped" in text
+    assert "| BSD68 | 25 | BM3D | - | measured | 2 |" in text and "not clipped" in text
+    assert set(per_image.weights) == {""}  # neither has weights; a network's row names where its weights come from
 
 
 def test_crop_center_refuses_a_crop_larger_than_the_image():

@@ -120,3 +120,28 @@ def test_deblock_and_upscale_commands(colour_file, tmp_path, capsys):
     empty.write_bytes(b"")
     assert cli(["deblock", str(empty), str(tmp_path / "f.png")]) == 1
     assert "empty.jpg" in capsys.readouterr().err
+
+
+def test_plan_tasks_checks_the_committed_table_without_a_gpu_and_runs_subsets_as_asked():
+    from dncnn.profiles import get_profile
+
+    paper, quick = get_profile("paper"), get_profile("quick")
+    check = tasks.plan_tasks(paper, accelerator=False)
+    assert check["check_table"].endswith("results/dncnn3/tasks_per_image.csv")
+    assert (check["images"], check["crop"], check["colour_images"]) == (2, None, 1)
+    full = tasks.plan_tasks(paper, accelerator=True)
+    assert full["check_table"] is None and full["images"] is None and full["colour_images"] is None
+    assert tasks.plan_tasks(paper, accelerator=False, full=True)["images"] is None
+    assert tasks.plan_tasks(quick, accelerator=False)["images"] == quick.tasks_images  # a subset profile runs its subset
+
+
+def test_check_against_table_pairs_rows_and_refuses_rows_the_table_lacks():
+    import pandas as pd
+
+    keys = dict(task="denoising", dataset="BSD68", level=25.0, method="DnCNN-3")
+    table = pd.DataFrame([{**keys, "image": "a.png", "psnr": 30.0, "ssim": 0.8}, {**keys, "image": "b.png", "psnr": 31.0, "ssim": 0.9}])
+    here = pd.DataFrame([{**keys, "image": "b.png", "psnr": 31.25, "ssim": 0.9, "seconds": 1.0}])
+    check = tasks.check_against_table(here, table)
+    assert check.psnr_diff.tolist() == [0.25] and check.ssim_diff.tolist() == [0.0] and check.psnr_table.tolist() == [31.0]
+    with pytest.raises(ValueError, match="not in the table"):
+        tasks.check_against_table(here.assign(image="c.png"), table)

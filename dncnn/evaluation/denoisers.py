@@ -38,10 +38,11 @@ class Denoiser(Protocol):
 class KerasDenoiser:
     """A Keras DnCNN. The network sees only the image: the ``sigma`` of a call is not an input to it."""
 
-    def __init__(self, model, *, name: str = "DnCNN", trained_sigma: float | None = None):
+    def __init__(self, model, *, name: str = "DnCNN", trained_sigma: float | None = None, weights: str = ""):
         """``trained_sigma``: the noise level the network was trained for, if it is not blind (the
-        evaluation then runs it at that level only)."""
-        self.model, self.name, self.trained_sigma = model, name, trained_sigma
+        evaluation then runs it at that level only). ``weights``: where its weights come from, for
+        the tables (``"trained in this run"``, ``"loaded: weights/<name>.keras"``, ...)."""
+        self.model, self.name, self.trained_sigma, self.weights = model, name, trained_sigma, weights
         self._predict = _compile_predict(model)
 
     def __call__(self, noisy: np.ndarray, sigma: float | None = None) -> np.ndarray:
@@ -50,13 +51,13 @@ class KerasDenoiser:
         return np.asarray(self._predict(x), dtype=np.float32)[0, :, :, 0]
 
 
-def keras_denoiser(model, *, name: str, trained_sigma: float | None = None) -> KerasDenoiser:
+def keras_denoiser(model, *, name: str, trained_sigma: float | None = None, weights: str = "") -> KerasDenoiser:
     """A denoiser of a trained DnCNN in deploy form (batch norm folded into the convolutions:
     the same outputs up to float rounding, about 10 % faster)."""
     from ..model.network import count_layers, fold_batchnorm
 
     return KerasDenoiser(fold_batchnorm(model) if count_layers(model, "bn") else model, name=name,
-                         trained_sigma=trained_sigma)
+                         trained_sigma=trained_sigma, weights=weights)
 
 
 def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
@@ -65,7 +66,11 @@ def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
     from ..model.weights import SHIPPED_MODELS, load_shipped_model
 
     model = load_shipped_model(name)
-    return keras_denoiser(model, name=SHIPPED_MODELS[name]["label"], trained_sigma=SHIPPED_MODELS[name]["sigma"])
+    return keras_denoiser(model, name=SHIPPED_MODELS[name]["label"], trained_sigma=SHIPPED_MODELS[name]["sigma"],
+                          weights=f"loaded: weights/{name}.keras")
+
+
+AUTHORS_WEIGHTS = "loaded: the authors' release"
 
 
 def reference_denoisers(sigmas) -> list:
@@ -77,8 +82,9 @@ def reference_denoisers(sigmas) -> list:
     for sigma in sigmas:
         name = f"dncnn_s_sigma{int(sigma)}"
         if name in REFERENCE_MODELS and REFERENCE_MODELS[name][2] == float(sigma):
-            out.append(KerasDenoiser(load_reference_model(name), name="DnCNN-S authors' weights", trained_sigma=float(sigma)))
-    out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights"))
+            out.append(KerasDenoiser(load_reference_model(name), name="DnCNN-S authors' weights", trained_sigma=float(sigma),
+                                     weights=AUTHORS_WEIGHTS))
+    out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights", weights=AUTHORS_WEIGHTS))
     return out
 
 
@@ -103,6 +109,7 @@ class BM3DDenoiser:
         self.name = name
         self.workers = resolve_workers(workers)
         self.trained_sigma = None  # BM3D takes the noise level of each call
+        self.weights = ""  # no learned weights
 
     def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
         return self.denoise_many([noisy], sigma, workers=1)[0][0]
@@ -186,6 +193,7 @@ class IdentityDenoiser:
 
     name = "noisy input"
     trained_sigma = None
+    weights = ""
 
     def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
         return np.asarray(noisy, dtype=np.float32)

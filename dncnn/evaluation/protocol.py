@@ -63,8 +63,9 @@ def evaluate_denoisers(
         images: HxW uint8 clean images in [0, 255].
 
     Returns:
-        Rows with ``dataset, sigma, method, image, psnr, ssim, seconds``, image by image, each
-        image's rows in the order of ``denoisers``.
+        Rows with ``dataset, sigma, method, weights, image, psnr, ssim, seconds``, image by image,
+        each image's rows in the order of ``denoisers``; ``weights`` is the denoiser's ``weights``
+        attribute (where a network's weights come from; empty for BM3D and the noisy input).
     """
     noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
     bar = None
@@ -85,7 +86,8 @@ def evaluate_denoisers(
         if bar is not None:
             bar.close()
     return [
-        {"dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "image": name, **scores[index, k]}
+        {"dataset": dataset, "sigma": float(sigma), "method": denoiser.name, "weights": getattr(denoiser, "weights", ""),
+         "image": name, **scores[index, k]}
         for index, name in enumerate(names) for k, denoiser in enumerate(denoisers)
     ]
 
@@ -113,24 +115,27 @@ def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | No
             the denoisers, then the paper's rows.
 
     Returns:
-        DataFrame with ``dataset, sigma, method, source, images, psnr, ssim``; ``source`` is
-        ``measured`` or ``paper (reference)``.
+        DataFrame with ``dataset, sigma, method, weights, source, images, psnr, ssim``; ``source`` is
+        ``measured`` or ``paper (reference)``; ``weights`` says which networks were trained in this
+        run and which were loaded (empty for BM3D, the noisy input and the paper's rows).
     """
     import pandas as pd
 
+    if "weights" not in per_image:  # per-image tables written before the column existed
+        per_image = per_image.assign(weights="")
     measured = (
-        per_image.groupby(["dataset", "sigma", "method"], sort=False)
-        .agg(images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean"))
+        per_image.fillna({"weights": ""}).groupby(["dataset", "sigma", "method"], sort=False)
+        .agg(weights=("weights", "first"), images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean"))
         .reset_index()
     )
-    measured.insert(3, "source", "measured")
+    measured.insert(4, "source", "measured")
     frames = [measured]
     if reference:
         rows = []
         for dataset, sigma in measured[["dataset", "sigma"]].drop_duplicates().itertuples(index=False):
             for (ref_set, method), values in PAPER_PSNR.items():
                 if ref_set == dataset and int(sigma) in values:
-                    rows.append({"dataset": dataset, "sigma": sigma, "method": f"{method} (paper)",
+                    rows.append({"dataset": dataset, "sigma": sigma, "method": f"{method} (paper)", "weights": "",
                                  "source": "paper (reference)", "images": np.nan,
                                  "psnr": values[int(sigma)], "ssim": np.nan})
         frames.append(pd.DataFrame(rows))
@@ -143,11 +148,13 @@ def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | No
 
 def format_markdown(summary) -> str:
     """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
-    lines = ["| dataset | sigma | method | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | sigma | method | weights | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples(index=False):
         images = "" if np.isnan(r.images) else f"{int(r.images)}"
         ssim = "" if np.isnan(r.ssim) else f"{r.ssim:.4f}"
-        lines.append(f"| {r.dataset} | {r.sigma:g} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {ssim} |")
+        weights = getattr(r, "weights", "") if isinstance(getattr(r, "weights", ""), str) else ""
+        weights = weights or "-"  # BM3D, the noisy input and the paper's rows have no weights of ours
+        lines.append(f"| {r.dataset} | {r.sigma:g} | {r.method} | {weights} | {r.source} | {images} | {r.psnr:.2f} | {ssim} |")
     return "\n".join(lines) + "\n"
 
 

@@ -62,6 +62,28 @@ def cpu_model() -> str:
     return f"{name}, {os.cpu_count()} cores"
 
 
+def has_accelerator() -> bool:
+    """Whether Keras' backend computes on a GPU (or another accelerator) rather than the CPU."""
+    import keras
+
+    try:
+        if keras.config.backend() == "jax":
+            import jax
+
+            return jax.devices()[0].platform != "cpu"
+        if keras.config.backend() == "tensorflow":
+            import tensorflow as tf
+
+            return bool(tf.config.list_physical_devices("GPU"))
+        if keras.config.backend() == "torch":
+            import torch
+
+            return torch.cuda.is_available()
+    except Exception:  # an unusable accelerator is no accelerator
+        return False
+    return False
+
+
 def describe_device() -> str:
     """The accelerator Keras' backend computes on, or the CPU."""
     import keras

@@ -1,0 +1,196 @@
+"""Before notebook 02 trains: how long the profile's training takes on this machine, and whether it
+trains here at all.
+
+:func:`time_training_steps` runs the profile's first steps through :func:`dncnn.training.train.train`
+itself (the same model, compilation, batches and precision) in a scratch folder, and extrapolates
+from the steps after the warm-up (which holds the compilation) to the whole run.
+:func:`plan_training` decides: a profile marked ``accelerator_only`` (``paper``) does not train on a
+machine without a GPU unless asked; the study then uses this project's shipped weights of that
+recipe. :func:`write_training_plan` records the decision in ``results/<profile>/training.json``,
+which notebooks 03 and 04 read through :func:`read_training_plan`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+
+from .. import config
+from ..files import atomic, provenance
+from ..profiles import Profile
+
+PLAN_FILE = "training.json"
+
+
+class _StepClock(keras.callbacks.Callback):
+    """Records ``(steps done, time.perf_counter())`` at the end of every dispatched batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks: list[tuple[int, float]] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.marks.append((int(batch) + 1, time.perf_counter()))
+
+
+def count_training_steps(profile: Profile, *, patches_path: str | Path | None = None) -> int:
+    """Steps of the profile's whole training run: epochs x steps per epoch (one pass over the
+    patches of ``patches_path``, default the profile's, when the profile sets no step count)."""
+    import numpy as np
+
+    if profile.steps_per_epoch:
+        return profile.epochs * profile.steps_per_epoch
+    path = Path(patches_path or config.patches_path(profile.name))
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: cut the patches first (notebook 01 or `python -m dncnn patches "
+                                f"--profile {profile.name}`)")
+    count = len(np.load(path, mmap_mode="r"))
+    return profile.epochs * (count // profile.batch_size)
+
+
+def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, patches_path: str | Path | None = None,
+                        mixed_precision: bool = False, xla: bool | str = "auto") -> dict:
+    """Time ``steps`` training steps after ``warmup`` steps of the profile, and estimate the whole run.
+
+    The steps run through :func:`dncnn.training.train.train` with the profile cut to one epoch of
+    ``warmup + steps`` steps, in a temporary folder that is deleted afterwards; nothing of the
+    profile's own run is touched.
+
+    Returns:
+        ``seconds_per_step``, ``steps_timed``, ``warmup_steps``, ``steps_total`` (the profile's
+        whole run), ``estimated_seconds`` (their product: the optimizer and noise steps only, without
+        checkpoints), ``batch_size``, ``precision``, ``device`` and ``backend``.
+    """
+    from .train import train
+
+    if steps < 1 or warmup < 1:
+        raise ValueError(f"steps and warmup must be >= 1. Received: steps={steps}, warmup={warmup}")
+    short = dataclasses.replace(profile, epochs=1, steps_per_epoch=warmup + steps, max_minutes=None)
+    clock = _StepClock()
+    with tempfile.TemporaryDirectory(prefix="dncnn-timing-") as scratch:
+        train(short, patches_path=patches_path or config.patches_path(profile.name), run_dir=scratch, overwrite=True,
+              mixed_precision=mixed_precision, xla=xla, tensorboard=False, verbose=0, callbacks=[clock])
+    after = [mark for mark in clock.marks if mark[0] >= warmup] or clock.marks[-1:]
+    first, last = after[0], clock.marks[-1]
+    if last[0] == first[0]:  # one dispatch held every step: time it from the start of the fit
+        raise RuntimeError(f"only {len(clock.marks)} dispatch(es) in {warmup + steps} steps: raise `steps` to time them")
+    per_step = (last[1] - first[1]) / (last[0] - first[0])
+    total = count_training_steps(profile, patches_path=patches_path)
+    return {
+        "profile": profile.name,
+        "seconds_per_step": round(per_step, 4),
+        "steps_timed": last[0] - first[0],
+        "warmup_steps": first[0],
+        "steps_total": total,
+        "batch_size": profile.batch_size,
+        "estimated_seconds": round(per_step * total, 1),
+        "precision": "mixed_bfloat16" if mixed_precision else "float32",
+        "device": provenance.describe_device(),
+        "backend": keras.config.backend(),
+    }
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` in the largest unit that keeps it readable: ``"40 s"``, ``"12.5 min"``, ``"3.2 h"``, ``"6.6 days"``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def describe_estimate(estimate: dict) -> str:
+    """One sentence for the notebook and the README: the estimate and how it was measured."""
+    return (f"Training `{estimate['profile']}` here: {estimate['steps_total']:,} steps of batch {estimate['batch_size']} "
+            f"x {estimate['seconds_per_step']:.3g} s per step = about {format_duration(estimate['estimated_seconds'])} "
+            f"on {estimate['device']} ({estimate['backend']} backend, {estimate['precision']}; timed over "
+            f"{estimate['steps_timed']} steps after {estimate['warmup_steps']} warm-up steps).")
+
+
+def shipped_model_for(profile: Profile) -> str | None:
+    """The name of this project's shipped model (``weights/<name>.keras``) trained by the profile's
+    recipe at the profile's training sigma, or None."""
+    for name, facts in config.SHIPPED_MODELS.items():
+        if facts.get("profile") == profile.name and float(facts["sigma"]) == float(profile.sigma):
+            return name
+    return None
+
+
+def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict | None = None,
+                  accelerator: bool | None = None) -> dict:
+    """Whether notebook 02 trains the profile here, why, and which model the rest of the study uses.
+
+    Args:
+        train: True or False force the choice; None trains unless the profile is ``accelerator_only``
+            and this machine has no accelerator.
+        estimate: :func:`time_training_steps` result, quoted in the reason.
+        accelerator: whether this machine has a GPU (default: :func:`dncnn.files.provenance.has_accelerator`).
+
+    Returns:
+        ``{"profile", "train", "reason", "model", "estimate"}``; ``model`` is ``{"source": "trained",
+        "path", "label"}`` or ``{"source": "loaded", "shipped", "path", "label"}``.
+
+    Raises:
+        FileNotFoundError: when the profile is not trained here and no shipped model has its recipe.
+    """
+    accelerator = provenance.has_accelerator() if accelerator is None else accelerator
+    took = f" ({format_duration(estimate['estimated_seconds'])} estimated)" if estimate else ""
+    if train is None:
+        train = accelerator or not profile.accelerator_only
+        reason = (f"trains here{took}" if train else
+                  f"not trained here: `{profile.name}` is GPU work and this machine has no GPU{took}; "
+                  f"set the parameter train_model = True to train anyway")
+    else:
+        reason = f"train_model = {train} was asked{took}"
+    if train:
+        model = {"source": "trained", "path": _display(config.run_dir(profile.name) / "model.keras"),
+                 "label": f"DnCNN-S ours ({profile.name})"}
+    else:
+        name = shipped_model_for(profile)
+        if name is None:
+            raise FileNotFoundError(f"`{profile.name}` is not trained here and weights/ holds no model of its recipe at "
+                                    f"sigma {profile.sigma:g}: set train_model = True (notebook 02) or `python -m dncnn train`")
+        model = {"source": "loaded", "shipped": name, "path": f"weights/{name}.keras",
+                 "label": config.SHIPPED_MODELS[name]["label"]}
+        reason += f"; the study uses `weights/{name}.keras` instead"
+    return {"profile": profile.name, "train": bool(train), "reason": reason, "model": model, "estimate": estimate}
+
+
+def write_training_plan(results_dir: str | Path, plan: dict) -> Path:
+    """Save ``plan`` (of :func:`plan_training`) as ``<results_dir>/training.json``."""
+    return atomic.save_json(Path(results_dir) / PLAN_FILE, plan)
+
+
+def read_training_plan(results_dir: str | Path, profile: Profile) -> dict:
+    """The plan notebook 02 wrote in ``results_dir``.
+
+    Without one (a run older than the plan, or notebook 02 not run), the profile's own run is used
+    if ``data/runs/<profile>/model.keras`` exists.
+
+    Raises:
+        FileNotFoundError: neither a plan nor a trained model; names notebook 02.
+    """
+    path = Path(results_dir) / PLAN_FILE
+    if path.exists():
+        return json.loads(path.read_text())
+    model = config.run_dir(profile.name) / "model.keras"
+    if model.exists():
+        return {"profile": profile.name, "train": True, "reason": f"{path} is missing; using {model}",
+                "model": {"source": "trained", "path": _display(model), "label": f"DnCNN-S ours ({profile.name})"},
+                "estimate": None}
+    raise FileNotFoundError(f"neither {path} nor {model} exists: run notebook 02 of profile {profile.name!r} first")
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the output root when it lies inside it (no machine's folders in committed files)."""
+    try:
+        return Path(path).resolve().relative_to(config.OUTPUT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)

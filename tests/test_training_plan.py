@@ -1,0 +1,73 @@
+"""Notebook 02's plan: the time estimate from real steps, and whether the profile trains here."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from dncnn import config
+from dncnn.profiles import get_profile
+from dncnn.training import plan
+from helpers import TINY
+
+
+@pytest.mark.slow
+def test_time_training_steps_times_real_steps_and_leaves_no_run_behind(patches_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # any stray run folder would land here
+    profile = replace(TINY, epochs=7, steps_per_epoch=None, batch_size=4)
+    estimate = plan.time_training_steps(profile, steps=3, warmup=2, patches_path=patches_file)
+    assert estimate["steps_total"] == 7 * (64 // 4)  # 64 patches, batch 4, 7 epochs
+    assert estimate["steps_timed"] == 3 and estimate["warmup_steps"] == 2
+    assert 0 < estimate["seconds_per_step"] < 60
+    assert estimate["estimated_seconds"] == pytest.approx(estimate["seconds_per_step"] * 112, rel=1e-3, abs=0.06)
+    assert estimate["device"].startswith("CPU") and estimate["batch_size"] == 4
+    assert not (tmp_path / "data").exists()
+    text = plan.describe_estimate(estimate)
+    assert "112 steps of batch 4" in text and "3 steps after 2 warm-up steps" in text
+
+
+def test_count_training_steps_follows_the_profile_and_names_the_missing_patches(patches_file, tmp_path):
+    assert plan.count_training_steps(replace(TINY, epochs=3, steps_per_epoch=5)) == 15
+    assert plan.count_training_steps(replace(TINY, epochs=2, steps_per_epoch=None, batch_size=8), patches_path=patches_file) == 16
+    with pytest.raises(FileNotFoundError, match="notebook 01"):
+        plan.count_training_steps(replace(TINY, steps_per_epoch=None), patches_path=tmp_path / "none.npy")
+
+
+@pytest.mark.parametrize("seconds, text", [(40, "40 s"), (750, "12.5 min"), (3 * 3600, "3.0 h"), (6.5 * 86400, "6.5 days")])
+def test_format_duration_picks_a_readable_unit(seconds, text):
+    assert plan.format_duration(seconds) == text
+
+
+def test_paper_does_not_train_without_an_accelerator_and_uses_the_shipped_weights():
+    paper = get_profile("paper")
+    decided = plan.plan_training(paper, accelerator=False, estimate={"estimated_seconds": 6.5 * 86400})
+    assert decided["train"] is False
+    assert decided["model"] == {"source": "loaded", "shipped": "dncnn-s-sigma25", "path": "weights/dncnn-s-sigma25.keras",
+                                "label": config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"]}
+    assert "no GPU" in decided["reason"] and "6.5 days" in decided["reason"] and "train_model = True" in decided["reason"]
+    assert plan.plan_training(paper, accelerator=True)["train"] is True
+    forced = plan.plan_training(paper, accelerator=False, train=True)
+    assert forced["train"] is True and forced["model"]["source"] == "trained"
+
+
+def test_cpu_profiles_train_anywhere_and_a_recipe_without_shipped_weights_must_train():
+    assert plan.plan_training(get_profile("quick"), accelerator=False)["train"] is True
+    with pytest.raises(FileNotFoundError, match="no model of its recipe"):  # nothing to load in its place
+        plan.plan_training(get_profile("quick"), accelerator=False, train=False)
+    sigma15 = replace(get_profile("paper"), sigma=15.0)
+    assert plan.shipped_model_for(sigma15) is None
+    with pytest.raises(FileNotFoundError, match="train_model = True"):
+        plan.plan_training(sigma15, accelerator=False)
+
+
+def test_the_plan_round_trips_and_an_old_run_without_one_falls_back_to_its_model(tmp_path, monkeypatch):
+    decided = plan.plan_training(get_profile("paper"), accelerator=False)
+    plan.write_training_plan(tmp_path, decided)
+    assert plan.read_training_plan(tmp_path, get_profile("paper")) == json.loads(json.dumps(decided))
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(config, "run_dir", lambda name: runs / name)
+    with pytest.raises(FileNotFoundError, match="notebook 02"):
+        plan.read_training_plan(tmp_path / "empty", TINY)
+    (runs / TINY.name).mkdir(parents=True)
+    (runs / TINY.name / "model.keras").write_bytes(b"x")
+    assert plan.read_training_plan(tmp_path / "empty", TINY)["train"] is True
