@@ -35,10 +35,10 @@ def test_render_results_says_what_was_loaded_and_what_the_estimate_was(tmp_path,
     estimate = {"device": "CPU: X, 2 cores", "steps_total": 93100, "seconds_per_step": 6.1, "estimated_seconds": 567910.0,
                 "steps_timed": 3, "warmup_steps": 2}
     atomic.save_json(results / "training.json", {"train": False, "reason": "not trained here: no GPU", "estimate": estimate})
-    atomic.save_text(results / "tasks_check.csv", "psnr_diff\n0.0\n-2e-06\n")
+    atomic.save_text(results / "tasks_check.csv", "psnr_diff,ssim_diff\n0.0,0.0\n-2e-06,0.0\n")
     monkeypatch.setattr(config, "results_dir", lambda profile, stage=None: tmp_path / "results" / profile)
     monkeypatch.setattr(config, "figures_dir", lambda profile, stage=None: tmp_path / "figures" / profile)
     text = report.render_results("paper")
     assert text.startswith("### `PROFILE=paper`")
-    assert "93,100 steps x 6.1 s = 6.6 days" in text and "not trained in this run: not trained here: no GPU" in text
+    assert "93,100 steps x 6.1 s = 6.6 days" in text and "training: not trained here: no GPU" in text
     assert "2 DnCNN-3 and colour rows rerun here" in text and "within 2.0e-06 dB" in text

@@ -44,7 +44,7 @@ def render_results(profile: str) -> str:
                      f"{estimate['seconds_per_step']:.3g} s = {_duration(estimate['estimated_seconds'])} "
                      f"(timed over {estimate['steps_timed']} steps after {estimate['warmup_steps']} warm-up steps)")
     if plan and not plan["train"]:
-        facts.append(f"not trained in this run: {plan['reason']}")
+        facts.append(f"training: {plan['reason']}")
     for run_row in _read_csv(results / "training_runs.csv"):
         if run_row["run"].startswith("this run"):
             facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
@@ -60,8 +60,10 @@ def render_results(profile: str) -> str:
     check = _read_csv(results / "tasks_check.csv")
     if check:
         worst = max(abs(float(row["psnr_diff"])) for row in check)
+        worst_ssim = max(abs(float(row["ssim_diff"])) for row in check)
+        agree = "exactly (PSNR and SSIM differences 0)" if worst == worst_ssim == 0 else f"within {worst:.1e} dB"
         facts.append(f"notebook 05: {len(check)} DnCNN-3 and colour rows rerun here (the first whole images of each set) "
-                     f"match the committed full table `results/dncnn3/` within {worst:.1e} dB (the full table: section "
+                     f"match the committed full table `results/dncnn3/` {agree} (the full table: section "
                      f"\"One network, three tasks\")")
     lines += [f"- {fact}" for fact in facts]
     summary = results / "summary.md"
