@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--max-minutes", type=float, help="stop cleanly after this much wall time")
     sub.add_argument("--epochs", type=int, help="override the profile's epoch count")
     sub.add_argument("--steps-per-epoch", type=int, help="override the profile's steps per epoch")
+    sub.add_argument("--sigma", type=float, help="training noise level (0-255; default the profile's 25); "
+                                                  "the run goes to data/runs/<profile>-sigma<N>")
+    sub.add_argument("--steps-per-execution", type=int, help="training steps per compiled call (default the profile's; 8 on a GPU)")
     sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
     sub.add_argument("--xla", choices=["auto", "on", "off"], default="auto", help="XLA on TensorFlow")
     sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
@@ -152,7 +155,8 @@ def run_patches(args, parser) -> int:
 def run_train(args, parser) -> int:
     from .training.train import train
 
-    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch)) if v is not None}
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch), ("sigma", args.sigma))
+                 if v is not None}
     profile = replace(PROFILES[args.profile], **overrides)
     xla = {"auto": "auto", "on": True, "off": False}[args.xla]
     try:
@@ -160,6 +164,7 @@ def run_train(args, parser) -> int:
             profile, patches_path=args.patches, run_dir=args.run_dir, resume=args.resume, overwrite=args.overwrite,
             max_minutes=args.max_minutes, mixed_precision=args.mixed_precision, xla=xla,
             deterministic=args.deterministic, verbose=args.verbose, workers=args.workers,
+            steps_per_execution=args.steps_per_execution,
         )
     except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -36,6 +36,7 @@ class Profile:
     # its first steps, states the estimate and loads the shipped weights instead (unless asked to
     # train), and notebook 05 checks the committed full DnCNN-3 table on its first images
     accelerator_only: bool = False
+    steps_per_execution: int = 1  # training steps per compiled call (more on a GPU: fewer dispatches)
     # analysis (notebook 03)
     hist_batches: int = 2
     stats_batches: int = 50
@@ -116,3 +117,12 @@ def get_profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r}: allowed are {', '.join(PROFILES)}. Received: {name!r}") from None
+
+
+def run_name(profile: Profile) -> str:
+    """Name of a profile's training run folder: the profile's name, or ``<name>-sigma<N>`` when its
+    training sigma differs from the registered profile's (``paper-sigma15`` for
+    ``replace(get_profile("paper"), sigma=15)``)."""
+    registered = PROFILES.get(profile.name)
+    default = registered.sigma if registered is not None else Profile.sigma
+    return profile.name if profile.sigma == default else f"{profile.name}-sigma{profile.sigma:g}"

@@ -177,3 +177,44 @@ def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(patches_file, t
     (run / "checkpoints" / "epoch-001.keras").write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(RuntimeError, match="no checkpoint .* can be loaded"):
         train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
+
+
+_JAX_RESUME = textwrap.dedent("""
+    import sys
+    sys.modules["tensorflow"] = None  # as on the GPU machine
+    from dataclasses import replace
+    import numpy as np
+    from dncnn.files.atomic import save_npy
+    from dncnn.profiles import get_profile
+    from dncnn.training.train import train
+    tmp = sys.argv[1]
+    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
+    patches = save_npy(tmp + "/p.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
+    train(profile, patches_path=patches, run_dir=tmp + "/straight", verbose=0, steps_per_execution=2)
+    train(replace(profile, epochs=1), patches_path=patches, run_dir=tmp + "/split", verbose=0, steps_per_execution=2)
+    print(train(profile, patches_path=patches, run_dir=tmp + "/split", resume=True, verbose=0, steps_per_execution=2)["backend"])
+""")
+
+
+@pytest.mark.slow
+def test_resume_on_jax_without_tensorflow_gives_identical_weights(tmp_path):
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run([sys.executable, "-c", _JAX_RESUME, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "jax" in result.stdout
+    a = keras.models.load_model(tmp_path / "straight" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    b = keras.models.load_model(tmp_path / "split" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    assert int(a.optimizer.iterations) == int(b.optimizer.iterations) == 6
+    for wa, wb in zip(a.get_weights() + [v.numpy() for v in a.optimizer.variables],
+                      b.get_weights() + [v.numpy() for v in b.optimizer.variables]):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.slow
+def test_steps_per_execution_runs_every_step_of_an_epoch_that_it_does_not_divide(patches_file, tmp_path):
+    sidecar = train(TINY, patches_path=patches_file, run_dir=tmp_path / "run", verbose=0, tensorboard=False,
+                    steps_per_execution=2)  # 3 steps per epoch: executions of 2 and 1
+    assert sidecar["complete"] and sidecar["steps"] == 6 and sidecar["steps_per_execution"] == 2
+    model = keras.models.load_model(tmp_path / "run" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    assert int(model.optimizer.iterations) == 6

@@ -9,20 +9,21 @@ ANALYSIS_EPOCH = 1_000_000
 
 
 def sample_batches(patches: np.ndarray, *, n_batches: int, batch_size: int, sigma: float, seed: int) -> list[dict]:
-    """Random training batches exactly as training draws them.
+    """Random training batches exactly as training draws them: the device pipeline's batch of step
+    ``i`` (:func:`dncnn.training.pipeline.draw_batch`: same patch order, same stateless noise, on the
+    active Keras backend) of the epoch ``ANALYSIS_EPOCH``, which no training run reaches.
 
     Returns:
         One dict per batch with ``clean``, ``noisy`` and ``residual`` (noisy - clean), each
         (batch, p, p) float32 on the [0, 1] scale.
     """
-    from ..training.batches import NoisyPatchBatches
+    from ..training.pipeline import draw_batch
 
     if n_batches < 1:
         raise ValueError(f"n_batches must be >= 1. Received: n_batches={n_batches}")
-    batches = NoisyPatchBatches(patches, batch_size=batch_size, sigma=sigma, seed=seed, epoch=ANALYSIS_EPOCH, steps=n_batches)
     out = []
     for i in range(n_batches):
-        noisy, clean = batches[i]
+        noisy, clean = draw_batch(patches, batch_size=batch_size, sigma=sigma, seed=seed, epoch=ANALYSIS_EPOCH, step=i)
         out.append({"clean": clean[..., 0], "noisy": noisy[..., 0], "residual": (noisy - clean)[..., 0]})
     return out
 

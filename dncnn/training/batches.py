@@ -1,15 +1,16 @@
-"""The training batch stream: (noisy, clean) patch batches whose order and noise are pure functions
-of ``(seed, epoch, batch)``, so a resumed run and the analysis of notebook 03 see exactly the
-batches an uninterrupted training run sees."""
+"""The host-side batch stream: (noisy, clean) patch batches whose order and noise are pure functions
+of ``(seed, epoch, batch)``, drawn in numpy. Training uses the device pipeline
+(:mod:`dncnn.training.pipeline`), whose clean batches are these (same :func:`epoch_order`) and whose
+noise comes from the backend's stateless generator instead of numpy; this stream stays as the
+reference the tests compare the device's clean batches with, and for host-side use."""
 
 from __future__ import annotations
-
-import math
 
 import keras
 import numpy as np
 
 from ..data.noise import gaussian_noise
+from .pipeline import epoch_order
 
 
 class NoisyPatchBatches(keras.utils.PyDataset):
@@ -32,10 +33,7 @@ class NoisyPatchBatches(keras.utils.PyDataset):
         self.patches, self.batch_size, self.sigma = patches, batch_size, float(sigma)
         self.seed, self.epoch = int(seed), int(epoch)
         self.steps = int(steps) if steps else len(patches) // batch_size
-        rng = np.random.default_rng([self.seed, self.epoch])
-        needed = self.steps * batch_size
-        orders = [rng.permutation(len(patches)) for _ in range(math.ceil(needed / len(patches)))]
-        self.order = np.concatenate(orders)[:needed]
+        self.order = epoch_order(len(patches), batch_size=batch_size, steps=self.steps, seed=self.seed, epoch=self.epoch).reshape(-1)
 
     def __len__(self) -> int:
         return self.steps

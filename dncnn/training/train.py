@@ -1,8 +1,10 @@
 """Training DnCNN with checkpoints, resume and a wall-clock bound (``python -m dncnn train``).
 
-Each epoch is one ``model.fit`` call over a :class:`NoisyPatchBatches` dataset whose patch order and
-noise are pure functions of ``(seed, epoch, batch)``; so resuming from a checkpoint replays exactly
-the batches an uninterrupted run would have seen. After every completed epoch the full model
+Training runs on the device pipeline (:mod:`dncnn.training.pipeline`): the uint8 patches live on the
+device once, and each epoch is one ``fit`` call of a :class:`~dncnn.training.pipeline.DenoiserTrainer`
+over the epoch's patch indices and noise seeds, pure functions of ``(seed, epoch, step)``; the batch
+is gathered and its noise drawn inside the compiled step, ``steps_per_execution`` steps per call. So
+resuming from a checkpoint replays exactly the batches an uninterrupted run would have seen. After every completed epoch the full model
 (weights and optimizer state) is saved as ``checkpoints/epoch-NNN.keras`` with a JSON state beside
 it; a run killed at any point resumes from the last completed epoch.
 """
@@ -24,15 +26,18 @@ from .. import config
 from ..data.patches import load_patches
 from ..files import atomic, provenance
 from ..model.network import build_dncnn
-from ..profiles import Profile, get_profile
-from .batches import NoisyPatchBatches
+from ..profiles import Profile, get_profile, run_name
+from .pipeline import build_trainer, epoch_inputs
 
 KEEP_CHECKPOINTS = 2
 LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds")
 
 
 class _Deadline(keras.callbacks.Callback):
-    """Stops training at the end of a batch once a wall-clock deadline has passed; counts batches."""
+    """Stops training at the end of a batch once a wall-clock deadline has passed; counts the steps done.
+
+    With ``steps_per_execution > 1`` Keras calls ``on_train_batch_end`` once per execution with the
+    index of its last step, so the count is that index + 1, not the number of calls."""
 
     def __init__(self, deadline: float | None):
         super().__init__()
@@ -42,7 +47,7 @@ class _Deadline(keras.callbacks.Callback):
         self.batches = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
+        self.batches = int(batch) + 1
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.model.stop_training = True
 
@@ -61,6 +66,7 @@ def train(
     tensorboard: bool = True,
     verbose: int | str = "auto",
     workers: int = 1,
+    steps_per_execution: int | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> dict:
     """Train DnCNN by ``profile``; return the sidecar of the exported model.
@@ -69,7 +75,8 @@ def train(
         profile: a :class:`Profile` or its name (``paper``, ``quick``, ``smoke``).
         patches_path: (N, p, p) uint8 ``.npy`` from notebook 01 (default: the profile's).
         run_dir: receives ``checkpoints/``, ``log.csv``, ``tensorboard/``, ``model.keras`` and
-            ``model.json`` (default ``data/runs/<profile>``).
+            ``model.json`` (default ``data/runs/<profile>``, or ``data/runs/<profile>-sigma<N>`` when the
+            profile's training sigma was changed: :func:`dncnn.profiles.run_name`).
         resume: continue from the last good checkpoint in ``run_dir``.
         overwrite: delete an earlier run's checkpoints in ``run_dir`` and start afresh. Without
             ``resume`` or ``overwrite``, existing checkpoints are an error (nothing is lost silently).
@@ -79,6 +86,9 @@ def train(
         xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
         deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
             when the profile asks for it.
+        workers: unused since training runs on the device pipeline (kept for callers).
+        steps_per_execution: training steps per compiled call (default: the profile's); a resumed
+            run may change it without changing the result beyond float rounding.
         verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
         callbacks: more Keras callbacks for every epoch's ``fit`` (their ``epoch`` is 0-based
             and absolute: a resumed run continues the count).
@@ -90,7 +100,10 @@ def train(
     profile = get_profile(profile) if isinstance(profile, str) else profile
     _check_profile(profile)
     patches_path = Path(patches_path or config.patches_path(profile.name))
-    run_dir = Path(run_dir or config.run_dir(profile.name))
+    run_dir = Path(run_dir or config.run_dir(run_name(profile)))
+    steps_per_execution = profile.steps_per_execution if steps_per_execution is None else steps_per_execution
+    if steps_per_execution < 1:
+        raise ValueError(f"steps_per_execution must be >= 1. Received: steps_per_execution={steps_per_execution}")
     ckpt_dir = run_dir / "checkpoints"
     max_minutes = profile.max_minutes if max_minutes is None else max_minutes
     if max_minutes is not None and max_minutes <= 0:
@@ -123,10 +136,11 @@ def train(
         model, state = _load_last_checkpoint(ckpt_dir)
     if state is None:
         model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
-        model.compile(optimizer=keras.optimizers.Adam(profile.learning_rate(0)), loss="mean_squared_error", jit_compile=xla)
         state = {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
-    elif keras.config.backend() == "tensorflow" and xla != "auto":
-        model.jit_compile = bool(xla)
+    # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
+    trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=keras.optimizers.Adam(profile.learning_rate(0)),
+                            jit_compile=xla, steps_per_execution=steps_per_execution)
+    steps_per_epoch = profile.steps_per_epoch or len(patches) // profile.batch_size
 
     callbacks = [_Deadline(deadline), *callbacks]
     if tensorboard and _has_tensorflow():
@@ -140,15 +154,14 @@ def train(
         lr = profile.learning_rate(epoch)
         model.optimizer.learning_rate.assign(lr)
         keras.utils.set_random_seed(profile.train_seed + epoch)
-        batches = NoisyPatchBatches(
-            patches, batch_size=profile.batch_size, sigma=profile.sigma, seed=profile.train_seed,
-            epoch=epoch, steps=profile.steps_per_epoch, workers=workers, use_multiprocessing=False,
-        )
+        inputs = epoch_inputs(len(patches), batch_size=profile.batch_size, steps=steps_per_epoch,
+                              seed=profile.train_seed, epoch=epoch)
         epoch_start = time.monotonic()
-        history = model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, callbacks=callbacks, verbose=verbose)
+        history = trainer.fit(inputs, batch_size=1, shuffle=False, initial_epoch=epoch, epochs=epoch + 1,
+                              callbacks=callbacks, verbose=verbose)
         epoch_seconds = time.monotonic() - epoch_start
-        if callbacks[0].batches < len(batches):
-            stop_reason = (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{len(batches)} steps "
+        if callbacks[0].batches < steps_per_epoch:
+            stop_reason = (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{steps_per_epoch} steps "
                            f"(--max-minutes {max_minutes}); that epoch is discarded")
             break
         loss = float(history.history["loss"][-1])
@@ -156,7 +169,7 @@ def train(
             raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}; the last good checkpoint is kept")
         last_epoch_seconds = epoch_seconds
         state["epoch"] = epoch + 1
-        state["steps"] += len(batches)
+        state["steps"] += steps_per_epoch
         state["wall_seconds"] += epoch_seconds
         state["history"].append({
             "epoch": epoch + 1, "steps": state["steps"], "loss": loss, "learning_rate": lr,
@@ -174,6 +187,8 @@ def train(
         "epochs_planned": profile.epochs,
         "steps": state["steps"],
         "batch_size": profile.batch_size,
+        "steps_per_execution": steps_per_execution,
+        "pipeline": "device (patches on the device, noise drawn in the compiled step)",
         "wall_seconds": round(state["wall_seconds"], 3),
         "final_loss": state["history"][-1]["loss"] if state["history"] else None,
         "precision": "mixed_bfloat16" if mixed_precision else "float32",

@@ -1,0 +1,130 @@
+"""The device pipeline: the host stream's clean batches, stateless seeded noise of the right level,
+the compiled step's draw equal to the eager one, on TensorFlow and JAX."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from dncnn.training.batches import NoisyPatchBatches  # noqa: E402
+from dncnn.training.pipeline import PatchBank, draw_batch, epoch_order, step_seeds  # noqa: E402
+from dncnn.training.train import _Deadline  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def patches():
+    # 0 and 255 in every patch, so that clipping would show at both ends
+    p = np.random.default_rng(0).integers(0, 256, size=(300, 40, 40), dtype=np.uint8)
+    p[:, 0, 0], p[:, 0, 1] = 0, 255
+    return p
+
+
+def _reference_order(count, batch_size, steps, seed, epoch):
+    """The patch order as the host stream always computed it, written out independently."""
+    rng = np.random.default_rng([seed, epoch])
+    needed = steps * batch_size
+    return np.concatenate([rng.permutation(count) for _ in range(math.ceil(needed / count))])[:needed]
+
+
+def test_epoch_order_is_the_host_streams_permutation_across_epoch_boundaries():
+    order = epoch_order(50, batch_size=16, steps=7, seed=3, epoch=2)  # 112 indices: three permutations
+    assert order.shape == (7, 16) and order.dtype == np.int32
+    np.testing.assert_array_equal(order.reshape(-1), _reference_order(50, 16, 7, 3, 2))
+    np.testing.assert_array_equal(epoch_order(50, batch_size=16, steps=3, seed=3, epoch=2), order[:3])
+
+
+@pytest.mark.parametrize("seed, epoch, step", [(0, 0, 0), (4, 2, 3), (1, 7, 5)])
+def test_clean_batches_equal_the_host_streams(patches, seed, epoch, step):
+    _, clean = draw_batch(patches, batch_size=32, sigma=25, seed=seed, epoch=epoch, step=step)
+    _, host = NoisyPatchBatches(patches, batch_size=32, sigma=25, seed=seed, epoch=epoch, steps=step + 1)[step]
+    assert clean.dtype == np.float32 and clean.shape == (32, 40, 40, 1)
+    np.testing.assert_array_equal(clean, host)
+    idx = _reference_order(len(patches), 32, step + 1, seed, epoch)[step * 32:(step + 1) * 32]
+    np.testing.assert_array_equal(clean[..., 0], patches[idx].astype(np.float32) / np.float32(255))
+
+
+def test_step_seeds_are_pure_functions_of_seed_epoch_and_step():
+    seeds = step_seeds(seed=0, epoch=1, steps=5)
+    assert seeds.shape == (5, 2) and seeds.dtype == np.int32
+    np.testing.assert_array_equal(step_seeds(seed=0, epoch=1, steps=2, first=3), seeds[3:])
+    assert len({tuple(s) for s in seeds} | {tuple(s) for s in step_seeds(seed=0, epoch=2, steps=5)}) == 10
+
+
+def test_noise_is_reproducible_fresh_per_step_and_epoch_of_the_right_level_and_not_clipped(patches):
+    noisy, clean = draw_batch(patches, batch_size=128, sigma=25, seed=0, epoch=0, step=0)
+    again, _ = draw_batch(patches, batch_size=128, sigma=25, seed=0, epoch=0, step=0)
+    np.testing.assert_array_equal(noisy, again)
+    noise = (noisy - clean).astype(np.float64) * 255
+    n = noise.size  # 204,800 values: the standard error of the mean is 25/sqrt(n) = 0.055, of the std 25/sqrt(2n) = 0.039
+    assert abs(noise.mean()) < 5 * 25 / np.sqrt(n)
+    assert abs(noise.std() - 25) < 5 * 25 / np.sqrt(2 * n)
+    assert noisy.min() < 0 and noisy.max() > 1  # not clipped
+    next_step, next_clean = draw_batch(patches, batch_size=128, sigma=25, seed=0, epoch=0, step=1)
+    other_epoch, other_clean = draw_batch(patches, batch_size=128, sigma=25, seed=0, epoch=1, step=0)
+    for other in (next_step - next_clean, other_epoch - other_clean):
+        assert abs(np.corrcoef(noise.ravel(), other.ravel())[0, 1]) < 0.02  # fresh noise, not the same draw
+
+
+def test_the_patch_bank_is_never_saved(patches):
+    bank = PatchBank(patches, sigma=25)
+    store = {}
+    bank.save_own_variables(store)
+    assert store == {} and bank.patches.dtype == "uint8" and not bank.trainable_weights
+
+
+def test_the_deadline_counts_steps_by_the_index_keras_passes():
+    deadline = _Deadline(None)
+    deadline.on_epoch_begin(0)
+    for end_step in (3, 7, 9):  # steps_per_execution=4 over 10 steps: three calls
+        deadline.on_train_batch_end(end_step)
+    assert deadline.batches == 10
+
+
+_COMPILED = textwrap.dedent("""
+    import json, sys
+    import numpy as np, keras
+    from dncnn.training.pipeline import PatchBank, draw_batch, epoch_order, step_seeds
+    patches = np.random.default_rng(0).integers(0, 256, size=(100, 40, 40), dtype=np.uint8)
+    bank = PatchBank(patches, sigma=25)
+    idx, seeds = epoch_order(100, batch_size=16, steps=3, seed=5, epoch=1)[2], step_seeds(seed=5, epoch=1, steps=3)[2]
+    if keras.config.backend() == "jax":
+        import jax
+        step = jax.jit(lambda v, i, s: bank.stateless_call([], [v], i, s)[0])
+        noisy, clean = step(bank.patches.value, idx, seeds)
+    else:
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
+        plain_noisy, plain_clean = tf.function(lambda i, s: bank(i, s), jit_compile=False)(tf.constant(idx), tf.constant(seeds))
+        xla_noisy = tf.function(lambda i, s: bank(i, s), jit_compile=True)(tf.constant(idx), tf.constant(seeds))[0].numpy()
+        assert np.abs(plain_noisy.numpy() - xla_noisy).max() < 1e-6  # the same draw; XLA may fuse the add (1 ulp)
+        noisy, clean = plain_noisy, plain_clean
+    eager_noisy, eager_clean = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2)
+    noisy, clean = keras.ops.convert_to_numpy(noisy), keras.ops.convert_to_numpy(clean)
+    print(json.dumps({"backend": keras.config.backend(), "tensorflow_loaded": "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None,
+                      "clean_equal": bool(np.array_equal(clean, eager_clean)),
+                      "noise_max_diff": float(np.abs((noisy - clean) - (eager_noisy - eager_clean)).max()),
+                      "noise_std": float((noisy - clean).std() * 255)}))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_the_compiled_step_draws_what_the_eager_draw_returns(backend):
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    block = "import sys; sys.modules['tensorflow'] = None\n" if backend == "jax" else ""  # as on the GPU machine
+    result = subprocess.run([sys.executable, "-c", block + _COMPILED], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["backend"] == backend and out["clean_equal"]
+    assert out["noise_max_diff"] < 1e-6, out  # the same stateless draw, compiled or eager
+    assert abs(out["noise_std"] - 25) < 1.5
+    if backend == "jax":
+        assert not out["tensorflow_loaded"]
