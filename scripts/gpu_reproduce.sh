@@ -26,12 +26,14 @@ start=$SECONDS
 mkdir -p "$WORK" "$OUT"
 
 # 1. the carried wheels, in a folder of their own at the front of the path (the machine's packages stay as they are)
-python3 -m pip install --quiet --no-index --no-deps --target "$WORK/site" .whl/*.whl || exit 1
+python3 -m pip install --quiet --no-index --no-deps --upgrade --target "$WORK/site" .whl/*.whl || exit 1
 export PYTHONPATH=$WORK/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
 export KERAS_BACKEND=jax PYTHONUNBUFFERED=1 PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 # 2. the carried data (kept as folders when gpu-data/ holds them unpacked)
 if [ -f gpu-data/data.tar.xz ]; then
-  mkdir -p "$WORK/data" && tar -C "$WORK/data" -xJf gpu-data/data.tar.xz || exit 1
+  # Python's tarfile and lzma, so the machine needs no xz program
+  python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2], filter="data")' \
+    gpu-data/data.tar.xz "$WORK/data" || exit 1
   data=$WORK/data
 else
   data=$PWD/gpu-data
