@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), then update the README")
     add_profile(sub)
     sub.add_argument("--no-readme", action="store_true", help="do not update README.md's results section")
+    sub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", type=parse_param,
+                     help="a notebook parameter for every notebook that declares it, e.g. mixed_precision=True or "
+                          "max_minutes=6 (VALUE is a Python literal, else a string); repeatable")
 
     sub = command("report", run_report, "rewrite README.md's results section from results/<profile>")
     add_profile(sub)
@@ -173,21 +176,39 @@ def run_train(args, parser) -> int:
     return 0
 
 
+def parse_param(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` of ``reproduce --param``: VALUE as a Python literal (``True``, ``6``, ``None``,
+    ``"a"``), else as the string itself."""
+    import ast
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME a Python identifier. Received: {text!r}")
+    try:
+        return name.strip(), ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name.strip(), value
+
+
 def run_reproduce(args, parser) -> int:
     from .analysis.report import update_readme
     from .files import atomic, provenance
     from .reproduce import NotebookFailed, reproduce
 
+    params = dict(args.param)
+    if {"profile", "stage"} & params.keys():
+        parser.error("--param cannot set profile (use --profile) or stage (reproduce stages every run)")
     start = time.perf_counter()
     try:
-        timings = reproduce(args.profile)
+        timings = reproduce(args.profile, parameters=params)
     except NotebookFailed as err:
         print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
               file=sys.stderr)
         return 1
     total = round(time.perf_counter() - start, 1)
     atomic.save_json(config.results_dir(args.profile) / "reproduce.json",
-                     {"profile": args.profile, "seconds": total, "notebooks": timings, **provenance.provenance()})
+                     {"profile": args.profile, "seconds": total, "notebooks": timings, **({"parameters": params} if params else {}),
+                      **provenance.provenance()})
     print(f"reproduce ({args.profile}) finished in {total / 60:.1f} min")
     if not args.no_readme:
         update_readme(args.profile)

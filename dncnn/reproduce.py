@@ -92,8 +92,11 @@ class NotebookFailed(RuntimeError):
     """A notebook raised an error while papermill executed it."""
 
 
-def reproduce(profile: str, *, notebooks: list[Path] | None = None) -> dict:
+def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: dict | None = None) -> dict:
     """Execute the notebooks with staged outputs, then publish them; return the timings.
+
+    ``parameters`` go to every notebook beside ``profile`` and ``stage`` (a notebook that does not
+    declare one just defines an unused variable; papermill warns about it).
 
     Raises:
         NotebookFailed: the published ``results/<profile>`` and ``figures/<profile>`` are untouched.
@@ -101,7 +104,7 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None) -> dict:
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     # each notebook's `stage` parameter sends its tables and figures to the staging folder
-    timings = execute_notebooks(profile, notebooks=notebooks, parameters={"stage": str(staging)})
+    timings = execute_notebooks(profile, notebooks=notebooks, parameters={**(parameters or {}), "stage": str(staging)})
     publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
     publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
     return timings
