@@ -201,6 +201,8 @@ def run_reproduce(args, parser) -> int:
     start = time.perf_counter()
     try:
         timings = reproduce(args.profile, parameters=params)
+    except ValueError as err:
+        parser.error(str(err))
     except NotebookFailed as err:
         print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
               file=sys.stderr)

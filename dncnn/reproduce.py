@@ -92,6 +92,21 @@ class NotebookFailed(RuntimeError):
     """A notebook raised an error while papermill executed it."""
 
 
+def declared_parameters(notebooks: list[Path] | None = None) -> set[str]:
+    """Names assigned in the ``parameters`` cells of ``notebooks`` (default: the study's)."""
+    import ast
+    import json
+
+    names = set()
+    for notebook in notebooks or list_notebooks():
+        for cell in json.loads(Path(notebook).read_text())["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                tree = ast.parse("".join(cell["source"]))
+                names |= {target.id for node in tree.body if isinstance(node, ast.Assign)
+                          for target in node.targets if isinstance(target, ast.Name)}
+    return names
+
+
 def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: dict | None = None) -> dict:
     """Execute the notebooks with staged outputs, then publish them; return the timings.
 
@@ -99,8 +114,13 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
     declare one just defines an unused variable; papermill warns about it).
 
     Raises:
+        ValueError: a parameter that no notebook declares (a typo would otherwise change nothing).
         NotebookFailed: the published ``results/<profile>`` and ``figures/<profile>`` are untouched.
     """
+    unknown = sorted(set(parameters or {}) - declared_parameters(notebooks))
+    if unknown:
+        raise ValueError(f"no notebook declares the parameter(s) {', '.join(unknown)}: allowed are "
+                         f"{', '.join(sorted(declared_parameters(notebooks) - {'profile', 'stage'}))}")
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     # each notebook's `stage` parameter sends its tables and figures to the staging folder

@@ -64,3 +64,15 @@ def test_a_failing_notebook_leaves_the_published_tables_alone(tmp_path, monkeypa
     assert (results / "smoke" / "summary.csv").read_text() == "previous run\n"
     reproduce.reproduce("smoke", notebooks=[writes])
     assert (results / "smoke" / "summary.csv").read_text() == "partial\n"
+
+
+def test_a_parameter_no_notebook_declares_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    from dncnn import reproduce as R
+
+    declared = R.declared_parameters()
+    assert {"profile", "stage", "train_model", "mixed_precision", "max_minutes", "full_tasks"} <= declared
+    ran = []
+    monkeypatch.setattr(R, "execute_notebooks", lambda *a, **k: ran.append(1))
+    with pytest.raises(ValueError, match="mixed_precison"):
+        R.reproduce("smoke", parameters={"mixed_precison": True})  # a typo would otherwise change nothing
+    assert ran == []
