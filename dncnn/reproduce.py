@@ -117,10 +117,11 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
         ValueError: a parameter that no notebook declares (a typo would otherwise change nothing).
         NotebookFailed: the published ``results/<profile>`` and ``figures/<profile>`` are untouched.
     """
-    unknown = sorted(set(parameters or {}) - declared_parameters(notebooks))
+    declared = declared_parameters(notebooks)
+    unknown = sorted(set(parameters or {}) - declared)
     if unknown:
         raise ValueError(f"no notebook declares the parameter(s) {', '.join(unknown)}: allowed are "
-                         f"{', '.join(sorted(declared_parameters(notebooks) - {'profile', 'stage'}))}")
+                         f"{', '.join(sorted(declared - {'profile', 'stage'}))}")
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     # each notebook's `stage` parameter sends its tables and figures to the staging folder

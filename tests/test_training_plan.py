@@ -8,6 +8,7 @@ import pytest
 from dncnn import config
 from dncnn.profiles import get_profile
 from dncnn.training import plan
+from dncnn.training.train import time_training_steps
 from helpers import TINY
 
 
@@ -15,7 +16,7 @@ from helpers import TINY
 def test_time_training_steps_times_real_steps_and_leaves_no_run_behind(patches_file, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # any stray run folder would land here
     profile = replace(TINY, epochs=7, steps_per_epoch=None, batch_size=4)
-    estimate = plan.time_training_steps(profile, steps=3, warmup=2, patches_path=patches_file)
+    estimate = time_training_steps(profile, steps=3, warmup=2, patches_path=patches_file)
     assert estimate["steps_total"] == 7 * (64 // 4)  # 64 patches, batch 4, 7 epochs
     assert estimate["steps_timed"] == 3 and estimate["warmup_steps"] == 2
     assert 0 < estimate["seconds_per_step"] < 60

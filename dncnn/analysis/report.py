@@ -37,11 +37,13 @@ def render_results(profile: str) -> str:
     counts = _read_csv(results / "patch_counts.csv")
     if counts:
         facts.append(f"{int(counts[-1]['patches']):,} training patches (after truncation to a multiple of the batch size)")
-    plan = _read_json(results / "training.json")
+    from ..training.plan import PLAN_FILE, format_duration
+
+    plan = _read_json(results / PLAN_FILE)
     if plan and plan.get("estimate"):
         estimate = plan["estimate"]
         facts.append(f"estimated training time on {estimate['device']}: {estimate['steps_total']:,} steps x "
-                     f"{estimate['seconds_per_step']:.3g} s = {_duration(estimate['estimated_seconds'])} "
+                     f"{estimate['seconds_per_step']:.3g} s = {format_duration(estimate['estimated_seconds'])} "
                      f"(timed over {estimate['steps_timed']} steps after {estimate['warmup_steps']} warm-up steps)")
     if plan and not plan["train"]:
         facts.append(f"training: {plan['reason']}")
@@ -123,12 +125,6 @@ def _read_csv(path: Path) -> list[dict]:
         return []
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _duration(seconds: float) -> str:
-    from ..training.plan import format_duration
-
-    return format_duration(seconds)
 
 
 def _read_json(path: Path) -> dict | None:

@@ -121,10 +121,10 @@ def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | No
     """
     import pandas as pd
 
-    if "weights" not in per_image:  # per-image tables written before the column existed
-        per_image = per_image.assign(weights="")
+    # tables written before the column existed have none; read from CSV, empty cells are NaN
+    per_image = per_image.assign(weights=per_image.get("weights", "")).fillna({"weights": ""})
     measured = (
-        per_image.fillna({"weights": ""}).groupby(["dataset", "sigma", "method"], sort=False)
+        per_image.groupby(["dataset", "sigma", "method"], sort=False)
         .agg(weights=("weights", "first"), images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean"))
         .reset_index()
     )
@@ -152,8 +152,8 @@ def format_markdown(summary) -> str:
     for r in summary.itertuples(index=False):
         images = "" if np.isnan(r.images) else f"{int(r.images)}"
         ssim = "" if np.isnan(r.ssim) else f"{r.ssim:.4f}"
-        weights = getattr(r, "weights", "") if isinstance(getattr(r, "weights", ""), str) else ""
-        weights = weights or "-"  # BM3D, the noisy input and the paper's rows have no weights of ours
+        weights = getattr(r, "weights", "")
+        weights = weights if isinstance(weights, str) and weights else "-"  # no network: BM3D, noisy input, paper
         lines.append(f"| {r.dataset} | {r.sigma:g} | {r.method} | {weights} | {r.source} | {images} | {r.psnr:.2f} | {ssim} |")
     return "\n".join(lines) + "\n"
 

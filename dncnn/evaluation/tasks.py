@@ -142,9 +142,7 @@ def evaluate_denoising(model, images, names, *, dataset: str, sigma: float, seed
     rows = []
     for index, (clean, name) in enumerate(zip(images, names)):
         noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
-        start = time.perf_counter()
-        estimate = model(noisy, sigma)
-        seconds = time.perf_counter() - start
+        estimate, seconds = _timed(model, noisy, sigma)
         for method, image, secs in (("noisy input", noisy, 0.0), (model.name, estimate, seconds)):
             rows.append(_row("denoising", dataset, sigma, method, name, score(clean, to_uint8(image)), secs))
     return rows
@@ -155,9 +153,7 @@ def evaluate_super_resolution(model, images, names, *, dataset: str, scale: int)
     rows = []
     for image, name in zip(images, names):
         pair = prepare_super_resolution(image, scale)
-        start = time.perf_counter()
-        estimate = model(pair["input"], None)
-        seconds = time.perf_counter() - start
+        estimate, seconds = _timed(model, pair["input"], None)
         for method, out, secs in (("bicubic", pair["input"], 0.0), (model.name, estimate, seconds)):
             rows.append(_row("super-resolution", dataset, scale, method, name,
                              score(pair["target"] * 255.0, np.asarray(out, np.float64) * 255.0, shave=pair["shave"]), secs))
@@ -169,9 +165,7 @@ def evaluate_jpeg(model, images, names, *, dataset: str, quality: int) -> list[d
     rows = []
     for image, name in zip(images, names):
         pair = prepare_jpeg(image, quality)
-        start = time.perf_counter()
-        estimate = model(pair["jpeg"].astype(np.float32) / np.float32(255.0), None)
-        seconds = time.perf_counter() - start
+        estimate, seconds = _timed(model, pair["jpeg"].astype(np.float32) / np.float32(255.0), None)
         for method, out, secs in (("JPEG", pair["jpeg"], 0.0), (model.name, to_uint8(estimate), seconds)):
             rows.append(_row("jpeg", dataset, quality, method, name, score(pair["target"], out), secs))
     return rows
@@ -189,6 +183,13 @@ def evaluate_colour(denoisers, images, names, *, dataset: str = COLOUR_SET, sigm
         rows += [_row("colour denoising", dataset, sigma, denoiser.name, name, score(image, to_uint8(estimate)), secs)
                  for image, name, (estimate, secs) in zip(images, names, results)]
     return rows
+
+
+def _timed(model, x, sigma):
+    """``(model(x, sigma), seconds it took)``."""
+    start = time.perf_counter()
+    estimate = model(x, sigma)
+    return estimate, time.perf_counter() - start
 
 
 def _row(task, dataset, level, method, image, scores, seconds) -> dict:

@@ -62,30 +62,8 @@ def cpu_model() -> str:
     return f"{name}, {os.cpu_count()} cores"
 
 
-def has_accelerator() -> bool:
-    """Whether Keras' backend computes on a GPU (or another accelerator) rather than the CPU."""
-    import keras
-
-    try:
-        if keras.config.backend() == "jax":
-            import jax
-
-            return jax.devices()[0].platform != "cpu"
-        if keras.config.backend() == "tensorflow":
-            import tensorflow as tf
-
-            return bool(tf.config.list_physical_devices("GPU"))
-        if keras.config.backend() == "torch":
-            import torch
-
-            return torch.cuda.is_available()
-    except Exception:  # an unusable accelerator is no accelerator
-        return False
-    return False
-
-
-def describe_device() -> str:
-    """The accelerator Keras' backend computes on, or the CPU."""
+def accelerator_name() -> str | None:
+    """The accelerator Keras' backend computes on (its device name and count), or None on the CPU."""
     import keras
 
     backend = keras.config.backend()
@@ -103,9 +81,24 @@ def describe_device() -> str:
             if gpus:
                 details = tf.config.experimental.get_device_details(gpus[0])
                 return f"{details.get('device_name', 'GPU')} ({len(gpus)} GPU(s))"
-    except Exception:  # describing the device must never break a run
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return f"{torch.cuda.get_device_name(0)} ({torch.cuda.device_count()} GPU(s))"
+    except Exception:  # an unusable accelerator is no accelerator, and describing it must never break a run
         pass
-    return f"CPU: {cpu_model()}"
+    return None
+
+
+def has_accelerator() -> bool:
+    """Whether Keras' backend computes on a GPU (or another accelerator) rather than the CPU."""
+    return accelerator_name() is not None
+
+
+def describe_device() -> str:
+    """The accelerator Keras' backend computes on, or the CPU."""
+    return accelerator_name() or f"CPU: {cpu_model()}"
 
 
 def provenance() -> dict:

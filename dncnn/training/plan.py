@@ -1,9 +1,8 @@
 """Before notebook 02 trains: how long the profile's training takes on this machine, and whether it
 trains here at all.
 
-:func:`time_training_steps` runs the profile's first steps through :func:`dncnn.training.train.train`
-itself (the same model, compilation, batches and precision) in a scratch folder, and extrapolates
-from the steps after the warm-up (which holds the compilation) to the whole run.
+:func:`dncnn.training.train.time_training_steps` times the profile's first steps and extrapolates
+with :func:`count_training_steps`; :func:`describe_estimate` states the result.
 :func:`plan_training` decides: a profile marked ``accelerator_only`` (``paper``) does not train on a
 machine without a GPU unless asked; the study then uses this project's shipped weights of that
 recipe. :func:`write_training_plan` records the decision in ``results/<profile>/training.json``,
@@ -12,30 +11,14 @@ which notebooks 03 and 04 read through :func:`read_training_plan`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import tempfile
-import time
 from pathlib import Path
-
-import keras
 
 from .. import config
 from ..files import atomic, provenance
 from ..profiles import Profile
 
 PLAN_FILE = "training.json"
-
-
-class _StepClock(keras.callbacks.Callback):
-    """Records ``(steps done, time.perf_counter())`` at the end of every dispatched batch."""
-
-    def __init__(self):
-        super().__init__()
-        self.marks: list[tuple[int, float]] = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.marks.append((int(batch) + 1, time.perf_counter()))
 
 
 def count_training_steps(profile: Profile, *, patches_path: str | Path | None = None) -> int:
@@ -51,48 +34,6 @@ def count_training_steps(profile: Profile, *, patches_path: str | Path | None = 
                                 f"--profile {profile.name}`)")
     count = len(np.load(path, mmap_mode="r"))
     return profile.epochs * (count // profile.batch_size)
-
-
-def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, patches_path: str | Path | None = None,
-                        mixed_precision: bool = False, xla: bool | str = "auto") -> dict:
-    """Time ``steps`` training steps after ``warmup`` steps of the profile, and estimate the whole run.
-
-    The steps run through :func:`dncnn.training.train.train` with the profile cut to one epoch of
-    ``warmup + steps`` steps, in a temporary folder that is deleted afterwards; nothing of the
-    profile's own run is touched.
-
-    Returns:
-        ``seconds_per_step``, ``steps_timed``, ``warmup_steps``, ``steps_total`` (the profile's
-        whole run), ``estimated_seconds`` (their product: the optimizer and noise steps only, without
-        checkpoints), ``batch_size``, ``precision``, ``device`` and ``backend``.
-    """
-    from .train import train
-
-    if steps < 1 or warmup < 1:
-        raise ValueError(f"steps and warmup must be >= 1. Received: steps={steps}, warmup={warmup}")
-    short = dataclasses.replace(profile, epochs=1, steps_per_epoch=warmup + steps, max_minutes=None)
-    clock = _StepClock()
-    with tempfile.TemporaryDirectory(prefix="dncnn-timing-") as scratch:
-        train(short, patches_path=patches_path or config.patches_path(profile.name), run_dir=scratch, overwrite=True,
-              mixed_precision=mixed_precision, xla=xla, tensorboard=False, verbose=0, callbacks=[clock])
-    after = [mark for mark in clock.marks if mark[0] >= warmup] or clock.marks[-1:]
-    first, last = after[0], clock.marks[-1]
-    if last[0] == first[0]:  # one dispatch held every step: time it from the start of the fit
-        raise RuntimeError(f"only {len(clock.marks)} dispatch(es) in {warmup + steps} steps: raise `steps` to time them")
-    per_step = (last[1] - first[1]) / (last[0] - first[0])
-    total = count_training_steps(profile, patches_path=patches_path)
-    return {
-        "profile": profile.name,
-        "seconds_per_step": round(per_step, 4),
-        "steps_timed": last[0] - first[0],
-        "warmup_steps": first[0],
-        "steps_total": total,
-        "batch_size": profile.batch_size,
-        "estimated_seconds": round(per_step * total, 1),
-        "precision": "mixed_bfloat16" if mixed_precision else "float32",
-        "device": provenance.describe_device(),
-        "backend": keras.config.backend(),
-    }
 
 
 def format_duration(seconds: float) -> str:
@@ -130,7 +71,7 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
     Args:
         train: True or False force the choice; None trains unless the profile is ``accelerator_only``
             and this machine has no accelerator.
-        estimate: :func:`time_training_steps` result, quoted in the reason.
+        estimate: :func:`dncnn.training.train.time_training_steps` result, quoted in the reason.
         accelerator: whether this machine has a GPU (default: :func:`dncnn.files.provenance.has_accelerator`).
 
     Returns:

@@ -12,10 +12,12 @@ it; a run killed at any point resumes from the last completed epoch.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -27,6 +29,7 @@ from ..data.patches import load_patches
 from ..files import atomic, provenance
 from ..model.network import build_dncnn
 from ..profiles import Profile, get_profile, run_name
+from . import plan
 from .pipeline import build_trainer, epoch_inputs
 
 KEEP_CHECKPOINTS = 2
@@ -201,6 +204,57 @@ def train(
     atomic.save_json(run_dir / "model.json", sidecar)
     keras.config.set_dtype_policy("float32")
     return sidecar
+
+
+def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, patches_path: str | Path | None = None,
+                        mixed_precision: bool = False, xla: bool | str = "auto") -> dict:
+    """Time ``steps`` training steps after ``warmup`` steps of the profile, and estimate the whole run.
+
+    The steps run through :func:`train` with the profile cut to one epoch of
+    ``warmup + steps`` steps, in a temporary folder that is deleted afterwards; nothing of the
+    profile's own run is touched.
+
+    Returns:
+        ``seconds_per_step``, ``steps_timed``, ``warmup_steps``, ``steps_total`` (the profile's
+        whole run), ``estimated_seconds`` (their product: the optimizer and noise steps only, without
+        checkpoints), ``batch_size``, ``precision``, ``device`` and ``backend``.
+    """
+    if steps < 1 or warmup < 1:
+        raise ValueError(f"steps and warmup must be >= 1. Received: steps={steps}, warmup={warmup}")
+    short = dataclasses.replace(profile, epochs=1, steps_per_epoch=warmup + steps, max_minutes=None)
+    clock = _StepClock()
+    with tempfile.TemporaryDirectory(prefix="dncnn-timing-") as scratch:
+        train(short, patches_path=patches_path or config.patches_path(profile.name), run_dir=scratch, overwrite=True,
+              mixed_precision=mixed_precision, xla=xla, tensorboard=False, verbose=0, callbacks=[clock])
+    after = [mark for mark in clock.marks if mark[0] >= warmup] or clock.marks[-1:]
+    first, last = after[0], clock.marks[-1]
+    if last[0] == first[0]:  # one dispatch held every step: no interval between dispatches to time
+        raise RuntimeError(f"only {len(clock.marks)} dispatch(es) in {warmup + steps} steps: raise `steps` to time them")
+    per_step = (last[1] - first[1]) / (last[0] - first[0])
+    total = plan.count_training_steps(profile, patches_path=patches_path)
+    return {
+        "profile": profile.name,
+        "seconds_per_step": round(per_step, 4),
+        "steps_timed": last[0] - first[0],
+        "warmup_steps": first[0],
+        "steps_total": total,
+        "batch_size": profile.batch_size,
+        "estimated_seconds": round(per_step * total, 1),
+        "precision": "mixed_bfloat16" if mixed_precision else "float32",
+        "device": provenance.describe_device(),
+        "backend": keras.config.backend(),
+    }
+
+
+class _StepClock(keras.callbacks.Callback):
+    """Records ``(steps done, time.perf_counter())`` at the end of every dispatched batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks: list[tuple[int, float]] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.marks.append((int(batch) + 1, time.perf_counter()))
 
 
 def read_log(path: str | Path) -> list[dict]:
