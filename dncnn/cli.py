@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
     sub.add_argument("--xla", choices=["auto", "on", "off"], default="auto", help="XLA on TensorFlow")
     sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
-    sub.add_argument("--workers", type=int, default=1, help="threads preparing batches")
     sub.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
 
     sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), then update the README")
@@ -69,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("report", run_report, "rewrite README.md's results section from results/<profile>")
     add_profile(sub)
 
-    from .evaluation.user_images import DEFAULT_TILE
+    from .commands.denoise import DEFAULT_TILE
 
     sub = command("denoise", run_denoise, "denoise your own images: NOISY CLEAN, or IN... --out-dir DIR")
     sub.usage = "python -m dncnn denoise NOISY CLEAN [options]\n       python -m dncnn denoise IN [IN ...] --out-dir DIR [options]"
@@ -166,7 +164,7 @@ def run_train(args, parser) -> int:
         sidecar = train(
             profile, patches_path=args.patches, run_dir=args.run_dir, resume=args.resume, overwrite=args.overwrite,
             max_minutes=args.max_minutes, mixed_precision=args.mixed_precision, xla=xla,
-            deterministic=args.deterministic, verbose=args.verbose, workers=args.workers,
+            deterministic=args.deterministic, verbose=args.verbose,
             steps_per_execution=args.steps_per_execution,
         )
     except (FileNotFoundError, FileExistsError, ValueError) as err:
@@ -192,26 +190,20 @@ def parse_param(text: str) -> tuple[str, object]:
 
 def run_reproduce(args, parser) -> int:
     from .analysis.report import update_readme
-    from .files import atomic, provenance
-    from .reproduce import NotebookFailed, reproduce
+    from .commands.reproduce import NotebookFailed, reproduce
 
     params = dict(args.param)
     if {"profile", "stage"} & params.keys():
         parser.error("--param cannot set profile (use --profile) or stage (reproduce stages every run)")
-    start = time.perf_counter()
     try:
-        timings = reproduce(args.profile, parameters=params)
+        record = reproduce(args.profile, parameters=params)
     except ValueError as err:
         parser.error(str(err))
     except NotebookFailed as err:
         print(f"make reproduce FAILED: {err}\nresults/{args.profile} and figures/{args.profile} were left as they were.",
               file=sys.stderr)
         return 1
-    total = round(time.perf_counter() - start, 1)
-    atomic.save_json(config.results_dir(args.profile) / "reproduce.json",
-                     {"profile": args.profile, "seconds": total, "notebooks": timings, **({"parameters": params} if params else {}),
-                      **provenance.provenance()})
-    print(f"reproduce ({args.profile}) finished in {total / 60:.1f} min")
+    print(f"reproduce ({args.profile}) finished in {record['seconds'] / 60:.1f} min")
     if not args.no_readme:
         update_readme(args.profile)
     return 0
@@ -225,7 +217,7 @@ def run_report(args, parser) -> int:
 
 
 def run_denoise(args, parser) -> int:
-    from .evaluation.user_images import denoise_file
+    from .commands.denoise import denoise_file
 
     options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
                    accept_truncated=args.accept_truncated, grey=args.grey)
@@ -253,7 +245,7 @@ def run_denoise(args, parser) -> int:
 
 def _denoise_folder(inputs: list[Path], out_dir: Path, options: dict) -> int:
     """The ``--out-dir`` form: denoise all, list the failures at the end; 1 if any failed."""
-    from .evaluation.user_images import denoise_files
+    from .commands.denoise import denoise_files
     from .files.images import ImageError
 
     try:
@@ -278,13 +270,13 @@ def _denoise_folder(inputs: list[Path], out_dir: Path, options: dict) -> int:
 
 
 def _explain(err: Exception) -> str:
-    from .evaluation.user_images import explain_error
+    from .commands.denoise import explain_error
 
     return explain_error(err)
 
 
 def run_restore(args, parser) -> int:
-    from .evaluation.restore import deblock_file, upscale_file
+    from .commands.restore import deblock_file, upscale_file
     from .files.images import ImageError
 
     options = dict(tile=args.tile, overwrite=args.overwrite, accept_truncated=args.accept_truncated)
@@ -303,76 +295,27 @@ def run_restore(args, parser) -> int:
 
 
 def run_tasks(args, parser) -> int:
-    import pandas as pd
+    from .commands.tasks import measure_tasks
+    from .evaluation.tasks import format_tasks_markdown
 
-    from .evaluation import tasks
-    from .files import atomic
-
-    out_dir = args.out_dir or config.RESULTS_DIR / "dncnn3"
-    frames = []
-    if not args.no_dncnn3:
-        def save_partial(rows):  # a long run leaves what it has measured so far
-            atomic.save_csv(out_dir / "tasks_per_image.partial.csv", pd.DataFrame(rows))
-
-        frames.append(tasks.evaluate_three_tasks(tasks.dncnn3_denoiser(), images=args.images, crop=args.crop,
-                                                 tasks=args.tasks, on_setting=save_partial))
-    if args.colour_images:
-        from .evaluation.colour import ColourBM3DDenoiser, cdncnn_denoiser
-
-        names, images = tasks.load_task_images(tasks.COLOUR_SET, limit=None if args.colour_images < 0 else args.colour_images)
-        frames.append(pd.DataFrame(tasks.evaluate_colour([cdncnn_denoiser(), ColourBM3DDenoiser()], images, names)))
-    per_image = pd.concat(frames, ignore_index=True)
-    summary = tasks.summarize_tasks(per_image)
-    tasks.write_task_tables(per_image, summary, out_dir=out_dir, extra={"argv": sys.argv[1:]})
-    atomic.save_csv(out_dir / "tasks_vs_paper.csv", tasks.compare_with_paper(summary))
-    (out_dir / "tasks_per_image.partial.csv").unlink(missing_ok=True)
-    print(tasks.format_markdown(summary))
-    if args.out_dir is None:
-        from .analysis.report import update_readme_tasks
-
-        update_readme_tasks()
+    try:
+        summary = measure_tasks(out_dir=args.out_dir, images=args.images, crop=args.crop, colour_images=args.colour_images,
+                                dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:])
+    except ValueError as err:
+        parser.error(str(err))
+    print(format_tasks_markdown(summary))
     return 0
 
 
 def run_bench(args, parser) -> int:
     from . import bench
-    from .analysis import plots
-    from .files import atomic, provenance
 
     if args.what == "probe":
-        import keras
-
-        for mixed in (False, True):
-            for xla in ([True, False] if keras.config.backend() == "tensorflow" else ["auto"]):
-                print(json.dumps(bench.measure_train_throughput(batch_size=args.batch_size, mixed_precision=mixed, xla=xla,
-                                                                seconds=args.seconds)), flush=True)
-        return 0
-    if args.what == "peer":
-        from .bench.peers import PEER_SETTINGS, measure_torch_training
-
-        for bf16, compile_model, channels_last in PEER_SETTINGS:
-            print(json.dumps(measure_torch_training(batch_size=args.batch_size, seconds=args.seconds, bf16=bf16,
-                                                    compile_model=compile_model, channels_last=channels_last)), flush=True)
-        return 0
-    out = args.out or config.RESULTS_DIR
-    if args.what == "cli":
-        import pandas as pd
-
-        rows = bench.run_denoise_cli(images=args.images)
-        text = bench.format_denoise_cli(rows, machine=provenance.cpu_model())
-        atomic.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
-        atomic.save_text(out / "bench_cli.md", text)
-        print(text)
-        if args.out is None:
-            from .analysis.report import update_readme_bench_cli
-
-            update_readme_bench_cli()
-        return 0
-    table = bench.run_all(repeats=args.repeats, train_seconds=args.seconds, out_dir=out)
-    atomic.save_figure((args.out or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
-    print(bench.format_bench(table, machine=provenance.cpu_model()))
-    if args.out is None:
-        from .analysis.report import update_readme_bench
-
-        update_readme_bench()
+        bench.probe_training(batch_size=args.batch_size, seconds=args.seconds)
+    elif args.what == "peer":
+        bench.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
+    elif args.what == "cli":
+        print(bench.bench_denoise_cli(images=args.images, out_dir=args.out))
+    else:
+        print(bench.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
     return 0

@@ -60,6 +60,22 @@ class Profile:
                 rate = value
         return rate
 
+    def validate(self) -> "Profile":
+        """Return the profile if every size and level can train; else ``ValueError`` naming the field."""
+        checks = {
+            "batch_size": (self.batch_size >= 1, ">= 1"),
+            "epochs": (self.epochs >= 1, ">= 1"),
+            "sigma": (self.sigma >= 0, ">= 0 (0-255 scale)"),
+            "steps_per_epoch": (self.steps_per_epoch is None or self.steps_per_epoch >= 1, ">= 1 or None"),
+            "steps_per_execution": (self.steps_per_execution >= 1, ">= 1"),
+            "depth": (self.depth >= 2, ">= 2"),
+            "max_minutes": (self.max_minutes is None or self.max_minutes > 0, "> 0 or None"),
+        }
+        for name, (ok, allowed) in checks.items():
+            if not ok:
+                raise ValueError(f"{name} must be {allowed}. Received: {name}={getattr(self, name)}")
+        return self
+
     def to_dict(self) -> dict:
         """Plain-dict form, for JSON sidecars."""
         return dataclasses.asdict(self)

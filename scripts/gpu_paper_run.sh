@@ -31,7 +31,7 @@ if [ -n "${RESUME_FROM:-}" ]; then
 fi
 mixed=(); [ "$MIXED" = 1 ] && mixed=(--mixed-precision)
 python3 -m dncnn train --profile "$PROFILE" "${resume[@]}" --overwrite "${mixed[@]}" --max-minutes "$MAX_MINUTES" \
-  --workers 4 --verbose 2 2>&1 | tee "$OUT/train.log"
+  --verbose 2 2>&1 | tee "$OUT/train.log"
 cp "$run_dir/model.keras" "$run_dir/model.json" "$run_dir/log.csv" "$OUT/"
 last=$(ls "$run_dir"/checkpoints/epoch-*.keras 2>/dev/null | tail -n 1 || true)
 [ -n "$last" ] && cp "$last" "${last%.keras}.json" "$OUT/"

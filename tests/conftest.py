@@ -51,7 +51,7 @@ def weights_dir() -> Path:
 def crops(raw_dir):
     """``(names, images)``: the central 96x96 of the first two BSD68 images, uint8."""
     from dncnn.data import datasets
-    from dncnn.evaluation.protocol import crop_center
+    from dncnn.data.datasets import crop_center
 
     names, images = datasets.load_dataset("BSD68", root=raw_dir, limit=2)
     return names, [crop_center(image, 96) for image in images]
@@ -61,7 +61,7 @@ def crops(raw_dir):
 def bsd68_crops(raw_dir):
     """The central 128x128 of the first two BSD68 images, uint8."""
     from dncnn.data import datasets
-    from dncnn.evaluation.protocol import crop_center
+    from dncnn.data.datasets import crop_center
 
     _, images = datasets.load_dataset("BSD68", root=raw_dir, limit=2)
     return [crop_center(image, 128) for image in images]
@@ -72,7 +72,7 @@ def noisy_crops(raw_dir):
     """The central 96x96 of the first three BSD68 images with the protocol's sigma-25 noise, float32."""
     from dncnn.data import datasets
     from dncnn.data.noise import add_gaussian_noise
-    from dncnn.evaluation.protocol import crop_center
+    from dncnn.data.datasets import crop_center
 
     _, images = datasets.load_dataset("BSD68", root=raw_dir, limit=3)
     return [add_gaussian_noise(crop_center(image, 96), 25, seed=0, index=i) for i, image in enumerate(images)]

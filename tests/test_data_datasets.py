@@ -68,3 +68,16 @@ def test_verify_datasets_catches_a_changed_file(raw_dir, tmp_path):
     (copy / "Set12/12.png").write_bytes(b"x")
     with pytest.raises(data.DataError, match=r"12\.png has SHA-256"):
         data.verify_datasets(["Set12"], root=copy)
+
+
+def test_crop_center_is_central_keeps_channels_aligns_to_a_multiple_and_refuses_too_large_a_crop():
+    from dncnn.data.datasets import crop_center
+
+    image = np.arange(10 * 20 * 3).reshape(10, 20, 3)
+    assert crop_center(image, None) is image
+    np.testing.assert_array_equal(crop_center(image, 4), image[3:7, 8:12])
+    np.testing.assert_array_equal(crop_center(image, 4, multiple=4), image[0:4, 8:12])  # corner (3, 8) -> (0, 8)
+    with pytest.raises(ValueError, match=r"crop size must be in \[1, 10\]"):
+        crop_center(image, 11)
+    with pytest.raises(ValueError, match=r"crop size must be in \[1, 10\]"):
+        crop_center(image, 0)

@@ -27,11 +27,6 @@ def test_evaluate_rows_and_summary_with_reference_rows(crops, tmp_path):
     assert set(per_image.weights) == {""}  # neither has weights; a network's row names where its weights come from
 
 
-def test_crop_center_refuses_a_crop_larger_than_the_image():
-    with pytest.raises(ValueError, match=r"crop size must be in \[1, 10\]"):
-        evaluate.crop_center(np.zeros((10, 20), np.uint8), 11)
-
-
 def test_a_denoiser_returning_the_wrong_shape_is_caught():
     class Bad:
         name = "bad"

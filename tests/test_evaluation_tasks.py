@@ -62,7 +62,7 @@ def test_dncnn3_beats_bicubic_and_jpeg_and_paper_rows_are_labelled():
     assert mean["BSD68", "DnCNN-3"] > mean["BSD68", "noisy input"] + 4.0
     paper = summary[summary.source == "paper (reference)"]
     assert set(paper.method) == {"DnCNN-3 (paper)", "bicubic, rounded Y (published)"} and paper.images.isna().all()
-    assert "| super-resolution | Set5 | x2 | DnCNN-3 (paper) | paper (reference) |  | 37.58 | 0.9590 |" in tasks.format_markdown(summary)
+    assert "| super-resolution | Set5 | x2 | DnCNN-3 (paper) | paper (reference) |  | 37.58 | 0.9590 |" in tasks.format_tasks_markdown(summary)
 
 
 def test_colour_bm3d_is_single_threaded_and_the_same_in_processes(tmp_path):
@@ -91,7 +91,7 @@ def test_denoise_keeps_colour_by_default_and_grey_on_request(colour_file, tmp_pa
     assert cli(["denoise", str(path), str(tmp_path / "c.png")]) == 0
     out = np.array(Image.open(tmp_path / "c.png"))
     assert out.shape == image.shape and "cdncnn_b_color_blind" in capsys.readouterr().out
-    assert matlab.compute_psnr(image, out) > matlab.compute_psnr(image, noisy) + 3
+    assert matlab.matlab_psnr(image, out) > matlab.matlab_psnr(image, noisy) + 3
     assert cli(["denoise", str(path), str(tmp_path / "g.png"), "--grey"]) == 0
     assert np.array(Image.open(tmp_path / "g.png")).ndim == 2
     assert cli(["denoise", str(path), str(tmp_path / "x.png"), "--grey", "--model", "cdncnn_b_color_blind"]) == 1
@@ -106,7 +106,7 @@ def test_deblock_and_upscale_commands(colour_file, tmp_path, capsys):
     restored = np.array(Image.open(tmp_path / "d.png"))
     decoded = np.array(Image.open(jpeg))
     assert restored.shape == image.shape
-    assert matlab.compute_psnr(image, restored) > matlab.compute_psnr(image, decoded)
+    assert matlab.matlab_psnr(image, restored) > matlab.matlab_psnr(image, decoded)
     assert cli(["upscale", str(path), str(tmp_path / "u.png"), "--scale", "3"]) == 0
     assert np.array(Image.open(tmp_path / "u.png")).shape == (192, 192, 3)
     # the same clear errors as denoise

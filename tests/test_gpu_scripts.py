@@ -74,7 +74,7 @@ _WITHOUT_TENSORFLOW = textwrap.dedent("""
     import json, sys
     sys.modules["tensorflow"] = None  # as on the GPU machine: any `import tensorflow` fails
     import numpy as np
-    import dncnn, dncnn.cli, dncnn.reproduce
+    import dncnn, dncnn.cli, dncnn.commands.reproduce
     from dncnn.evaluation.denoisers import BM3DDenoiser, keras_denoiser
     from dncnn.files import provenance
     from dncnn.model.network import build_dncnn

@@ -15,7 +15,8 @@ LAYERS = {
     "training": 4,
     "evaluation": 5,
     "analysis": 6, "bench": 6,
-    "reproduce": 7, "cli": 7, "__main__": 7,
+    "commands": 7,
+    "cli": 8, "__main__": 8,
 }
 
 

@@ -44,7 +44,7 @@ def test_paper_does_not_train_without_an_accelerator_and_uses_the_shipped_weight
     decided = plan.plan_training(paper, accelerator=False, estimate={"estimated_seconds": 6.5 * 86400})
     assert decided["train"] is False
     assert decided["model"] == {"source": "loaded", "shipped": "dncnn-s-sigma25", "path": "weights/dncnn-s-sigma25.keras",
-                                "label": config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"]}
+                                "label": config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"], "sigma": 25.0}
     assert "no GPU" in decided["reason"] and "6.5 days" in decided["reason"] and "train_model = True" in decided["reason"]
     assert plan.plan_training(paper, accelerator=True)["train"] is True
     forced = plan.plan_training(paper, accelerator=False, train=True)
@@ -72,3 +72,21 @@ def test_the_plan_round_trips_and_an_old_run_without_one_falls_back_to_its_model
     (runs / TINY.name).mkdir(parents=True)
     (runs / TINY.name / "model.keras").write_bytes(b"x")
     assert plan.read_training_plan(tmp_path / "empty", TINY)["train"] is True
+
+
+def test_a_trained_plan_names_the_folder_train_writes_also_for_another_sigma(tmp_path, monkeypatch):
+    from dncnn.profiles import run_name
+
+    monkeypatch.setattr(config, "OUTPUT_ROOT", tmp_path)
+    monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "data" / "runs")
+    for sigma, folder in ((25.0, "quick"), (15.0, "quick-sigma15")):
+        profile = replace(get_profile("quick"), sigma=sigma)
+        decided = plan.plan_training(profile, accelerator=False)
+        assert run_name(profile) == folder  # where `train --sigma` writes
+        assert decided["model"] == {"source": "trained", "run_dir": f"data/runs/{folder}",
+                                    "path": f"data/runs/{folder}/model.keras", "label": f"DnCNN-S ours ({folder})",
+                                    "sigma": sigma}
+        log, sidecar = plan.planned_run_files(decided)
+        assert (log, sidecar) == (tmp_path / "data" / "runs" / folder / "log.csv", tmp_path / "data" / "runs" / folder / "model.json")
+    with pytest.raises(ValueError, match="trains no run here"):
+        plan.planned_run_files(plan.plan_training(get_profile("paper"), accelerator=False))

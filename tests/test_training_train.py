@@ -218,3 +218,15 @@ def test_steps_per_execution_runs_every_step_of_an_epoch_that_it_does_not_divide
     assert sidecar["complete"] and sidecar["steps"] == 6 and sidecar["steps_per_execution"] == 2
     model = keras.models.load_model(tmp_path / "run" / "checkpoints" / "epoch-002.keras", safe_mode=True)
     assert int(model.optimizer.iterations) == 6
+
+
+def test_a_run_that_fails_part_way_restores_the_dtype_policy(patches_file, tmp_path):
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("boom in the first step")
+
+    assert keras.config.dtype_policy().name == "float32"
+    with pytest.raises(RuntimeError, match="boom"):
+        train(TINY, patches_path=patches_file, run_dir=tmp_path / "run", mixed_precision=True, verbose=0, tensorboard=False,
+              callbacks=[Boom()])
+    assert keras.config.dtype_policy().name == "float32"  # not left in mixed_bfloat16

@@ -1,1 +1,2 @@
-"""Layer 6, analysis: batch and batch-norm statistics (``statistics``), the figures (``plots``), the README's generated sections (``report``)."""
+"""Layer 6, analysis: batch and batch-norm statistics (``statistics``), the figures (``plots``) and their
+colours (``style``), the README's generated sections (``report``)."""

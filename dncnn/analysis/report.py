@@ -47,8 +47,9 @@ def render_results(profile: str) -> str:
                      f"(timed over {estimate['steps_timed']} steps after {estimate['warmup_steps']} warm-up steps)")
     if plan and not plan["train"]:
         facts.append(f"training: {plan['reason']}")
+    trained_label = plan["model"]["label"] if plan and plan["train"] else None
     for run_row in _read_csv(results / "training_runs.csv"):
-        if run_row["run"].startswith("this run"):
+        if run_row["run"] == trained_label or run_row["run"].startswith("this run"):  # "this run": tables before the plan named it
             facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
                          f"({run_row['epochs']} epochs, {float(run_row['training_minutes']):.1f} min, {run_row['precision']}, "
                          f"{run_row['device']})")

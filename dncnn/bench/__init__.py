@@ -96,7 +96,7 @@ def _inference_paths(model):
     """name -> callable(x (1, H, W, 1) float32) for the active backend."""
     import keras
 
-    from ..evaluation.denoisers import _compile_predict
+    from ..evaluation.denoisers import compile_predict
 
     backend = keras.config.backend()
     paths = {}
@@ -106,7 +106,7 @@ def _inference_paths(model):
         paths["keras-tf predict"] = lambda x: model.predict_on_batch(x)
         plain = tf.function(lambda x: model(x, training=False), jit_compile=False, reduce_retracing=True)
         paths["keras-tf tf.function"] = lambda x: plain(tf.constant(x)).numpy()
-    paths[f"keras-{'tf' if backend == 'tensorflow' else backend} {'XLA' if backend == 'tensorflow' else 'jit'} (denoise API)"] = _compile_predict(model)
+    paths[f"keras-{'tf' if backend == 'tensorflow' else backend} {'XLA' if backend == 'tensorflow' else 'jit'} (denoise API)"] = compile_predict(model)
     return paths
 
 
@@ -352,3 +352,71 @@ def format_denoise_cli(rows: list[dict], *, machine: str, sigma: float = 25.0) -
     lines += ["", f"One call per image takes {ratio:.1f}x as long per image as one folder call "
                   "(start-up: imports, model load and compilation, paid once per call)."]
     return "\n".join(lines) + "\n"
+
+
+def probe_training(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict]:
+    """``python -m dncnn bench probe``: training throughput in float32 and bf16 (and with and without
+    XLA on TensorFlow), one JSON line each printed as it is measured; returns the rows."""
+    import json
+
+    import keras
+
+    rows = []
+    for mixed in (False, True):
+        for xla in ([True, False] if keras.config.backend() == "tensorflow" else ["auto"]):
+            rows.append(measure_train_throughput(batch_size=batch_size, mixed_precision=mixed, xla=xla, seconds=seconds))
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def probe_peer(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict]:
+    """``python -m dncnn bench peer``: the PyTorch peer's training throughput in each of its settings
+    (:data:`dncnn.bench.peers.PEER_SETTINGS`), one JSON line each; returns the rows."""
+    import json
+
+    from .peers import PEER_SETTINGS, measure_torch_training
+
+    rows = []
+    for bf16, compile_model, channels_last in PEER_SETTINGS:
+        rows.append(measure_torch_training(batch_size=batch_size, seconds=seconds, bf16=bf16, compile_model=compile_model,
+                                           channels_last=channels_last))
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def bench_denoise_cli(*, images: int = 8, out_dir: Path | None = None) -> str:
+    """``python -m dncnn bench cli``: :func:`run_denoise_cli`, written to ``bench_cli.csv`` and
+    ``bench_cli.md`` in ``out_dir`` (default ``results/``, whose README block is then regenerated);
+    returns the Markdown."""
+    import pandas as pd
+
+    from .. import config
+    from ..files import atomic, provenance
+
+    rows = run_denoise_cli(images=images)
+    text = format_denoise_cli(rows, machine=provenance.cpu_model())
+    out = Path(out_dir or config.RESULTS_DIR)
+    atomic.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
+    atomic.save_text(out / "bench_cli.md", text)
+    if out_dir is None:
+        from ..analysis.report import update_readme_bench_cli
+
+        update_readme_bench_cli()
+    return text
+
+
+def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: Path | None = None) -> str:
+    """``make bench``: :func:`run_all`, its tables in ``out_dir`` (default ``results/``, whose README
+    block is then regenerated) and its figure ``bench.png`` beside them (default ``figures/``);
+    returns the Markdown."""
+    from .. import config
+    from ..analysis import plots
+    from ..files import atomic, provenance
+
+    table = run_all(repeats=repeats, train_seconds=train_seconds, out_dir=Path(out_dir or config.RESULTS_DIR))
+    atomic.save_figure(Path(out_dir or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
+    if out_dir is None:
+        from ..analysis.report import update_readme_bench
+
+        update_readme_bench()
+    return format_bench(table, machine=provenance.cpu_model())

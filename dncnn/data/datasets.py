@@ -134,6 +134,24 @@ def load_colour_dataset(name: str, *, root: str | os.PathLike = config.RAW_DIR, 
     return _read_files(rels, root=root, reader=read_colour_image, fix=f"`python -m dncnn fetch {name}`")
 
 
+def crop_center(image: np.ndarray, size: int | None, *, multiple: int = 1) -> np.ndarray:
+    """The central ``size`` x ``size`` crop of an HxW or HxWxC test image (the image itself if ``size``
+    is None), its top-left corner moved down to a multiple of ``multiple`` (24 for DnCNN-3's tasks, so
+    every super-resolution scale and the 8x8 JPEG grid see whole blocks).
+
+    Raises:
+        ValueError: if ``size`` is not in [1, min(H, W)].
+    """
+    if size is None:
+        return image
+    h, w = image.shape[:2]
+    if size < 1 or size > min(h, w):
+        raise ValueError(f"crop size must be in [1, {min(h, w)}]. Received: size={size}")
+    top = (h - size) // 2 // multiple * multiple
+    left = (w - size) // 2 // multiple * multiple
+    return image[top:top + size, left:left + size]
+
+
 def dataset_checksums(name: str, *, limit: int | None = None) -> dict[str, str]:
     """``{file name: sha256}`` from the manifest for one dataset (the first ``limit`` files)."""
     manifest = read_manifest()

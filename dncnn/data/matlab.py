@@ -3,7 +3,7 @@
 
 The authors' test code (``Demo_test_DnCNN3.m``) runs these in MATLAB; super-resolution numbers move
 by tenths of a dB with another resize, so they are ported here in numpy and checked against the
-bicubic baseline every super-resolution paper reports (``tests/test_matlab.py``).
+bicubic baseline every super-resolution paper reports (``tests/test_data_matlab.py``).
 
 ``imresize`` follows MATLAB's ``imresize.m``: the cubic kernel with a = -0.5; when shrinking, the
 kernel is widened by 1/scale (antialiasing); output pixel ``x`` (1-based) maps to input position
@@ -101,6 +101,13 @@ def round_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(np.asarray(values, dtype=np.float64) + 0.5), 0, 255).astype(np.uint8)
 
 
+def im2uint8(image: np.ndarray) -> np.ndarray:
+    """float [0, 1] -> uint8 [0, 255] as MATLAB's ``im2uint8``: scaled by 255, clipped, rounded half
+    away from zero (:func:`round_uint8`). The study's own protocol rounds half to even instead
+    (:func:`dncnn.evaluation.metrics.to_uint8`); the two differ only on exact halves."""
+    return round_uint8(np.asarray(image, dtype=np.float64) * 255.0)
+
+
 def rgb2ycbcr(image: np.ndarray) -> np.ndarray:
     """MATLAB's ``rgb2ycbcr`` (BT.601, "studio swing").
 
@@ -175,7 +182,7 @@ def ijg_quant_table(quality: int) -> np.ndarray:
     return np.clip((base * scale + 50) // 100, 1, 255)
 
 
-def compute_psnr(reference: np.ndarray, estimate: np.ndarray, *, shave: int = 0) -> float:
+def matlab_psnr(reference: np.ndarray, estimate: np.ndarray, *, shave: int = 0) -> float:
     """PSNR in dB, peak 255, as the authors' ``Cal_PSNRSSIM``: both images on the 0-255 scale (any
     dtype; nothing rounded or clipped here), ``shave`` pixels dropped from every border."""
     a, b = _shave(reference, shave), _shave(estimate, shave)
@@ -183,14 +190,14 @@ def compute_psnr(reference: np.ndarray, estimate: np.ndarray, *, shave: int = 0)
     return float(10 * np.log10(255.0 ** 2 / mse))
 
 
-def compute_ssim(reference: np.ndarray, estimate: np.ndarray, *, shave: int = 0) -> float:
+def matlab_ssim(reference: np.ndarray, estimate: np.ndarray, *, shave: int = 0) -> float:
     """SSIM of Wang et al.'s ``ssim_index.m`` (2003): 11x11 Gaussian window, sigma 1.5, K = (0.01,
     0.03), L = 255, 'valid' filtering, mean of the map. HxW images on the 0-255 scale (any dtype)."""
     from scipy.ndimage import correlate
 
     a, b = _shave(reference, shave), _shave(estimate, shave)
     if a.ndim != 2:
-        raise ValueError(f"compute_ssim needs HxW images. Received: shape {a.shape}")
+        raise ValueError(f"matlab_ssim needs HxW images. Received: shape {a.shape}")
     g = np.exp(-((np.arange(11) - 5.0) ** 2) / (2 * 1.5 ** 2))
     window = np.outer(g, g)
     window /= window.sum()

@@ -1,1 +1,3 @@
-"""Layer 5, evaluation and denoisers: PSNR/SSIM (``metrics``), one interface for every denoiser (``denoisers``), the authors' protocol and its tables (``protocol``), denoising a user's image files (``user_images``)."""
+"""Layer 5, evaluation: PSNR/SSIM (``metrics``), one interface for every denoiser (``denoisers``, and
+``colour`` for RGB), the study's protocol and its tables (``protocol``), the paper's numbers (``paper``),
+DnCNN-3's three tasks by the authors' protocol (``tasks``)."""

@@ -43,7 +43,7 @@ class KerasDenoiser:
         evaluation then runs it at that level only). ``weights``: where its weights come from, for
         the tables (``"trained in this run"``, ``"loaded: weights/<name>.keras"``, ...)."""
         self.model, self.name, self.trained_sigma, self.weights = model, name, trained_sigma, weights
-        self._predict = _compile_predict(model)
+        self._predict = compile_predict(model)
 
     def __call__(self, noisy: np.ndarray, sigma: float | None = None) -> np.ndarray:
         """Denoise an HxW float32 image (``sigma`` is accepted for the common interface and unused)."""
@@ -68,6 +68,18 @@ def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
     model = load_shipped_model(name)
     return keras_denoiser(model, name=SHIPPED_MODELS[name]["label"], trained_sigma=SHIPPED_MODELS[name]["sigma"],
                           weights=f"loaded: weights/{name}.keras")
+
+
+def trained_denoiser(plan: dict) -> KerasDenoiser | None:
+    """The denoiser of the model notebook 02 trained in this run, as the training plan names it
+    (:func:`dncnn.training.plan.plan_training`: its path, label and sigma), or None where the plan
+    loads the shipped model instead (its row is :func:`shipped_denoiser`'s)."""
+    if plan["model"]["source"] != "trained":
+        return None
+    from ..training.plan import load_planned_model
+
+    return keras_denoiser(load_planned_model(plan), name=plan["model"]["label"], trained_sigma=plan["model"]["sigma"],
+                          weights="trained in this run")
 
 
 AUTHORS_WEIGHTS = "loaded: the authors' release"
@@ -232,8 +244,12 @@ def _bm3d_version() -> str:
         return "unknown"
 
 
-def _compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
-    """The model's inference-mode forward pass, compiled for the active backend."""
+def compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
+    """The model's inference-mode forward pass, compiled for the active backend: a function from a
+    (batch, H, W, C) float32 numpy array to the model's output as an array of the same shape.
+
+    JAX: ``jax.jit`` of ``stateless_call``; TensorFlow: ``tf.function`` with XLA (the same bytes with
+    one thread or all); another backend: the plain call."""
     import keras
 
     backend = keras.config.backend()

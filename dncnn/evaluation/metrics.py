@@ -6,7 +6,10 @@ import numpy as np
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """float [0, 1] HxW -> uint8 [0, 255]: scaled by 255, clipped, rounded half to even (numpy)."""
+    """float [0, 1] HxW -> uint8 [0, 255]: scaled by 255, clipped, rounded half to even (numpy).
+
+    The study's protocol. DnCNN-3's MATLAB protocol rounds half away from zero instead
+    (:func:`dncnn.data.matlab.im2uint8`); the two differ only on exact halves."""
     return np.clip(np.round(np.asarray(image, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)
 
 

@@ -13,36 +13,17 @@ from typing import Sequence
 
 import numpy as np
 
-from .metrics import compute_psnr, compute_ssim
+from ..data.datasets import crop_center
 from ..data.noise import add_gaussian_noise, to_float
+from .metrics import compute_psnr, compute_ssim
+from .paper import PAPER_PSNR
 
-PROTOCOL = (
+DENOISING_PROTOCOL = (
     "Noise: image i of a set gets numpy default_rng([seed, i]).standard_normal scaled by sigma/255 "
     "(the same pattern at every sigma); the noisy input is not clipped. Every output is clipped to "
     "[0, 1], scaled by 255 and rounded to uint8 before PSNR (peak 255, skimage) and SSIM (skimage, "
     "Gaussian window sigma 1.5, no sample covariance, as Wang et al. 2004)."
 )
-
-# The paper's numbers (Zhang et al., IEEE TIP 2017, Table II; also the authors' README at the pinned
-# commit): average PSNR in dB on BSD68. Reference rows only; never used to compute anything. The
-# paper's Set12 averages are not listed here: they could not be checked against a source when this was written.
-PAPER_PSNR = {
-    ("BSD68", "BM3D"): {15: 31.07, 25: 28.57, 50: 25.62},
-    ("BSD68", "DnCNN-S"): {15: 31.73, 25: 29.23, 50: 26.23},
-    ("BSD68", "DnCNN-B"): {15: 31.61, 25: 29.16, 50: 26.23},
-}
-
-
-def crop_center(image: np.ndarray, size: int | None) -> np.ndarray:
-    """The central ``size`` x ``size`` crop of an HxW image (the image itself if ``size`` is None)."""
-    if size is None:
-        return image
-    h, w = image.shape
-    if size < 1 or size > min(h, w):
-        raise ValueError(f"crop size must be in [1, {min(h, w)}]. Received: size={size}")
-    top, left = (h - size) // 2, (w - size) // 2
-    return image[top:top + size, left:left + size]
-
 
 def evaluate_denoisers(
     denoisers: Sequence,
@@ -146,7 +127,7 @@ def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | No
     return table.drop(columns="_lead")
 
 
-def format_markdown(summary) -> str:
+def format_summary_markdown(summary) -> str:
     """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
     lines = ["| dataset | sigma | method | weights | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples(index=False):
@@ -224,7 +205,7 @@ def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> d
     }
     facts = provenance.provenance()
     machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
-    text = format_markdown(summary) + "\n" + PROTOCOL + "\n\n" + machine + "\n"
+    text = format_summary_markdown(summary) + "\n" + DENOISING_PROTOCOL + "\n\n" + machine + "\n"
     paths["summary_md"] = atomic.save_text(out_dir / "summary.md", text)
-    paths["summary_json"] = atomic.save_json(out_dir / "summary.json", {"protocol": PROTOCOL, **(extra or {}), **facts})
+    paths["summary_json"] = atomic.save_json(out_dir / "summary.json", {"protocol": DENOISING_PROTOCOL, **(extra or {}), **facts})
     return paths

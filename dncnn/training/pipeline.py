@@ -4,9 +4,9 @@ batch by index and draws its noise inside the compiled step.
 What crosses from the host each step is only the batch's patch indices, (batch,) int32, and a
 two-word seed, (2,) int32. Both are pure functions of ``(seed, epoch, step)``:
 
-- the indices are row ``step`` of :func:`epoch_order`, the same per-epoch permutation
-  ``default_rng([seed, epoch]).permutation`` that :class:`~dncnn.training.batches.NoisyPatchBatches`
-  uses, so the clean batches are identical to its;
+- the indices are row ``step`` of :func:`epoch_order`, consecutive per-epoch permutations
+  ``default_rng([seed, epoch]).permutation`` (the order of the host-side stream this pipeline
+  replaced, so the clean batches are the ones earlier runs saw);
 - the noise seed is :func:`step_seeds`, ``SeedSequence([seed, epoch, step]).generate_state(2)``.
 
 Inside the step the uint8 patches are gathered, mapped to float32 in [0, 1] by a 256-entry table

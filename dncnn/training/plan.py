@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import config
 from ..files import atomic, provenance
-from ..profiles import Profile
+from ..profiles import Profile, run_name
 
 PLAN_FILE = "training.json"
 
@@ -76,7 +76,8 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
 
     Returns:
         ``{"profile", "train", "reason", "model", "estimate"}``; ``model`` is ``{"source": "trained",
-        "path", "label"}`` or ``{"source": "loaded", "shipped", "path", "label"}``.
+        "run_dir", "path", "label", "sigma"}`` (:func:`trained_model_entry`) or ``{"source": "loaded", "shipped",
+        "path", "label", "sigma"}``.
 
     Raises:
         FileNotFoundError: when the profile is not trained here and no shipped model has its recipe.
@@ -91,17 +92,43 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
     else:
         reason = f"train_model = {train} was asked{took}"
     if train:
-        model = {"source": "trained", "path": _display(config.run_dir(profile.name) / "model.keras"),
-                 "label": f"DnCNN-S ours ({profile.name})"}
+        model = trained_model_entry(profile)
     else:
         name = shipped_model_for(profile)
         if name is None:
             raise FileNotFoundError(f"`{profile.name}` is not trained here and weights/ holds no model of its recipe at "
                                     f"sigma {profile.sigma:g}: set train_model = True (notebook 02) or `python -m dncnn train`")
         model = {"source": "loaded", "shipped": name, "path": f"weights/{name}.keras",
-                 "label": config.SHIPPED_MODELS[name]["label"]}
+                 "label": config.SHIPPED_MODELS[name]["label"], "sigma": float(config.SHIPPED_MODELS[name]["sigma"])}
         reason += f"; the study uses `weights/{name}.keras` instead"
     return {"profile": profile.name, "train": bool(train), "reason": reason, "model": model, "estimate": estimate}
+
+
+def trained_model_entry(profile: Profile) -> dict:
+    """The ``model`` entry of a plan whose profile trains here: where the run writes (``run_dir``,
+    ``path`` of its ``model.keras``, relative to the output root), its label in every table and
+    figure, and the sigma it is trained for."""
+    run_dir = config.run_dir(run_name(profile))
+    return {"source": "trained", "run_dir": _display(run_dir), "path": _display(run_dir / "model.keras"),
+            "label": f"DnCNN-S ours ({run_name(profile)})", "sigma": float(profile.sigma)}
+
+
+def planned_run_files(plan: dict) -> tuple[Path, Path]:
+    """``(log.csv, model.json)`` of the run a plan trained (``ValueError`` for a plan that loads the shipped model)."""
+    if plan["model"]["source"] != "trained":
+        raise ValueError(f"the plan of {plan['profile']!r} loads {plan['model']['path']}; it trains no run here")
+    run_dir = _resolve(plan["model"].get("run_dir") or Path(plan["model"]["path"]).parent)
+    return run_dir / "log.csv", run_dir / "model.json"
+
+
+def load_planned_model(plan: dict):
+    """The Keras model a plan names: the run's ``model.keras`` (safe mode) or the shipped model
+    (checksum verified), as trained (batch norm not folded)."""
+    from ..model.weights import load_model, load_shipped_model
+
+    if plan["model"]["source"] == "trained":
+        return load_model(_resolve(plan["model"]["path"]))
+    return load_shipped_model(plan["model"]["shipped"])
 
 
 def write_training_plan(results_dir: str | Path, plan: dict) -> Path:
@@ -121,12 +148,17 @@ def read_training_plan(results_dir: str | Path, profile: Profile) -> dict:
     path = Path(results_dir) / PLAN_FILE
     if path.exists():
         return json.loads(path.read_text())
-    model = config.run_dir(profile.name) / "model.keras"
+    model = config.run_dir(run_name(profile)) / "model.keras"
     if model.exists():
         return {"profile": profile.name, "train": True, "reason": f"{path} is missing; using {model}",
-                "model": {"source": "trained", "path": _display(model), "label": f"DnCNN-S ours ({profile.name})"},
-                "estimate": None}
+                "model": trained_model_entry(profile), "estimate": None}
     raise FileNotFoundError(f"neither {path} nor {model} exists: run notebook 02 of profile {profile.name!r} first")
+
+
+def _resolve(path: str | Path) -> Path:
+    """A path of a plan: relative ones lie under the output root."""
+    path = Path(path)
+    return path if path.is_absolute() else config.OUTPUT_ROOT / path
 
 
 def _display(path: Path) -> str:

@@ -11,6 +11,7 @@ it; a run killed at any point resumes from the last completed epoch.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -68,7 +69,6 @@ def train(
     deterministic: bool = False,
     tensorboard: bool = True,
     verbose: int | str = "auto",
-    workers: int = 1,
     steps_per_execution: int | None = None,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> dict:
@@ -86,10 +86,10 @@ def train(
         max_minutes: stop cleanly once this much wall time has passed (default: the profile's);
             the checkpoint of the last completed epoch is kept and ``--resume`` continues from it.
         mixed_precision: bf16 mixed precision (``mixed_bfloat16``); the output layers stay float32.
+            The dtype policy in force before the call is restored afterwards, also when training fails.
         xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
         deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
             when the profile asks for it.
-        workers: unused since training runs on the device pipeline (kept for callers).
         steps_per_execution: training steps per compiled call (default: the profile's); a resumed
             run may change it without changing the result beyond float rounding.
         verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
@@ -100,20 +100,41 @@ def train(
         The sidecar dict written to ``model.json`` (profile, epochs, steps, wall time, device,
         backend, precision, versions, commit, ``complete``).
     """
-    profile = get_profile(profile) if isinstance(profile, str) else profile
-    _check_profile(profile)
+    profile = (get_profile(profile) if isinstance(profile, str) else profile).validate()
+    overrides = {"max_minutes": max_minutes, "steps_per_execution": steps_per_execution}
+    profile = dataclasses.replace(profile, **{k: v for k, v in overrides.items() if v is not None}).validate()
     patches_path = Path(patches_path or config.patches_path(profile.name))
     run_dir = Path(run_dir or config.run_dir(run_name(profile)))
-    steps_per_execution = profile.steps_per_execution if steps_per_execution is None else steps_per_execution
-    if steps_per_execution < 1:
-        raise ValueError(f"steps_per_execution must be >= 1. Received: steps_per_execution={steps_per_execution}")
-    ckpt_dir = run_dir / "checkpoints"
-    max_minutes = profile.max_minutes if max_minutes is None else max_minutes
-    if max_minutes is not None and max_minutes <= 0:
-        raise ValueError(f"max_minutes must be > 0. Received: max_minutes={max_minutes}")
-    start = time.monotonic()
-    deadline = start + 60 * max_minutes if max_minutes else None
+    deadline = time.monotonic() + 60 * profile.max_minutes if profile.max_minutes else None
+    prepare_run_dir(run_dir, resume=resume, overwrite=overwrite)
+    patches = load_training_patches(patches_path, profile)
+    with training_numerics(profile, mixed_precision=mixed_precision, deterministic=deterministic):
+        model, state = start_or_resume(profile, run_dir / "checkpoints", resume=resume)
+        # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
+        trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=keras.optimizers.Adam(profile.learning_rate(0)),
+                                jit_compile=xla, steps_per_execution=profile.steps_per_execution)
+        callbacks = [_Deadline(deadline), *callbacks]
+        if tensorboard and _has_tensorflow():
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+        stop_reason = run_epochs(trainer, model, state, profile, patches_count=len(patches), run_dir=run_dir,
+                                 callbacks=callbacks, deadline=deadline, verbose=verbose)
+        if stop_reason:
+            print(stop_reason, file=sys.stderr)
+        _export_model(model, run_dir / "model.keras", profile)
+    sidecar = describe_run(profile, state, stop_reason=stop_reason, mixed_precision=mixed_precision, xla=xla,
+                           patches_path=patches_path, patches_count=len(patches))
+    atomic.save_json(run_dir / "model.json", sidecar)
+    return sidecar
 
+
+def prepare_run_dir(run_dir: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse to start over an earlier run's checkpoints unless ``resume`` or ``overwrite``; with
+    ``overwrite`` (and not ``resume``) delete its checkpoints, log, model and sidecar.
+
+    Raises:
+        FileExistsError: naming the folder, its last checkpoint and the two flags.
+    """
+    ckpt_dir = run_dir / "checkpoints"
     existing = sorted(ckpt_dir.glob("epoch-*.keras"))
     if existing and not (resume or overwrite):
         raise FileExistsError(
@@ -124,49 +145,69 @@ def train(
         for path in list(ckpt_dir.glob("epoch-*")) + [run_dir / "log.csv", run_dir / "model.keras", run_dir / "model.json"]:
             path.unlink(missing_ok=True)
 
-    patches = load_patches(patches_path)
+
+def load_training_patches(path: Path, profile: Profile):
+    """The (N, p, p) uint8 patches of ``path``; ``ValueError`` unless p is the profile's patch size."""
+    patches = load_patches(path)
     if patches.shape[1] != profile.patch_size:
-        raise ValueError(f"{patches_path} holds {patches.shape[1]}x{patches.shape[2]} patches; the profile expects {profile.patch_size}")
+        raise ValueError(f"{path} holds {patches.shape[1]}x{patches.shape[2]} patches; the profile expects {profile.patch_size}")
+    return patches
+
+
+@contextlib.contextmanager
+def training_numerics(profile: Profile, *, mixed_precision: bool, deterministic: bool):
+    """The numeric state of a training run for the block: TensorFlow op determinism when asked
+    (it stays on for the process), the dtype policy (``mixed_bfloat16`` or ``float32``) and the
+    global seed ``profile.train_seed``. The dtype policy in force before is restored on exit, also
+    when the block raises."""
+    before = keras.config.dtype_policy()
     if (deterministic or profile.deterministic) and keras.config.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
     keras.config.set_dtype_policy("mixed_bfloat16" if mixed_precision else "float32")
     keras.utils.set_random_seed(profile.train_seed)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(before)
 
-    state = None
+
+def start_or_resume(profile: Profile, ckpt_dir: Path, *, resume: bool) -> tuple[keras.Model, dict]:
+    """The model to train and the run's state: the last good checkpoint with its state when
+    ``resume``, else a new seeded DnCNN and ``{"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}``."""
     if resume:
-        model, state = _load_last_checkpoint(ckpt_dir)
-    if state is None:
-        model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
-        state = {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
-    # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
-    trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=keras.optimizers.Adam(profile.learning_rate(0)),
-                            jit_compile=xla, steps_per_execution=steps_per_execution)
-    steps_per_epoch = profile.steps_per_epoch or len(patches) // profile.batch_size
+        return _load_last_checkpoint(ckpt_dir)
+    model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
+    return model, {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
 
-    callbacks = [_Deadline(deadline), *callbacks]
-    if tensorboard and _has_tensorflow():
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
-    stop_reason = None
+
+def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, patches_count: int, run_dir: Path,
+               callbacks: list, deadline: float | None, verbose) -> str | None:
+    """Train the epochs from ``state["epoch"]`` to ``profile.epochs``, one ``fit`` call each; after
+    every completed epoch update ``state``, save a checkpoint and the log. ``callbacks[0]`` is the
+    :class:`_Deadline`. Returns why training stopped early (the deadline), or None.
+
+    Raises:
+        FloatingPointError: the loss became NaN or infinite (the last good checkpoint is kept).
+    """
+    steps_per_epoch = profile.steps_per_epoch or patches_count // profile.batch_size
     last_epoch_seconds = None
     for epoch in range(state["epoch"], profile.epochs):
         if deadline is not None and last_epoch_seconds and time.monotonic() + last_epoch_seconds > deadline:
-            stop_reason = f"stopped before epoch {epoch + 1}: another epoch would pass --max-minutes {max_minutes}"
-            break
+            return f"stopped before epoch {epoch + 1}: another epoch would pass --max-minutes {profile.max_minutes}"
         lr = profile.learning_rate(epoch)
         model.optimizer.learning_rate.assign(lr)
         keras.utils.set_random_seed(profile.train_seed + epoch)
-        inputs = epoch_inputs(len(patches), batch_size=profile.batch_size, steps=steps_per_epoch,
+        inputs = epoch_inputs(patches_count, batch_size=profile.batch_size, steps=steps_per_epoch,
                               seed=profile.train_seed, epoch=epoch)
         epoch_start = time.monotonic()
         history = trainer.fit(inputs, batch_size=1, shuffle=False, initial_epoch=epoch, epochs=epoch + 1,
                               callbacks=callbacks, verbose=verbose)
         epoch_seconds = time.monotonic() - epoch_start
         if callbacks[0].batches < steps_per_epoch:
-            stop_reason = (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{steps_per_epoch} steps "
-                           f"(--max-minutes {max_minutes}); that epoch is discarded")
-            break
+            return (f"stopped in epoch {epoch + 1} after {callbacks[0].batches}/{steps_per_epoch} steps "
+                    f"(--max-minutes {profile.max_minutes}); that epoch is discarded")
         loss = float(history.history["loss"][-1])
         if not math.isfinite(loss):
             raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}; the last good checkpoint is kept")
@@ -178,11 +219,15 @@ def train(
             "epoch": epoch + 1, "steps": state["steps"], "loss": loss, "learning_rate": lr,
             "epoch_seconds": round(epoch_seconds, 3), "wall_seconds": round(state["wall_seconds"], 3),
         })
-        _save_checkpoint(model, state, ckpt_dir)
+        _save_checkpoint(model, state, run_dir / "checkpoints")
         _write_log(run_dir / "log.csv", state["history"])
-    if stop_reason:
-        print(stop_reason, file=sys.stderr)
-    sidecar = {
+    return None
+
+
+def describe_run(profile: Profile, state: dict, *, stop_reason: str | None, mixed_precision: bool, xla,
+                 patches_path: Path, patches_count: int) -> dict:
+    """The sidecar of a run (``model.json``): profile, progress, precision, data and provenance."""
+    return {
         "profile": profile.to_dict(),
         "complete": state["epoch"] >= profile.epochs,
         "stop_reason": stop_reason,
@@ -190,20 +235,16 @@ def train(
         "epochs_planned": profile.epochs,
         "steps": state["steps"],
         "batch_size": profile.batch_size,
-        "steps_per_execution": steps_per_execution,
+        "steps_per_execution": profile.steps_per_execution,
         "pipeline": "device (patches on the device, noise drawn in the compiled step)",
         "wall_seconds": round(state["wall_seconds"], 3),
         "final_loss": state["history"][-1]["loss"] if state["history"] else None,
         "precision": "mixed_bfloat16" if mixed_precision else "float32",
         "xla": "always (JAX)" if keras.config.backend() == "jax" else str(xla),
         "patches": str(patches_path.name),
-        "patches_count": int(len(patches)),
+        "patches_count": int(patches_count),
         **provenance.provenance(),
     }
-    _export_model(model, run_dir / "model.keras", profile)
-    atomic.save_json(run_dir / "model.json", sidecar)
-    keras.config.set_dtype_policy("float32")
-    return sidecar
 
 
 def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, patches_path: str | Path | None = None,
@@ -284,19 +325,6 @@ def runs_table(runs: dict):
                      "training_minutes": round(run["wall_seconds"] / 60, 2),
                      "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None})
     return pd.DataFrame(rows)
-
-
-def _check_profile(profile: Profile) -> None:
-    checks = {
-        "batch_size": (profile.batch_size >= 1, ">= 1"),
-        "epochs": (profile.epochs >= 1, ">= 1"),
-        "sigma": (profile.sigma >= 0, ">= 0 (0-255 scale)"),
-        "steps_per_epoch": (profile.steps_per_epoch is None or profile.steps_per_epoch >= 1, ">= 1 or None"),
-        "depth": (profile.depth >= 2, ">= 2"),
-    }
-    for name, (ok, allowed) in checks.items():
-        if not ok:
-            raise ValueError(f"{name} must be {allowed}. Received: {name}={getattr(profile, name)}")
 
 
 def _save_checkpoint(model: keras.Model, state: dict, ckpt_dir: Path) -> None:

@@ -9,7 +9,7 @@ keras = pytest.importorskip("keras")
 from dncnn import config  # noqa: E402
 from dncnn.evaluation.denoisers import KerasDenoiser  # noqa: E402
 from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
-from dncnn.evaluation.user_images import denoise_file, denoise_tiled, load_denoiser  # noqa: E402
+from dncnn.commands.denoise import denoise_file, denoise_tiled, load_denoiser  # noqa: E402
 from dncnn.model import reference  # noqa: E402
 from dncnn.model.network import count_layers, fold_batchnorm  # noqa: E402
 from helpers import trained_like  # noqa: E402

@@ -86,7 +86,7 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
     from ..model.network import fold_batchnorm, receptive_field
     from ..model.reference import REFERENCE_MODELS, load_reference_model
     from ..model.weights import SHIPPED_MODELS, load_model, load_shipped_model
-    from .denoisers import KerasDenoiser
+    from ..evaluation.denoisers import KerasDenoiser
 
     if weights is not None and model is not None:
         raise ValueError("give --weights or --model, not both")
@@ -191,7 +191,7 @@ def read_input(path: str | Path, *, colour: bool, accept_truncated: bool = False
 
 def load_colour_denoiser():
     """``(denoiser, receptive field)`` of the authors' CDnCNN-B (20 layers, RGB in and out)."""
-    from .colour import cdncnn_denoiser
+    from ..evaluation.colour import cdncnn_denoiser
     from ..model.network import receptive_field
 
     return cdncnn_denoiser(name=CDNCNN), receptive_field(20)

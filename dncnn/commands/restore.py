@@ -14,17 +14,17 @@ from pathlib import Path
 import numpy as np
 
 from ..data import matlab
+from ..evaluation.tasks.inputs import SCALES
 from ..files.images import read_noisy_colour_image, write_image
-from .user_images import DEFAULT_TILE, check_output, denoise_tiled
+from .denoise import DEFAULT_TILE, check_output, denoise_tiled
 
-SCALES = (2, 3, 4)
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 def load_dncnn3():
     """``(denoiser, receptive field)`` of the authors' DnCNN-3 (fetched and verified)."""
     from ..model.network import receptive_field
-    from .tasks import dncnn3_denoiser
+    from ..evaluation.tasks import dncnn3_denoiser
 
     return dncnn3_denoiser(), receptive_field(20)
 

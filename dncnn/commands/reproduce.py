@@ -14,8 +14,8 @@ import shutil
 import time
 from pathlib import Path
 
-from . import config
-from .profiles import PROFILES
+from .. import config
+from ..profiles import PROFILES
 
 
 def list_notebooks() -> list[Path]:
@@ -108,15 +108,22 @@ def declared_parameters(notebooks: list[Path] | None = None) -> set[str]:
 
 
 def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: dict | None = None) -> dict:
-    """Execute the notebooks with staged outputs, then publish them; return the timings.
+    """Execute the notebooks with staged outputs, then publish them with the run's record.
 
     ``parameters`` go to every notebook beside ``profile`` and ``stage`` (a notebook that does not
-    declare one just defines an unused variable; papermill warns about it).
+    declare one just defines an unused variable; papermill warns about it). The record,
+    ``results/<profile>/reproduce.json``, is published with the tables: profile, total seconds,
+    seconds per notebook, the parameters given and the provenance (commit, versions, device).
+
+    Returns:
+        The record.
 
     Raises:
         ValueError: a parameter that no notebook declares (a typo would otherwise change nothing).
         NotebookFailed: the published ``results/<profile>`` and ``figures/<profile>`` are untouched.
     """
+    from ..files import atomic, provenance
+
     declared = declared_parameters(notebooks)
     unknown = sorted(set(parameters or {}) - declared)
     if unknown:
@@ -124,11 +131,15 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
                          f"{', '.join(sorted(declared - {'profile', 'stage'}))}")
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
+    start = time.perf_counter()
     # each notebook's `stage` parameter sends its tables and figures to the staging folder
     timings = execute_notebooks(profile, notebooks=notebooks, parameters={**(parameters or {}), "stage": str(staging)})
+    record = {"profile": profile, "seconds": round(time.perf_counter() - start, 1), "notebooks": timings,
+              **({"parameters": parameters} if parameters else {}), **provenance.provenance()}
+    atomic.save_json(config.results_dir(profile, stage=staging) / "reproduce.json", record)
     publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
     publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
-    return timings
+    return record
 
 
 def publish_folder(source: Path, target: Path) -> None:

@@ -5,7 +5,8 @@ import json
 import nbformat
 import pytest
 
-from dncnn import config, reproduce
+from dncnn import config
+from dncnn.commands import reproduce
 
 
 @pytest.mark.parametrize("path", reproduce.list_notebooks(), ids=lambda p: p.name)
@@ -67,7 +68,7 @@ def test_a_failing_notebook_leaves_the_published_tables_alone(tmp_path, monkeypa
 
 
 def test_a_parameter_no_notebook_declares_is_refused_before_anything_runs(tmp_path, monkeypatch):
-    from dncnn import reproduce as R
+    from dncnn.commands import reproduce as R
 
     declared = R.declared_parameters()
     assert {"profile", "stage", "train_model", "mixed_precision", "max_minutes", "full_tasks"} <= declared

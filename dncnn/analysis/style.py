@@ -1,0 +1,40 @@
+"""One colour per method in every figure, colour-blind safe (Okabe and Ito's palette).
+
+:func:`method_colour` maps a row label of the tables (``"BM3D"``, ``"DnCNN-S authors' weights"``,
+``"DnCNN-S ours (quick)"``, ...) to its colour by the method it names, so a method has the same
+colour in notebook 02's curves, 03's statistics, 04's bars and crops and 06's noise-level study.
+"""
+
+from __future__ import annotations
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+# (what the label contains, colour), the first match wins: the more specific patterns come first
+METHOD_COLOURS = (
+    ("noisy", OKABE_ITO["grey"]),
+    ("CBM3D", OKABE_ITO["black"]),
+    ("BM3D", OKABE_ITO["black"]),
+    ("paper recipe", OKABE_ITO["vermillion"]),  # our converged, GPU-trained DnCNN-S
+    ("ours", OKABE_ITO["orange"]),  # a profile's own, short run
+    ("DnCNN-S", OKABE_ITO["blue"]),  # the authors' DnCNN-S
+    ("DnCNN-B", OKABE_ITO["bluish green"]),
+    ("CDnCNN", OKABE_ITO["bluish green"]),
+    ("DnCNN-3", OKABE_ITO["reddish purple"]),
+    ("bicubic", OKABE_ITO["grey"]),
+    ("JPEG", OKABE_ITO["grey"]),
+)
+OTHER_COLOURS = (OKABE_ITO["sky blue"], OKABE_ITO["yellow"], OKABE_ITO["reddish purple"])
+
+
+def method_colour(label: str, *, default: int = 0) -> str:
+    """The colour (hex) of the method a table or legend label names; labels no pattern matches get
+    ``OTHER_COLOURS[default % 3]``."""
+    for pattern, colour in METHOD_COLOURS:
+        if pattern in label:
+            return colour
+    return OTHER_COLOURS[default % len(OTHER_COLOURS)]

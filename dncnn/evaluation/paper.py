@@ -1,0 +1,36 @@
+"""The paper's numbers: reference rows for the study's tables, never used to compute anything.
+
+Sources (``../shared/paper-tables.md`` names them): Zhang et al., IEEE TIP 2017, Table II (Gaussian
+denoising on BSD68) and Table V (DnCNN-3), as the authors' ``README.md`` and ``model/README.txt``
+print them at the pinned commit; the bicubic super-resolution baseline every super-resolution paper
+since SRCNN reports. The paper's Set12 averages are not listed: its Table III was not read.
+"""
+
+from __future__ import annotations
+
+# Table II: average PSNR (dB) on BSD68, by (set, method) and sigma.
+PAPER_PSNR = {
+    ("BSD68", "BM3D"): {15: 31.07, 25: 28.57, 50: 25.62},
+    ("BSD68", "DnCNN-S"): {15: 31.73, 25: 29.23, 50: 26.23},
+    ("BSD68", "DnCNN-B"): {15: 31.61, 25: 29.16, 50: 26.23},
+}
+
+# Table V: DnCNN-3, PSNR / SSIM, by (task, set, level).
+PAPER_DNCNN3 = {
+    ("denoising", "BSD68", 15): (31.46, 0.8826), ("denoising", "BSD68", 25): (29.02, 0.8190),
+    ("denoising", "BSD68", 50): (26.10, 0.7076),
+    ("super-resolution", "Set5", 2): (37.58, 0.9590), ("super-resolution", "Set5", 3): (33.75, 0.9222),
+    ("super-resolution", "Set5", 4): (31.40, 0.8845),
+    ("super-resolution", "Set14", 2): (33.03, 0.9128), ("super-resolution", "Set14", 3): (29.81, 0.8321),
+    ("super-resolution", "Set14", 4): (28.04, 0.7672),
+    ("jpeg", "classic5", 10): (29.40, 0.8026), ("jpeg", "classic5", 20): (31.63, 0.8610),
+    ("jpeg", "classic5", 30): (32.91, 0.8861), ("jpeg", "classic5", 40): (33.77, 0.9003),
+    ("jpeg", "LIVE1", 10): (29.19, 0.8123), ("jpeg", "LIVE1", 20): (31.59, 0.8802),
+    ("jpeg", "LIVE1", 30): (32.98, 0.9090), ("jpeg", "LIVE1", 40): (33.96, 0.9247),
+}
+
+# The bicubic baseline every super-resolution paper reports (rounded Y, ``scale`` pixels shaved), by (set, scale).
+PAPER_BICUBIC = {
+    ("Set5", 2): (33.66, 0.9299), ("Set5", 3): (30.39, 0.8682), ("Set5", 4): (28.42, 0.8104),
+    ("Set14", 2): (30.24, 0.8688), ("Set14", 3): (27.55, 0.7742), ("Set14", 4): (26.00, 0.7027),
+}

@@ -1,0 +1,122 @@
+"""The tables of DnCNN-3's three tasks: summaries beside the paper's Table V, the check of a rerun
+against the committed full table, and the files notebook 05 and ``python -m dncnn tasks`` write.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..paper import PAPER_BICUBIC, PAPER_DNCNN3
+
+DNCNN3_PROTOCOL = (
+    "The authors' DnCNN-3 protocol (Demo_test_DnCNN3.m) with MATLAB's imresize (bicubic, antialiased "
+    "when shrinking), rgb2ycbcr and IJG JPEG quality ported in dncnn/data/matlab.py. Denoising: BSD68 with "
+    "numpy Gaussian noise seeded per image, output rounded to uint8. Super-resolution: Y of rgb2ycbcr "
+    "(grey bridge.bmp at full range), unrounded, ceil(scale) pixels shaved; the bicubic row is the "
+    "network's input. JPEG: Y (uint8) encoded at quality Q and decoded, output rounded to uint8; the "
+    "JPEG row is the decoded image. SSIM: Wang et al.'s ssim_index (11x11 Gaussian, sigma 1.5, valid). "
+    "Colour row: CDnCNN-B and colour BM3D (bm3d_rgb, one thread per image) on RGB at sigma 25, "
+    "rounded to uint8, PSNR over all channels, SSIM averaged over channels. BSD100 and Urban100 are "
+    "not in the authors' repository and CBSD68 (the paper's colour set) neither: they are left out."
+)
+
+
+def check_against_table(per_image, table, *, keys=("task", "dataset", "level", "method", "image")):
+    """Rows measured here beside the same rows of a committed per-image table.
+
+    Args:
+        per_image: DataFrame of :func:`evaluate_three_tasks` / :func:`evaluate_colour` rows.
+        table: the committed table (a DataFrame, or the path of its CSV).
+
+    Returns:
+        DataFrame with ``keys``, ``psnr``, ``psnr_table``, ``psnr_diff`` (here minus table) and the
+        same for SSIM, one row per measured row.
+
+    Raises:
+        ValueError: a measured row has no counterpart in the table (naming the first one).
+    """
+    import pandas as pd
+
+    table = pd.read_csv(table) if not isinstance(table, pd.DataFrame) else table
+    keys = list(keys)
+    merged = per_image[keys + ["psnr", "ssim"]].merge(table[keys + ["psnr", "ssim"]], on=keys, how="left",
+                                                      suffixes=("", "_table"), validate="one_to_one")
+    missing = merged[merged.psnr_table.isna()]
+    if len(missing):
+        raise ValueError(f"{len(missing)} measured rows are not in the table, e.g. {missing.iloc[0][keys].to_dict()}")
+    merged["psnr_diff"] = merged.psnr - merged.psnr_table
+    merged["ssim_diff"] = merged.ssim - merged.ssim_table
+    return merged
+
+
+def summarize_tasks(per_image, *, reference: bool = True):
+    """Mean PSNR/SSIM per (task, dataset, level, method), each setting followed by the paper's DnCNN-3
+    row (and, for super-resolution, the published bicubic row), labelled ``paper (reference)``.
+
+    Returns:
+        DataFrame ``task, dataset, level, method, source, images, psnr, ssim``.
+    """
+    import pandas as pd
+
+    keys = ["task", "dataset", "level", "method"]
+    measured = (per_image.groupby(keys, sort=False)
+                .agg(images=("image", "count"), psnr=("psnr", "mean"), ssim=("ssim", "mean")).reset_index())
+    measured.insert(4, "source", "measured")
+    out = []
+    for (task, dataset, level), group in measured.groupby(["task", "dataset", "level"], sort=False):
+        out.append(group)
+        if not reference:
+            continue
+        refs = []
+        if (task, dataset, int(level)) in PAPER_DNCNN3:
+            refs.append(("DnCNN-3 (paper)", PAPER_DNCNN3[task, dataset, int(level)]))
+        if task == "super-resolution" and (dataset, int(level)) in PAPER_BICUBIC:
+            refs.append(("bicubic, rounded Y (published)", PAPER_BICUBIC[dataset, int(level)]))
+        for method, (psnr, ssim) in refs:
+            out.append(pd.DataFrame([{"task": task, "dataset": dataset, "level": level, "method": method,
+                                      "source": "paper (reference)", "images": np.nan, "psnr": psnr, "ssim": ssim}]))
+    return pd.concat(out, ignore_index=True)
+
+
+def format_tasks_markdown(summary) -> str:
+    """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    lines = ["| task | dataset | level | method | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|---|"]
+    for r in summary.itertuples(index=False):
+        label = {"denoising": "sigma {:g}", "colour denoising": "sigma {:g}", "super-resolution": "x{:g}",
+                 "jpeg": "q {:g}"}.get(r.task, "{:g}").format(r.level)
+        images = "" if np.isnan(r.images) else f"{int(r.images)}"
+        lines.append(f"| {r.task} | {r.dataset} | {label} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {r.ssim:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def compare_with_paper(summary, *, method: str = "DnCNN-3") -> "object":
+    """Measured minus paper PSNR for every DnCNN-3 row that has a paper value: DataFrame
+    ``task, dataset, level, images, psnr, paper_psnr, delta_psnr, ssim, paper_ssim``."""
+    import pandas as pd
+
+    rows = []
+    for r in summary[(summary.method == method) & (summary.source == "measured")].itertuples(index=False):
+        key = (r.task, r.dataset, int(r.level))
+        if key in PAPER_DNCNN3:
+            psnr, ssim = PAPER_DNCNN3[key]
+            rows.append({"task": r.task, "dataset": r.dataset, "level": r.level, "images": r.images, "psnr": r.psnr,
+                         "paper_psnr": psnr, "delta_psnr": r.psnr - psnr, "ssim": r.ssim, "paper_ssim": ssim})
+    return pd.DataFrame(rows)
+
+
+def write_task_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> dict:
+    """Write ``tasks_per_image.csv``, ``tasks_summary.csv``, ``tasks_summary.md`` (with the protocol)
+    and ``tasks_summary.json`` into ``out_dir``; return their paths."""
+    from pathlib import Path
+
+    from ...files import atomic, provenance
+
+    out_dir = Path(out_dir)
+    facts = provenance.provenance()
+    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    return {
+        "per_image": atomic.save_csv(out_dir / "tasks_per_image.csv", per_image),
+        "summary_csv": atomic.save_csv(out_dir / "tasks_summary.csv", summary),
+        "summary_md": atomic.save_text(out_dir / "tasks_summary.md", format_tasks_markdown(summary) + "\n" + DNCNN3_PROTOCOL + "\n\n" + machine + "\n"),
+        "summary_json": atomic.save_json(out_dir / "tasks_summary.json", {"protocol": DNCNN3_PROTOCOL, **(extra or {}), **facts}),
+    }
