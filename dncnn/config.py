@@ -32,6 +32,8 @@ REFERENCE_WEIGHTS_DIR = DATA_DIR / "reference-weights"  # the authors' released 
 FIGURES_DIR = OUTPUT_ROOT / "figures"
 RESULTS_DIR = OUTPUT_ROOT / "results"
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
+DOCS_DIR = PROJECT_ROOT / "docs"  # the guides the README links; some hold blocks generated from results/
+README = PROJECT_ROOT / "README.md"  # the front page; its blocks between <!-- NAME:start/end --> are generated
 # the committed full DnCNN-3 table (`python -m dncnn tasks`), which notebook 05 checks where it cannot rerun it
 TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
 
@@ -66,6 +68,12 @@ def figures_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path
 def results_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:
     """Folder of the tables of one profile's run: ``results/<profile>``, or ``<stage>/results/<profile>``."""
     return (Path(stage) / "results" if stage else RESULTS_DIR) / profile
+
+
+def pages_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:
+    """Folder of the HTML pages of one profile's executed notebooks: ``results/<profile>/pages``,
+    published (and committed) with the tables."""
+    return results_dir(profile, stage=stage) / "pages"
 
 
 def run_dir(profile: str) -> Path:

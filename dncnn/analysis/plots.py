@@ -6,6 +6,8 @@ import textwrap
 
 import numpy as np
 
+from .style import OKABE_ITO, method_colour
+
 
 def _pyplot():
     import matplotlib
@@ -15,6 +17,26 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def short_label(label: str) -> str:
+    """A table's row label shortened for a legend: ``DnCNN-S ours, paper recipe (GPU)`` -> ``DnCNN-S
+    ours (GPU)``, ``DnCNN-S authors' weights`` -> ``DnCNN-S authors'``; others unchanged."""
+    return label.replace(", paper recipe (GPU)", " (GPU)").replace(" weights", "")
+
+
+def format_count(value: float, _position=None) -> str:
+    """Tick label for a count people quote: 6,400 -> ``6.4k``, 11,916,800 -> ``12M``."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _plain_axes(ax, *, grid: str = "y") -> None:
+    """No top and right frame, a light grid: the house style of every panel."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(alpha=0.3, axis=grid)
 
 
 def plot_patch_grid(patches: np.ndarray, *, rows: int = 8, cols: int = 12, seed: int = 0):
@@ -32,45 +54,68 @@ def plot_patch_grid(patches: np.ndarray, *, rows: int = 8, cols: int = 12, seed:
 
 
 def plot_training_runs(runs: dict):
-    """Loss, learning rate and seconds per epoch of one or more training runs, side by side.
+    """Training PSNR, learning rate and seconds per epoch of one or more training runs, side by side.
 
     Args:
         runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
-            (:func:`dncnn.training.train.read_run`). The loss and the learning
-            rate are drawn against the number of training patches seen (steps x batch size, log
-            scale), so runs with different batch sizes and epoch lengths compare directly.
+            (:func:`dncnn.training.train.read_run`). The training PSNR (-10 log10 of the MSE loss on
+            the [0, 1] scale) and the learning rate are drawn against the number of training patches
+            seen (steps x batch size, log scale: 10k, 1M, ...), so runs with different batch sizes
+            and epoch lengths compare directly. Each run has its method's colour; its device is in
+            the title, not in the legend.
     """
+    from matplotlib.ticker import FuncFormatter
+
     plt = _pyplot()
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 3.8))
-    for label, run in runs.items():
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4.2))
+    for k, (label, run) in enumerate(runs.items()):
         history, batch = run["history"], run["batch_size"]
-        short, label = label, f"{label} ({run['device']})" if run.get("device") else label
+        colour = method_colour(label, default=k)
         seen = [r["steps"] * batch for r in history]
-        ax1.loglog(seen, [r["loss"] for r in history], marker="o", ms=3, label=label)
-        ax2.step(seen, [r["learning_rate"] for r in history], where="pre", label=label)
-        ax3.semilogy([r["epoch"] for r in history], [r["epoch_seconds"] for r in history], marker="o", ms=3,
-                     label=f"{short}: {np.median([r['epoch_seconds'] for r in history]):.1f} s (median)")
-    ax1.set(xlabel="training patches seen", ylabel="training MSE (log)", title="loss")
-    ax2.set(xlabel="training patches seen", ylabel="learning rate", title="learning rate", xscale="log", yscale="log")
-    ax3.set(xlabel="epoch", ylabel="seconds (log)", title="seconds per epoch")
+        ax1.plot(seen, [-10 * np.log10(r["loss"]) for r in history], marker="o", ms=3, color=colour, label=label)
+        ax2.step(seen, [r["learning_rate"] for r in history], where="pre", color=colour, label=label)
+        seconds = [r["epoch_seconds"] for r in history]
+        ax3.plot([r["epoch"] for r in history], seconds, marker="o", ms=3, color=colour,
+                 label=f"{label}: {np.median(seconds):.1f} s (median)")
+    ax1.set(xlabel="training patches seen", ylabel="training PSNR (dB)", xscale="log",
+            title="training PSNR (from the loss): higher is better")
+    ax2.set(xlabel="training patches seen", ylabel="learning rate", xscale="log", yscale="log", title="learning rate")
+    ax3.set(xlabel="epoch", ylabel="seconds", title="seconds per epoch")
+    ax3.set_ylim(bottom=0)
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_formatter(FuncFormatter(format_count))
+    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     for ax in (ax1, ax2, ax3):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        _plain_axes(ax, grid="both")
+        ax.legend(fontsize=8, frameon=False)
+    devices = "; ".join(f"{label} on {_short_device(run['device'])}" for label, run in runs.items() if run.get("device"))
+    fig.suptitle(f"Training runs{': ' + devices if devices else ''}", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def _short_device(device: str) -> str:
+    from .findings import short_device
+
+    return short_device(device)
 
 
 def plot_batch_histograms(batches: list[dict], *, sigma: float, bins: int = 100):
     """For each batch: histograms of noisy, clean and residual (noise) pixel values, side by side."""
     plt = _pyplot()
     fig, axes = plt.subplots(len(batches), 3, figsize=(12, 3 * len(batches)), squeeze=False)
-    for row, batch in zip(axes, batches):
-        for ax, key, color in zip(row, ("noisy", "clean", "residual"), ("tab:red", "tab:blue", "tab:green")):
-            values = batch[key].ravel()
-            ax.hist(values, bins=bins, color=color, alpha=0.8)
-            ax.set_title(f"{key}: mean {values.mean():.3f}, std {values.std():.3f}")
-            ax.set_xlabel("value ([0, 1] scale)")
-    fig.suptitle(f"{len(batches)} training batches of {batches[0]['clean'].shape[0]} patches, sigma = {sigma:g}")
+    colours = {"noisy": OKABE_ITO["sky blue"], "clean": OKABE_ITO["blue"], "residual": OKABE_ITO["vermillion"]}
+    for b, row in enumerate(axes):
+        for ax, key in zip(row, ("noisy", "clean", "residual")):
+            values = batches[b][key].ravel()
+            ax.hist(values, bins=bins, color=colours[key], alpha=0.85)
+            ax.set_title(f"batch {b + 1}, {key}: mean {values.mean():.3f}, std {values.std():.3f}", fontsize=10)
+            ax.set_xlabel("pixel value ([0, 1] scale)")
+            ax.set_yticks([])
+            _plain_axes(ax, grid="x")
+    fig.suptitle(f"{len(batches)} training batches of {batches[0]['clean'].shape[0]} patches, sigma {sigma:g}: the clean "
+                 f"patches change from batch to batch, the residual (the noise) stays a Gaussian of std {sigma / 255:.3f}",
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -87,28 +132,31 @@ def plot_bn_statistics(stats):
     models = list(dict.fromkeys(stats["model"]))
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
     width = 0.8 / len(models)
-    for k, (model, color) in enumerate(zip(models, plt.rcParams["axes.prop_cycle"].by_key()["color"])):
+    for k, model in enumerate(models):
+        color = method_colour(model, default=k)
         part = stats[stats["model"] == model]
         grouped = part.groupby("layer")
         layers = np.array(sorted(part["layer"].unique()))
         shift = (k - (len(models) - 1) / 2) * width
         for ax, key in zip(axes[:2], ("mean", "std")):
             ax.errorbar(layers + shift, grouped[key].mean(), yerr=grouped[key].std(), fmt="o", ms=4, capsize=3,
-                        color=color, label=f"{model}: batches (mean +- std)")
-            ax.plot(layers + shift, grouped[f"moving_{key}"].first(), "x", color=color, label=f"{model}: moving statistic")
+                        color=color, label=f"{model}: batches (mean, std)")
+            ax.plot(layers + shift, grouped[f"moving_{key}"].first(), "x", color=color, label=f"{model}: moving")
         box = axes[2].boxplot([grouped.get_group(i)["mean_shift"] for i in layers], positions=layers + shift,
                               widths=width * 0.9, patch_artist=True, manage_ticks=False)
         for patch in box["boxes"]:
             patch.set(facecolor=color, alpha=0.5)
         axes[2].plot([], [], "s", color=color, alpha=0.5, label=model)
     for ax, key in zip(axes[:2], ("mean", "std")):
-        ax.set(xlabel="layer", ylabel=f"{key} of BN input (avg over channels)", title=f"BN input {key}")
-    axes[2].set(xlabel="layer", ylabel="|batch mean - moving mean| / moving std", title="batch-to-batch shift")
+        ax.set(xlabel="layer", ylabel=f"{key} of the input (average over channels)", title=f"batch-norm input: {key}")
+    axes[2].set(xlabel="layer", ylabel="|batch mean - moving mean| in moving stds", title="how far a batch strays")
+    axes[2].set_ylim(bottom=0)
     for ax in axes:
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, frameon=False)
+        _plain_axes(ax)
     batches = ", ".join(f"{stats[stats['model'] == m]['batch'].nunique()} batches ({m})" for m in models)
-    fig.suptitle(f"batch-norm inputs over {batches}")
+    fig.suptitle(f"batch-norm inputs over {batches}: points near the crosses and low boxes mean steady batch statistics",
+                 fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -169,5 +217,82 @@ def plot_bench(table):
     ax2.set(ylabel="fraction of float32 matmul ceiling", title="DnCNN efficiency")
     ax2.axhline(0.7, color="black", ls="--", lw=1)
     ax1.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gains(gains, *, reference: str = "BM3D"):
+    """Per-image PSNR gain of each DnCNN row over ``reference``, images sorted by gain, one panel per
+    (dataset, sigma): above zero the network wins on that image.
+
+    Args:
+        gains: :func:`dncnn.analysis.findings.gains_over` (``dataset, sigma, method, image, gain``, dB).
+    """
+    plt = _pyplot()
+    settings = list(dict.fromkeys(zip(gains.dataset, gains.sigma)))
+    datasets = list(dict.fromkeys(d for d, _ in settings))
+    sigmas = sorted({s for _, s in settings})
+    fig, axes = plt.subplots(len(datasets), len(sigmas), figsize=(4.6 * len(sigmas), 3.4 * len(datasets)), squeeze=False)
+    methods = list(dict.fromkeys(gains.method))
+    for r, dataset in enumerate(datasets):
+        for c, sigma in enumerate(sigmas):
+            ax = axes[r][c]
+            part = gains[(gains.dataset == dataset) & (gains.sigma == sigma)]
+            if not len(part):
+                ax.axis("off")
+                continue
+            for method in methods:
+                values = part[part.method == method].gain.to_numpy()
+                if len(values):
+                    ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, lw=1.2,
+                            color=method_colour(method, default=methods.index(method)),
+                            label=f"{short_label(method)}: {int((values > 0).sum())}/{len(values)} above")
+            ax.axhline(0, color=method_colour(reference), lw=1, ls="--")
+            ax.set(xlabel="images, sorted by gain", ylabel=f"PSNR gain over {reference} (dB)", title=f"{dataset}, sigma {sigma:g}")
+            _plain_axes(ax)
+            ax.legend(fontsize=7, frameon=False)
+    fig.suptitle(f"Per-image PSNR gain of each DnCNN over {reference} (dashed line): above it, the network wins on that image",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_visual_comparison(examples: list, *, zoom: float = 0.22):
+    """The paper's visual comparison: one row per image, one panel per method (PSNR under its name),
+    a zoomed inset in the corner of every panel and its region outlined.
+
+    Args:
+        examples: ``[(title, example), ...]``, each ``example`` as
+            :func:`dncnn.evaluation.protocol.denoise_example` returns it (``{"clean": (image, None),
+            "noisy": (image, psnr), <method>: (estimate, psnr), ...}``, HxW float32 on [0, 1]).
+        zoom: side of the zoomed square as a fraction of the shorter image side, taken at the centre.
+    """
+    from matplotlib.patches import Rectangle
+
+    plt = _pyplot()
+    columns = max(len(example) for _, example in examples)
+    fig, axes = plt.subplots(len(examples), columns, figsize=(2.7 * columns, 2.5 * len(examples) + 0.6), squeeze=False)
+    for row, (title, example) in zip(axes, examples):
+        for ax in row:
+            ax.axis("off")
+        for k, (ax, (name, (image, psnr))) in enumerate(zip(row, example.items())):
+            image = np.clip(image, 0, 1)
+            height, width = image.shape
+            side = max(8, int(min(height, width) * zoom))
+            top, left = (height - side) // 2, (width - side) // 2
+            ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+            colour = method_colour(name, default=k) if name not in ("clean",) else OKABE_ITO["black"]
+            ax.add_patch(Rectangle((left - 0.5, top - 0.5), side, side, fill=False, edgecolor=OKABE_ITO["yellow"], lw=1.2))
+            inset = ax.inset_axes([0.6, 0.0, 0.4, 0.4])  # the square zoom, fitted into the lower-right corner
+            inset.imshow(image[top:top + side, left:left + side], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            inset.set_xticks([])
+            inset.set_yticks([])
+            for spine in inset.spines.values():
+                spine.set(edgecolor=OKABE_ITO["yellow"], lw=1.2)
+            label = short_label(name) if psnr is None else f"{short_label(name)}\n{psnr:.2f} dB"
+            ax.set_title(label, fontsize=8.5, color=colour if name not in ("clean", "noisy") else "black")
+        row[0].text(-0.04, 0.5, title, transform=row[0].transAxes, rotation=90, ha="right", va="center", fontsize=9)
+    fig.suptitle("Visual comparison (as the paper's Figs. 9-10): PSNR under each name, the outlined centre zoomed in the "
+                 "corner", fontsize=10)
     fig.tight_layout()
     return fig

@@ -1,10 +1,13 @@
-"""``make reproduce``: execute the notebooks in order with papermill, then refresh the README's results.
+"""``make reproduce``: execute the notebooks in order with papermill, render them as HTML pages, then
+refresh the README's results.
 
 Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. The
-notebooks write their tables and figures to a staging folder; only when all of them succeed do those
-replace ``results/<profile>/`` and ``figures/<profile>/``, so a failed run never leaves a mix of old
-and partial tables. A failing notebook stops the run with the notebook and cell named and a non-zero
-exit status.
+notebooks write their tables and figures to a staging folder, and the executed notebooks are rendered
+there as self-contained HTML pages (``results/<profile>/pages/``: images embedded, no script or font
+fetched from the network, the text and outputs first and each cell's code one click away, an
+``index.html``); only when all of that succeeded do those replace ``results/<profile>/`` and
+``figures/<profile>/``, so a failed run never leaves a mix of old and partial tables. A failing
+notebook stops the run with the notebook and cell named and a non-zero exit status.
 """
 
 from __future__ import annotations
@@ -137,6 +140,8 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
     record = {"profile": profile, "seconds": round(time.perf_counter() - start, 1), "notebooks": timings,
               **({"parameters": parameters} if parameters else {}), **provenance.provenance()}
     atomic.save_json(config.results_dir(profile, stage=staging) / "reproduce.json", record)
+    executed = [config.BUILD_DIR / profile / notebook.name for notebook in (notebooks or list_notebooks())]
+    render_pages(executed, config.pages_dir(profile, stage=staging), record=record)
     publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
     publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
     return record
@@ -153,3 +158,126 @@ def publish_folder(source: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(source, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+# The page template: nbconvert's JupyterLab look, with nothing fetched from the network (no
+# require.js, MathJax or Mermaid) and each cell's code folded under its output's text.
+PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}
+<style>
+body.jp-Notebook { max-width: 1180px; margin: 0 auto; padding: 1em 2em; }
+.dncnn-nav { font-family: sans-serif; font-size: 0.9em; margin: 0.5em 0 1.5em; color: #555; }
+details.dncnn-code > summary { cursor: pointer; color: #777; font-family: monospace; font-size: 0.8em; margin: 0.2em 0; }
+.jp-CodeCell.jp-mod-noOutputs details.dncnn-code > summary { opacity: 0.7; }
+</style>
+{% endblock extra_css %}
+{% block body_header %}
+{{ super() }}
+<nav class="dncnn-nav"><a href="index.html">all notebooks of this run</a> &middot; {{ resources.dncnn_run }}</nav>
+{% endblock body_header %}
+{% block input_group -%}
+<details class="dncnn-code"><summary>code</summary>
+{{ super() }}
+</details>
+{%- endblock input_group %}
+"""
+
+
+def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = None) -> list[Path]:
+    """Render executed notebooks as self-contained HTML pages in ``out_dir``, with ``index.html``.
+
+    Each page is nbconvert's JupyterLab template with the images embedded and nothing loaded from
+    the network (readable offline), every code cell folded under a "code" line above its outputs,
+    and stream outputs merged with progress-bar redraws (carriage returns) reduced to their last
+    state. The index lists every page with its title, opening paragraph and closing findings.
+
+    Args:
+        executed: the executed ``.ipynb`` files (papermill's, in ``build/<profile>/``), in order.
+        record: the run's record (:func:`reproduce`), named on every page.
+
+    Returns:
+        The pages written, ``index.html`` last.
+    """
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    from ..files import atomic
+
+    exporter = HTMLExporter(template_name="lab", embed_images=True, extra_loaders=[jinja2.DictLoader({"dncnn_page.html.j2": PAGE_TEMPLATE})],
+                            template_file="dncnn_page.html.j2")
+    exporter.register_preprocessor(CoalesceStreamsPreprocessor, enabled=True)
+    run = describe_record(record)
+    written, entries = [], []
+    for path in executed:
+        nb = nbformat.read(str(path), as_version=4)
+        title = notebook_title(nb) or path.stem
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "dncnn_run": run})
+        page = out_dir / f"{path.stem}.html"
+        written.append(atomic.save_text(page, body))
+        entries.append({"page": page.name, "title": title, "intro": notebook_intro(nb), "findings": closing_findings(nb)})
+    written.append(atomic.save_text(out_dir / "index.html", render_index(entries, run=run)))
+    return written
+
+
+def describe_record(record: dict | None) -> str:
+    """One line naming a run: profile, minutes, device, backend and commit."""
+    if not record:
+        return ""
+    return (f"profile <code>{record['profile']}</code>, {record['seconds'] / 60:.1f} min on {record.get('device', '?')}, "
+            f"{record.get('backend', '?')} backend, commit <code>{str(record.get('git_commit', '?'))[:12]}</code>")
+
+
+def notebook_title(nb) -> str | None:
+    """The first Markdown heading of a notebook, without its ``#``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return None
+
+
+def notebook_intro(nb) -> str:
+    """The first paragraph after the title of a notebook's opening Markdown cell."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            paragraphs = [p.strip() for p in cell.source.split("\n\n") if p.strip() and not p.startswith("#")]
+            return paragraphs[0] if paragraphs else ""
+    return ""
+
+
+def closing_findings(nb) -> str:
+    """The Markdown a notebook displays after its closing "## Findings" cell (empty if none)."""
+    texts, after = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Findings"):
+            after = True
+        elif after and cell.cell_type == "code":
+            texts += [o["data"]["text/markdown"] for o in cell.get("outputs", [])
+                      if o.get("output_type") in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})]
+    return "\n\n".join(texts)
+
+
+def render_index(entries: list[dict], *, run: str = "") -> str:
+    """``index.html``: every page with its title, opening paragraph and findings, self-contained."""
+    import html
+
+    from nbconvert.filters.markdown import markdown2html_mistune
+
+    items = []
+    for e in entries:
+        findings = f'<div class="findings">{markdown2html_mistune(e["findings"])}</div>' if e["findings"] else ""
+        items.append(f'<section><h2><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a></h2>'
+                     f'{markdown2html_mistune(e["intro"])}{findings}</section>')
+    style = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1.5em;line-height:1.5;color:#222}"
+             "h2{font-size:1.2em;margin-top:1.8em}.findings{background:#f4f7fb;border-left:4px solid #0072B2;padding:0.2em 1em}"
+             "code{background:#f2f2f2;padding:0 0.2em}")
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>dncnn-study: the executed notebooks</title>"
+            f"<style>{style}</style></head><body><h1>dncnn-study: the executed notebooks</h1>"
+            f"<p>Every notebook of one <code>make reproduce</code> run, with its outputs: {run}.</p>"
+            + "".join(items) + "</body></html>\n")

@@ -201,6 +201,6 @@ def dataset_reader(name: str):
 def _progress(items, *, enabled: bool, desc: str):
     if not enabled:
         return items
-    from tqdm import tqdm
+    from ..files.progress import progress_bar
 
-    return tqdm(items, desc=desc, unit="file")
+    return progress_bar(items, desc=desc, unit="file")

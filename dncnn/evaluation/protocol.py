@@ -51,9 +51,9 @@ def evaluate_denoisers(
     noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
     bar = None
     if progress:
-        from tqdm import tqdm
+        from ..files.progress import progress_bar
 
-        bar = tqdm(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
+        bar = progress_bar(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
     scores = {}
     try:
         for k, denoiser in enumerate(denoisers):
@@ -139,6 +139,67 @@ def format_summary_markdown(summary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def paper_method(label: str) -> str | None:
+    """The method of the paper's Table II a measured row stands for: ``BM3D``, ``DnCNN-S`` (our
+    networks and the authors' DnCNN-S) or ``DnCNN-B``; None for the noisy input and anything else."""
+    if label == "BM3D":
+        return "BM3D"
+    for method in ("DnCNN-S", "DnCNN-B"):
+        if label.startswith(method):
+            return method
+    return None
+
+
+def tabulate_against_paper(summary):
+    """The summary as readers expect it: one row per (dataset, method), one group of columns per
+    sigma: the measured mean PSNR, the paper's value for that method (Table II; empty where the paper
+    has none: Set12, the noisy input) and the difference, measured minus paper.
+
+    Args:
+        summary: DataFrame of :func:`summarize` (its paper rows are not needed: the values come from
+            ``PAPER_PSNR``).
+
+    Returns:
+        DataFrame with ``dataset, method, images`` and, for each sigma ``s`` of the summary (as an
+        integer), ``psnr_<s>``, ``paper_<s>``, ``diff_<s>`` (dB; NaN where not measured or no paper
+        value), rows in the summary's order.
+    """
+    import pandas as pd
+
+    measured = summary[summary.source == "measured"]
+    sigmas = sorted({int(s) for s in measured.sigma})
+    datasets, methods = list(dict.fromkeys(measured.dataset)), list(dict.fromkeys(measured.method))
+    measured = measured.assign(_order=[(datasets.index(d), methods.index(m)) for d, m in zip(measured.dataset, measured.method)])
+    measured = measured.sort_values("_order", kind="stable")
+    rows = {}
+    for r in measured.itertuples(index=False):
+        row = rows.setdefault((r.dataset, r.method), {"dataset": r.dataset, "method": r.method, "images": r.images,
+                                                      **{f"{k}_{s}": np.nan for s in sigmas for k in ("psnr", "paper", "diff")}})
+        paper = PAPER_PSNR.get((r.dataset, paper_method(r.method)), {}).get(int(r.sigma), np.nan)
+        row.update({f"psnr_{int(r.sigma)}": r.psnr, f"paper_{int(r.sigma)}": paper, f"diff_{int(r.sigma)}": r.psnr - paper})
+    return pd.DataFrame(list(rows.values()))
+
+
+def format_against_paper_markdown(table, *, dataset: str | None = None) -> str:
+    """:func:`tabulate_against_paper` as a Markdown table (one dataset, or all with a dataset column):
+    each cell is the measured PSNR, then the paper's value and the difference where the paper has one."""
+    sigmas = [int(c.split("_")[1]) for c in table.columns if c.startswith("psnr_")]
+    rows = table if dataset is None else table[table.dataset == dataset]
+    lead = [] if dataset is not None else ["dataset"]
+    lines = ["| " + " | ".join(lead + ["method"] + [f"sigma {s}" for s in sigmas]) + " |",
+             "|" + "---|" * (len(lead) + 1 + len(sigmas))]
+    for r in rows.to_dict("records"):
+        cells = []
+        for s in sigmas:
+            psnr, paper, diff = r[f"psnr_{s}"], r[f"paper_{s}"], r[f"diff_{s}"]
+            cell = "" if np.isnan(psnr) else f"{psnr:.2f}"
+            if not np.isnan(psnr) and not np.isnan(paper):
+                cell += f" (paper {paper:.2f}, {round(diff, 2) + 0.0:+.2f})"  # + 0.0: no "-0.00"
+            cells.append(cell)
+        lines.append("| " + " | ".join(([r["dataset"]] if not dataset else []) + [r["method"]] + cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0, index: int = 0) -> dict:
     """Noisy image and every denoiser's output for one image, with their PSNRs (for figures).
 
@@ -153,6 +214,30 @@ def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0
             continue
         estimate = denoiser(noisy, sigma)
         out[denoiser.name] = (estimate, compute_psnr(clean, estimate))
+    return out
+
+
+def denoise_examples(denoisers, picks, *, sigma: float, seed: int = 0, crop: int | None = None, raw_dir=None) -> list:
+    """:func:`denoise_example` of several test images, for the visual comparison of notebook 04.
+
+    Args:
+        picks: ``[(dataset, index), ...]``: image ``index`` of each set (0-based, in file order).
+        crop: the evaluation's crop (None: whole images). With the evaluation's ``seed`` and crop,
+            each image gets exactly the noise it had in the evaluation, so BM3D's output comes
+            from its cache.
+
+    Returns:
+        ``[(title, example), ...]``: the title names the set, file and sigma.
+    """
+    from .. import config
+    from ..data import datasets
+
+    out = []
+    for dataset, index in picks:
+        names, images = datasets.load_dataset(dataset, root=raw_dir or config.RAW_DIR, limit=index + 1)
+        clean = crop_center(images[index], crop)
+        out.append((f"{dataset} {names[index]}, sigma {sigma:g}",
+                    denoise_example(denoisers, clean, sigma=sigma, seed=seed, index=index)))
     return out
 
 

@@ -1,1 +1,1 @@
-"""Layer 1, files and I/O: atomic writes (``atomic``), verified downloads and checksums (``fetch``), image files (``images``), where a result came from (``provenance``). Imports nothing of the study above it."""
+"""Layer 1, files and I/O: atomic writes (``atomic``), verified downloads and checksums (``fetch``), image files (``images``), where a result came from (``provenance``), progress bars that suit a notebook (``progress``). Imports nothing of the study above it."""

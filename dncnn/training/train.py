@@ -314,7 +314,8 @@ def read_run(log: str | Path, sidecar: str | Path) -> dict:
 
 def runs_table(runs: dict):
     """One row per run of :func:`read_run` results: device, precision, batch, epochs, steps, patches
-    seen, training minutes and patches per second (a pandas DataFrame)."""
+    seen, training minutes, patches per second and the last epoch's training loss (MSE on the [0, 1]
+    scale; ``final_loss``) (a pandas DataFrame)."""
     import pandas as pd
 
     rows = []
@@ -323,7 +324,8 @@ def runs_table(runs: dict):
         rows.append({"run": label, "device": run["device"], "precision": run["precision"], "batch_size": run["batch_size"],
                      "epochs": len(run["history"]), "steps": run["steps"], "patches_seen": seen,
                      "training_minutes": round(run["wall_seconds"] / 60, 2),
-                     "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None})
+                     "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None,
+                     "final_loss": run["history"][-1]["loss"] if run["history"] else None})
     return pd.DataFrame(rows)
 
 

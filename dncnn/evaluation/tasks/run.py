@@ -119,9 +119,9 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
 def _progress(items, *, enabled: bool):
     if not enabled:
         return items
-    from tqdm import tqdm
+    from ...files.progress import progress_bar
 
-    return tqdm(items, desc="task/set/level", unit="setting")
+    return progress_bar(items, desc="task/set/level", unit="setting")
 
 
 def task_examples(model, *, crop: int | None = 96, raw_dir=None, sigma: float = 25.0, scale: int = 3,

@@ -1,0 +1,296 @@
+"""The findings of each notebook, as short Markdown paragraphs written from the run's own tables.
+
+Every number in a paragraph is formatted from the tables passed in (never typed), so the text of a
+run says what that run measured; ``tests/test_analysis_findings.py`` reads the numbers back out of
+the text and compares them with the tables. Where a claim of the paper is not tested by the run,
+the text says so. Each notebook shows its paragraphs right after the figure or table they describe
+and saves them as ``results/<profile>/findings_<topic>.md``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+HEADLINE = ("BSD68", 25.0)  # the paper's headline setting (Table II): dataset and sigma
+REPRODUCED_DB = 0.05  # a row "reproduces" the paper when it lands within this many dB of it
+CLAIM_TRAINING = ("The paper's claim that residual learning and batch normalisation speed up and stabilise training "
+                  "(its Fig. 2) is not tested here: notebook 07 and `docs/training-claims.md` test it.")
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """``+0.57`` / ``-0.04``: a difference with its sign (never ``-0.00``)."""
+    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
+
+
+def describe_patches(counts, *, images: int, batch_size: int) -> str:
+    """Notebook 01: how many patches each scale gives, how many are dropped and kept.
+
+    Args:
+        counts: :func:`dncnn.data.patches.patch_count_table` (``scale, patches``: one row per scale,
+            then ``total``, the dropped count (negative) and the kept count).
+        images: the number of Train400 images cut. batch_size: the training batch size.
+    """
+    rows = list(zip(counts["scale"].astype(str), counts["patches"].astype(int)))
+    scales = [(s, n) for s, n in rows if _is_number(s)]
+    total = next(n for s, n in rows if s == "total")
+    dropped = -next(n for s, n in rows if s.startswith("dropped"))
+    kept = next(n for s, n in rows if s.startswith("kept"))
+    per_scale = ", ".join(f"{float(s):g}: {n:,}" for s, n in scales)
+    return (f"**Patches.** {images:,} Train400 images give {total:,} patches at {len(scales)} scales ({per_scale}), "
+            f"{total / images:,.0f} per image. The first {dropped:,} are dropped so that the count is a multiple of the batch "
+            f"size ({batch_size}), as in the authors' code: {kept:,} patches are kept, {kept // batch_size:,} batches per epoch.")
+
+
+def describe_training(table, *, plan: dict | None = None) -> str:
+    """Notebook 02: each run's time, throughput and final loss, and whether this run trained.
+
+    Args:
+        table: :func:`dncnn.training.train.runs_table` (``run, device, precision, batch_size, epochs,
+            steps, patches_seen, training_minutes, patches_per_second, final_loss``).
+        plan: notebook 02's training plan (:func:`dncnn.training.plan.plan_training`), for the estimate
+            and the reason when the profile was not trained here.
+    """
+    sentences = []
+    for r in table.to_dict("records"):
+        loss = float(r["final_loss"])
+        sentences.append(
+            f"**{r['run']}** ({short_device(r['device'])}, {r['precision']}): {int(r['epochs']):,} epochs, "
+            f"{int(r['steps']):,} steps of batch {int(r['batch_size'])} ({int(r['patches_seen']):,} patches seen) in "
+            f"{float(r['training_minutes']):.2f} min, {float(r['patches_per_second']):,.1f} patches per second; final training "
+            f"loss {loss:.6f} (MSE on the [0, 1] scale, a training PSNR of {-10 * math.log10(loss):.2f} dB).")
+    if plan is not None and not plan.get("train", True):
+        from ..training.plan import format_duration
+
+        estimate = plan.get("estimate") or {}
+        if estimate:
+            sentences.append(f"This profile was not trained on this machine: the whole run would take an estimated "
+                             f"{format_duration(estimate['estimated_seconds'])} on {short_device(estimate['device'])} "
+                             f"({estimate['seconds_per_step']:.3g} s per step); the study uses the shipped paper-recipe model.")
+        else:
+            sentences.append("This profile was not trained on this machine; the study uses the shipped paper-recipe model.")
+    sentences.append(CLAIM_TRAINING)
+    return " ".join(sentences)
+
+
+def describe_batches(batch_stats, *, sigma: float) -> str:
+    """Notebook 03, the histograms: clean patches vary from batch to batch, the residual does not.
+
+    Args:
+        batch_stats: :func:`dncnn.analysis.statistics.batch_statistics` (``batch, kind, mean, std``, [0, 1] scale).
+        sigma: the training noise level (0-255 scale).
+    """
+    def values(kind, column):
+        return ", ".join(f"{v:.4f}" for v in batch_stats[batch_stats.kind == kind][column])
+
+    n = batch_stats.batch.nunique()
+    return (f"**Training batches.** Over {n} batches the clean patches have mean {values('clean', 'mean')} and standard "
+            f"deviation {values('clean', 'std')}: they depend on which images the batch drew. The residual the network "
+            f"learns (noisy minus clean) has mean {values('residual', 'mean')} and standard deviation "
+            f"{values('residual', 'std')}, where sigma/255 = {sigma / 255:.4f}: the same zero-mean Gaussian in every batch.")
+
+
+def describe_bn_statistics(stats) -> str:
+    """Notebook 03, the batch-norm inputs: how far a batch's statistics stray from the moving ones.
+
+    Args:
+        stats: :func:`dncnn.analysis.statistics.bn_statistics_of_models` (``model, layer, batch, mean,
+            std, moving_mean, moving_std, mean_shift``).
+    """
+    sentences = []
+    for model, part in stats.groupby("model", sort=False):
+        shift = part["mean_shift"]
+        worst = part.loc[shift.idxmax()]
+        spread = part.groupby("layer")["std"].agg(lambda s: s.std() / s.mean())
+        sentences.append(
+            f"**{model}** ({part.batch.nunique()} batches, {part.layer.nunique()} batch-norm layers): a batch's mean of a "
+            f"layer's input lies {shift.median():.3f} moving standard deviations from the layer's moving mean at the median "
+            f"(95th percentile {shift.quantile(0.95):.3f}, largest {shift.max():.3f} at layer {int(worst.layer)}); the "
+            f"standard deviation of a layer's input varies between batches by {100 * spread.min():.1f} % (layer "
+            f"{int(spread.idxmin())}) to {100 * spread.max():.1f} % (layer {int(spread.idxmax())}), as a coefficient of "
+            f"variation.")
+    sentences.append(CLAIM_TRAINING)
+    return " ".join(sentences)
+
+
+def headline_model(methods) -> str | None:
+    """The row the study leads with: our converged model (``... paper recipe ...``), else our own
+    model of the profile, else the authors' DnCNN-S."""
+    methods = list(methods)
+    for test in (lambda m: "ours" in m and "paper recipe" in m, lambda m: "ours" in m, lambda m: m.startswith("DnCNN-S")):
+        found = [m for m in methods if test(m)]
+        if found:
+            return found[0]
+    return None
+
+
+def describe_evaluation(summary, *, crop: int | None = None) -> str:
+    """Notebook 04, the table: the headline row against the paper and BM3D, the authors' rows
+    against Table II, DnCNN-S against BM3D at every noise level measured, what is not tested.
+
+    Args:
+        summary: :func:`dncnn.evaluation.protocol.summarize` (measured and paper rows).
+        crop: the profile's evaluation crop (the text then says the numbers are not the paper's).
+    """
+    from ..evaluation.paper import PAPER_PSNR
+    from ..evaluation.protocol import paper_method
+
+    measured = summary[summary.source == "measured"]
+    sentences = []
+    dataset, sigma = HEADLINE
+    lead = measured[(measured.dataset == dataset) & (measured.sigma == sigma)]
+    model = headline_model(lead.method)
+    if model is not None and "BM3D" in set(lead.method):
+        psnr = float(lead[lead.method == model].psnr.iloc[0])
+        bm3d = float(lead[lead.method == "BM3D"].psnr.iloc[0])
+        paper = PAPER_PSNR[(dataset, "DnCNN-S")][int(sigma)]
+        paper_bm3d = PAPER_PSNR[(dataset, "BM3D")][int(sigma)]
+        images = int(lead[lead.method == model].images.iloc[0])
+        sentences.append(
+            f"**{dataset}, sigma {sigma:g} ({images} images).** {model} scores {psnr:.2f} dB: {signed(psnr - paper)} dB from "
+            f"the paper's DnCNN-S ({paper:.2f} dB) and {signed(psnr - bm3d)} dB over BM3D run here ({bm3d:.2f} dB; the "
+            f"paper's BM3D: {paper_bm3d:.2f} dB).")
+    authors = [(r.method, r.sigma, r.psnr - PAPER_PSNR[(r.dataset, paper_method(r.method))][int(r.sigma)])
+               for r in measured.itertuples() if "authors'" in r.method
+               and int(r.sigma) in PAPER_PSNR.get((r.dataset, paper_method(r.method)), {})]
+    if authors:
+        method, level, diff = max(authors, key=lambda row: abs(row[2]))
+        verdict = "the protocol reproduces" if abs(diff) < REPRODUCED_DB else "the protocol does not reproduce"
+        sentences.append(f"The authors' released weights land within {abs(diff):.2f} dB of the paper's Table II in all "
+                         f"{len(authors)} rows that have a paper value (largest: {method} at sigma {level:g}, "
+                         f"{signed(diff)} dB): {verdict} the paper's numbers to {REPRODUCED_DB:g} dB.")
+    gains = []
+    for level in sorted(measured[measured.dataset == dataset].sigma.unique()):
+        rows = measured[(measured.dataset == dataset) & (measured.sigma == level)]
+        s_rows = rows[rows.method.str.startswith("DnCNN-S")]
+        if "BM3D" in set(rows.method) and len(s_rows):
+            best = s_rows.loc[s_rows.psnr.idxmax()]
+            gains.append((level, best.method, best.psnr - float(rows[rows.method == "BM3D"].psnr.iloc[0])))
+    if gains:
+        holds = all(g > 0 for _, _, g in gains)
+        listed = ", ".join(f"{signed(g)} dB at sigma {level:g} ({method})" for level, method, g in gains)
+        sentences.append(f"On {dataset} a DnCNN-S {'beats' if holds else 'does not beat'} BM3D at every noise level "
+                         f"measured: by {listed}.")
+    missing = sorted({15, 25, 50} - {int(level) for level, _, _ in gains})
+    if missing:
+        sentences.append(f"Not measured by this profile: sigma {', '.join(map(str, missing))} (`PROFILE=paper` runs them).")
+    others = [m for m in lead.method if "ours" in m and m != model]
+    for other in others:
+        psnr = float(lead[lead.method == other].psnr.iloc[0])
+        paper = PAPER_PSNR[(dataset, "DnCNN-S")][int(sigma)]
+        sentences.append(f"{other}, this profile's short training run, scores {psnr:.2f} dB ({signed(psnr - paper)} dB "
+                         f"from the paper): far from converged (notebook 02).")
+    if crop:
+        sentences.append(f"These numbers are on the central {crop}x{crop} of the first images of each set: not "
+                         f"comparable with the paper's.")
+    sentences.append("Not tested here: our own training at sigma 15 and 50 and of the blind DnCNN-B (the rows at those "
+                     "levels are the authors' weights); how PSNR falls as the noise level moves away from the trained "
+                     "one: notebook 06 and `docs/noise-levels.md`.")
+    return " ".join(sentences)
+
+
+def gains_over(per_image, *, reference: str = "BM3D"):
+    """Per-image PSNR gain of every DnCNN row over ``reference`` on the same image and noise:
+    DataFrame ``dataset, sigma, method, image, gain`` (dB), each (dataset, sigma, method) sorted by
+    gain, largest first."""
+    import pandas as pd
+
+    ref = per_image[per_image.method == reference][["dataset", "sigma", "image", "psnr"]]
+    rows = per_image[per_image.method.str.startswith("DnCNN")].merge(ref, on=["dataset", "sigma", "image"],
+                                                                      suffixes=("", "_ref"))
+    rows = rows.assign(gain=rows.psnr - rows.psnr_ref)[["dataset", "sigma", "method", "image", "gain"]]
+    order = list(dict.fromkeys(rows.method))
+    rows = rows.assign(_m=rows.method.map(order.index)).sort_values(["dataset", "sigma", "_m", "gain"],
+                                                                     ascending=[True, True, True, False], kind="stable")
+    return pd.DataFrame(rows.drop(columns="_m")).reset_index(drop=True)
+
+
+def describe_gains(per_image, *, dataset: str = HEADLINE[0], sigma: float = HEADLINE[1], reference: str = "BM3D") -> str:
+    """Notebook 04, the per-image figure: on how many images each DnCNN row beats BM3D, its largest
+    and smallest gain and their images (``per_image``: :func:`dncnn.evaluation.protocol.evaluate_sets` rows)."""
+    gains = gains_over(per_image, reference=reference)
+    gains = gains[(gains.dataset == dataset) & (gains.sigma == sigma)]
+    sentences = [f"**Image by image ({dataset}, sigma {sigma:g}).**"]
+    for method, part in gains.groupby("method", sort=False):
+        top, bottom = part.iloc[0], part.iloc[-1]
+        sentences.append(f"{method} beats {reference} on {int((part.gain > 0).sum())} of {len(part)} images (gain "
+                         f"{signed(top.gain)} dB on {top.image} to {signed(bottom.gain)} dB on {bottom.image}, median "
+                         f"{signed(part.gain.median())} dB).")
+    return " ".join(sentences)
+
+
+def describe_tasks(versus, summary, *, check=None, subset: bool = False,
+                   title: str = "DnCNN-3, one network for three tasks.") -> str:
+    """Notebook 05: DnCNN-3 against Table V, against its baselines, and the colour row.
+
+    Args:
+        versus: :func:`dncnn.evaluation.tasks.compare_with_paper` (``task, dataset, level, images,
+            psnr, paper_psnr, delta_psnr, ...``).
+        summary: :func:`dncnn.evaluation.tasks.summarize_tasks`.
+        check: :func:`dncnn.evaluation.tasks.check_against_table` where the run checked its rows
+            against the committed full table.
+        subset: the rows are on the first images of each set or crops of them (every profile but a
+            full run): not comparable with Table V.
+        title: the paragraph's bold lead.
+    """
+    sentences = []
+    if len(versus):
+        worst = versus.loc[versus.delta_psnr.abs().idxmax()]
+        where = ("are on the first images of each set (or crops of them), not comparable with Table V: measured minus "
+                 "paper" if subset else "land, measured minus paper, at")
+        sentences.append(
+            f"**{title}** Its {len(versus)} rows that have a Table V value {where} "
+            f"{signed(versus.delta_psnr.min())} to {signed(versus.delta_psnr.max())} dB (largest: "
+            f"{worst.task} {worst.dataset} {_level(worst.task, worst.level)}, {signed(worst.delta_psnr)} dB).")
+        if not subset:
+            verdict = "reproduce" if versus.delta_psnr.abs().max() < REPRODUCED_DB else "do not reproduce"
+            sentences.append(f"The authors' DnCNN-3 weights {verdict} Table V to {REPRODUCED_DB:g} dB.")
+    measured = summary[summary.source == "measured"]
+    for task, baseline, name in (("super-resolution", "bicubic", "super-resolution"), ("jpeg", "JPEG", "JPEG deblocking")):
+        part = measured[measured.task == task]
+        if not len(part):
+            continue
+        ours = part[part.method == "DnCNN-3"].set_index(["dataset", "level"]).psnr
+        base = part[part.method == baseline].set_index(["dataset", "level"]).psnr
+        gain = (ours - base).dropna()
+        sentences.append(f"In {name} DnCNN-3 beats {baseline} in {int((gain > 0).sum())} of {len(gain)} settings (by "
+                         f"{signed(gain.min())} to {signed(gain.max())} dB).")
+    colour = measured[measured.task == "colour denoising"]
+    if len(colour) and {"CBM3D"} <= set(colour.method):
+        cnn = colour[colour.method.str.startswith("CDnCNN")].iloc[0]
+        bm3d = colour[colour.method == "CBM3D"].iloc[0]
+        sentences.append(f"Colour ({cnn.dataset}, sigma {cnn.level:g}, {_count(cnn.images, 'image')}): {cnn.method} "
+                         f"{cnn.psnr:.2f} dB against CBM3D {bm3d.psnr:.2f} dB ({signed(cnn.psnr - bm3d.psnr)} dB); the "
+                         f"paper's colour set CBSD68 is not in the authors' repository, so its colour numbers are not tested.")
+    if check is not None and len(check):
+        worst = check.psnr_diff.abs().max()
+        sentences.append(f"The {len(check)} rows rerun here match the committed full table (`results/dncnn3/`) to "
+                         f"{worst:.1e} dB.")
+    sentences.append("Not tested: the super-resolution rows on BSD100 and Urban100 (not in the authors' repository) and "
+                     "training DnCNN-3 ourselves.")
+    return " ".join(sentences)
+
+
+def short_device(device: str) -> str:
+    """``NVIDIA H200 (gpu, 1 device(s))`` -> ``NVIDIA H200``; ``CPU: AMD EPYC, 2 cores`` -> ``CPU, 2 cores``."""
+    if device.startswith("CPU"):
+        cores = device.rsplit(",", 1)[-1].strip() if "," in device else ""
+        return f"CPU, {cores}" if cores else "CPU"
+    return device.split(" (")[0]
+
+
+def _count(n, noun: str) -> str:
+    return f"{int(n):,} {noun}{'' if int(n) == 1 else 's'}"
+
+
+def _level(task: str, level: float) -> str:
+    return {"super-resolution": "x{:g}", "jpeg": "quality {:g}"}.get(task, "sigma {:g}").format(level)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return not np.isnan(float(text))
