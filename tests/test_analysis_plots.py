@@ -19,8 +19,11 @@ def test_training_runs_share_one_axis_of_patches_seen(tmp_path):
     fig = plots.plot_training_runs(runs)
     loss = fig.axes[0]
     assert [line.get_xdata()[-1] for line in loss.get_lines()] == [4 * 50 * 32, 5 * 1862 * 128]
-    assert "cpu (CPU)" in [t.get_text() for t in loss.get_legend().get_texts()]
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["cpu", "gpu"]  # no device in the legend
+    assert loss.get_lines()[0].get_ydata()[0] == pytest.approx(20.0)  # loss 0.01 is a training PSNR of 20 dB
+    assert "cpu on CPU" in fig._suptitle.get_text()
     assert "gpu: 11.5 s (median)" in " ".join(t.get_text() for t in fig.axes[2].get_legend().get_texts())
+    assert fig.axes[2].get_yscale() == "linear"
     assert io.save_figure(tmp_path / "runs.png", fig).stat().st_size > 0
 
 
@@ -51,3 +54,29 @@ def test_patch_grid_and_histograms(tmp_path):
     assert len(fig.axes) == 3
     with pytest.raises(Exception):
         plots.plot_batch_histograms([], sigma=25)
+
+
+def test_gains_draw_one_sorted_line_per_dncnn_row_in_its_colour(tmp_path):
+    from dncnn.analysis import findings
+    from dncnn.analysis.style import method_colour
+
+    rows = [{"dataset": "BSD68", "sigma": 25.0, "method": m, "image": f"{i}.png", "psnr": p + i * d, "ssim": 0.5, "seconds": 1.0}
+            for i in range(5) for m, p, d in (("BM3D", 28.0, 0.2), ("DnCNN-S authors' weights", 28.5, 0.0),
+                                              ("DnCNN-S ours (quick)", 27.0, 0.3))]
+    fig = plots.plot_gains(findings.gains_over(pd.DataFrame(rows)))
+    lines = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("DnCNN")]
+    assert [line.get_color() for line in lines] == [method_colour("DnCNN-S authors' weights"), method_colour("DnCNN-S ours (quick)")]
+    for line in lines:
+        assert list(line.get_ydata()) == sorted(line.get_ydata(), reverse=True)
+    assert lines[0].get_label() == "DnCNN-S authors': 3/5 above"
+    assert io.save_figure(tmp_path / "gains.png", fig).stat().st_size > 0
+
+
+def test_visual_comparison_has_an_inset_in_every_panel(tmp_path):
+    image = np.random.default_rng(0).random((40, 60)).astype(np.float32)
+    example = {"clean": (image, None), "noisy": (image, 20.0), "BM3D": (image, 28.1), "DnCNN-S ours, paper recipe (GPU)": (image, 29.2)}
+    fig = plots.plot_visual_comparison([("BSD68 a.png", example), ("Set12 b.png", example)])
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 8 and panels[3].get_title() == "DnCNN-S ours (GPU)\n29.20 dB"
+    assert all(len(ax.child_axes) == 1 for ax in panels)
+    assert io.save_figure(tmp_path / "comparison.png", fig).stat().st_size > 0

@@ -1,5 +1,11 @@
-"""The README's generated sections."""
+"""The generated blocks of the front page and of docs/."""
 
+import re
+
+import pandas as pd
+import pytest
+
+from dncnn import config
 from dncnn.analysis import report
 
 
@@ -7,7 +13,8 @@ def test_update_readme_replaces_only_the_marked_block(tmp_path, monkeypatch):
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{report.START}\nold\n{report.END}\noutro\n")
     monkeypatch.setattr(report, "render_results", lambda profile: f"new for {profile}")
-    report.update_readme("quick", readme=readme)
+    monkeypatch.setattr(report, "README_PROFILES", ())
+    report.update_readme("quick", readme=readme, front=None)
     assert readme.read_text() == f"intro\n{report.START}\nnew for quick\n{report.END}\noutro\n"
 
 
@@ -21,9 +28,9 @@ def test_update_readme_shows_the_paper_run_before_the_quick_run(tmp_path, monkey
         (tmp_path / "results" / name / "summary.md").write_text("table")
     monkeypatch.setattr(config, "results_dir", lambda profile, stage=None: tmp_path / "results" / profile)
     monkeypatch.setattr(report, "render_results", lambda profile: f"[{profile}]")
-    report.update_readme("quick", readme=readme)
+    report.update_readme("quick", readme=readme, front=None)
     assert readme.read_text() == f"{report.START}\n[paper]\n\n[quick]\n{report.END}\n"
-    report.update_readme("smoke", readme=readme)  # a profile asked for is shown even without results
+    report.update_readme("smoke", readme=readme, front=None)  # a profile asked for is shown even without results
     assert "[paper]\n\n[quick]\n\n[smoke]" in readme.read_text()
 
 
@@ -42,3 +49,53 @@ def test_render_results_says_what_was_loaded_and_what_the_estimate_was(tmp_path,
     assert text.startswith("### `PROFILE=paper`")
     assert "93,100 steps x 6.1 s = 6.6 days" in text and "training: not trained here: no GPU" in text
     assert "2 DnCNN-3 and colour rows rerun here" in text and "within 2.0e-06 dB" in text
+
+
+def test_every_generated_block_has_its_markers_in_the_file_it_is_written_to():
+    for path, names in ((config.README, ("headline", "findings", "claims")), (report.RESULTS_PAGE, ("results",)),
+                        (report.TASKS_PAGE, ("tasks",)), (report.BENCH_PAGE, ("bench",)), (report.DENOISING_PAGE, ("bench-cli",))):
+        text = path.read_text()
+        for name in names:
+            assert text.count(f"<!-- {name}:start -->") == 1 and text.count(f"<!-- {name}:end -->") == 1, (path, name)
+
+
+def test_the_front_page_stays_short_and_links_guides_that_exist():
+    text = config.README.read_text()
+    assert len(text.splitlines()) < 150
+    for link in re.findall(r"\]\((docs/[^)#]+)\)", text):
+        if link not in ("docs/noise-levels.md", "docs/training-claims.md"):  # written by the helpers of issues 20 and 21
+            assert (config.PROJECT_ROOT / link).exists(), link
+
+
+def test_claims_verdicts_and_numbers_come_from_the_committed_tables():
+    summary_path = config.PROJECT_ROOT / "results" / "paper" / "summary.csv"
+    if not summary_path.exists():
+        pytest.skip("results/paper is not committed")
+    summary = pd.read_csv(summary_path)
+    text = report.render_claims("paper")
+    m = summary[(summary.source == "measured") & (summary.dataset == "BSD68")]
+    row = next(line for line in text.splitlines() if line.startswith("| DnCNN-S beats BM3D at every noise level"))
+    found = {int(s): float(g) for g, s in re.findall(r"([+-]\d+\.\d\d) dB at sigma (\d+)", row)}
+    for sigma, gain in found.items():
+        part = m[m.sigma == sigma]
+        expected = part[part.method.str.startswith("DnCNN-S")].psnr.max() - part[part.method == "BM3D"].psnr.iloc[0]
+        assert gain == pytest.approx(expected, abs=0.006)
+    assert sorted(found) == sorted(int(s) for s in m.sigma.unique())
+    assert ("**holds**" in row) == all(g > 0 for g in found.values())
+    ours = next(line for line in text.splitlines() if line.startswith("| Our own training"))
+    measured, paper = (float(x) for x in re.search(r"(\d+\.\d\d) dB against the paper's (\d+\.\d\d)", ours).groups())
+    assert measured == round(m[(m.method == "DnCNN-S ours, paper recipe (GPU)") & (m.sigma == 25)].psnr.iloc[0], 2)
+    assert paper == summary[(summary.method == "DnCNN-S (paper)") & (summary.sigma == 25)].psnr.iloc[0]
+    versus = pd.read_csv(config.TASKS_TABLE_DIR / "tasks_vs_paper.csv")
+    dncnn3 = next(line for line in text.splitlines() if "DnCNN-3" in line)
+    rows, within = re.search(r"(\d+) rows within (\d\.\d\d) dB of Table V", dncnn3).groups()
+    assert int(rows) == len(versus) and float(within) == round(versus.delta_psnr.abs().max(), 2)
+
+
+def test_headline_table_puts_the_paper_and_the_difference_beside_each_measured_value():
+    if not (config.PROJECT_ROOT / "results" / "paper" / "summary.csv").exists():
+        pytest.skip("results/paper is not committed")
+    text = report.render_headline("paper")
+    cell = re.search(r"\| BSD68 \| BM3D \| .*?(\d+\.\d\d) \(paper (\d+\.\d\d), ([+-]\d+\.\d\d)\)", text)
+    measured, paper, diff = (float(x) for x in cell.groups())
+    assert diff == pytest.approx(measured - paper, abs=0.011)

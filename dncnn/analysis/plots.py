@@ -228,6 +228,8 @@ def plot_gains(gains, *, reference: str = "BM3D"):
     Args:
         gains: :func:`dncnn.analysis.findings.gains_over` (``dataset, sigma, method, image, gain``, dB).
     """
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
     settings = list(dict.fromkeys(zip(gains.dataset, gains.sigma)))
     datasets = list(dict.fromkeys(d for d, _ in settings))
@@ -249,6 +251,7 @@ def plot_gains(gains, *, reference: str = "BM3D"):
                             label=f"{short_label(method)}: {int((values > 0).sum())}/{len(values)} above")
             ax.axhline(0, color=method_colour(reference), lw=1, ls="--")
             ax.set(xlabel="images, sorted by gain", ylabel=f"PSNR gain over {reference} (dB)", title=f"{dataset}, sigma {sigma:g}")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             _plain_axes(ax)
             ax.legend(fontsize=7, frameon=False)
     fig.suptitle(f"Per-image PSNR gain of each DnCNN over {reference} (dashed line): above it, the network wins on that image",

@@ -1,0 +1,184 @@
+"""The findings paragraphs: every number read back out of the text equals the one computed from the tables.
+
+The tables are the committed results of real runs (results/paper, results/quick, results/dncnn3) and
+a log of the shipped model; each expected value is computed here again with pandas, independently of
+dncnn.analysis.findings.
+"""
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dncnn import config
+from dncnn.analysis import findings
+from dncnn.training.train import read_run, runs_table
+
+RESULTS = config.PROJECT_ROOT / "results"
+NUMBER = r"([+-]?[\d,]+\.?\d*)"
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _table(profile: str, name: str) -> pd.DataFrame:
+    path = RESULTS / profile / name
+    if not path.exists():
+        pytest.skip(f"{path} is not committed")
+    return pd.read_csv(path)
+
+
+@pytest.mark.parametrize("profile", ["paper", "quick"])
+def test_evaluation_headline_authors_rows_and_every_noise_level(profile):
+    summary = _table(profile, "summary.csv")
+    text = findings.describe_evaluation(summary)
+    measured = summary[summary.source == "measured"]
+    paper = summary[summary.source == "paper (reference)"].set_index(["dataset", "sigma", "method"]).psnr
+
+    def row(dataset, sigma, method):
+        return float(measured[(measured.dataset == dataset) & (measured.sigma == sigma) & (measured.method == method)].psnr.iloc[0])
+
+    m = re.search(r"\*\*BSD68, sigma 25 \((\d+) images\)\.\*\* (.+?) scores (\d+\.\d\d) dB: ([+-]\d+\.\d\d) dB from the paper's "
+                  r"DnCNN-S \((\d+\.\d\d) dB\) and ([+-]\d+\.\d\d) dB over BM3D run here \((\d+\.\d\d) dB; the paper's BM3D: "
+                  r"(\d+\.\d\d) dB\)", text)
+    assert m, text
+    images, model, psnr, to_paper, paper_s, to_bm3d, bm3d, paper_bm3d = m.groups()
+    assert model == "DnCNN-S ours, paper recipe (GPU)" and int(images) == 68
+    ours, measured_bm3d = row("BSD68", 25.0, model), row("BSD68", 25.0, "BM3D")
+    assert float(psnr) == round(ours, 2) and float(bm3d) == round(measured_bm3d, 2)
+    assert float(paper_s) == paper["BSD68", 25.0, "DnCNN-S (paper)"] and float(paper_bm3d) == paper["BSD68", 25.0, "BM3D (paper)"]
+    assert float(to_paper) == pytest.approx(ours - paper["BSD68", 25.0, "DnCNN-S (paper)"], abs=0.006)
+    assert float(to_bm3d) == pytest.approx(ours - measured_bm3d, abs=0.006)
+
+    diffs = [(r.method, r.sigma, r.psnr - paper[r.dataset, r.sigma, r.method.split(" ")[0] + " (paper)"])
+             for r in measured.itertuples() if "authors'" in r.method and (r.dataset, r.sigma, r.method.split(" ")[0] + " (paper)") in paper.index]
+    m = re.search(r"within (\d+\.\d\d) dB of the paper's Table II in all (\d+) rows .*?\(largest: (.+?) at sigma (\d+), "
+                  r"([+-]\d+\.\d\d) dB\)", text)
+    assert m, text
+    worst = max(diffs, key=lambda d: abs(d[2]))
+    assert int(m.group(2)) == len(diffs) and float(m.group(1)) == round(abs(worst[2]), 2)
+    assert (m.group(3), float(m.group(4))) == (worst[0], worst[1]) and float(m.group(5)) == pytest.approx(worst[2], abs=0.006)
+
+    levels = re.findall(r"([+-]\d+\.\d\d) dB at sigma (\d+) \((.+?)\)", text)
+    assert [int(s) for _, s, _ in levels] == sorted(int(s) for s in measured[measured.dataset == "BSD68"].sigma.unique())
+    for gain, sigma, method in levels:
+        rows = measured[(measured.dataset == "BSD68") & (measured.sigma == float(sigma))]
+        best = rows[rows.method.str.startswith("DnCNN-S")].psnr.max()
+        assert float(gain) == pytest.approx(best - row("BSD68", float(sigma), "BM3D"), abs=0.006)
+        assert row("BSD68", float(sigma), method) == best
+    assert ("beats BM3D at every noise level" in text) == all(float(g) > 0 for g, _, _ in levels)
+    assert "Not tested here" in text
+
+
+@pytest.mark.parametrize("profile", ["paper", "quick"])
+def test_gains_name_the_count_the_extremes_and_their_images(profile):
+    per_image = _table(profile, "per_image.csv")
+    text = findings.describe_gains(per_image)
+    sentences = re.findall(r"(DnCNN[^.]*?(?:\.\w+)*?) beats BM3D on (\d+) of (\d+) images \(gain ([+-]\d+\.\d\d) dB on (\S+) to "
+                           r"([+-]\d+\.\d\d) dB on (\S+), median ([+-]\d+\.\d\d) dB\)", text)
+    part = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)]
+    wide = part.pivot(index="image", columns="method", values="psnr")
+    dncnn = [m for m in dict.fromkeys(part.method) if m.startswith("DnCNN")]
+    assert sorted(s[0] for s in sentences) == sorted(dncnn)
+    for method, wins, total, top, top_image, bottom, bottom_image, median in sentences:
+        gain = wide[method] - wide["BM3D"]
+        assert (int(wins), int(total)) == (int((gain > 0).sum()), len(gain))
+        assert (float(top), top_image) == (round(gain.max(), 2), gain.idxmax())
+        assert (float(bottom), bottom_image) == (round(gain.min(), 2), gain.idxmin())
+        assert float(median) == pytest.approx(gain.median(), abs=0.006)
+
+
+def test_gains_table_is_sorted_largest_first_within_each_method():
+    per_image = _table("quick", "per_image.csv")
+    gains = findings.gains_over(per_image)
+    assert set(gains.method) == {m for m in per_image.method if m.startswith("DnCNN")}
+    for _, part in gains.groupby(["dataset", "sigma", "method"]):
+        assert np.all(np.diff(part.gain.to_numpy()) <= 0)
+
+
+def test_tasks_against_table_v_baselines_and_colour():
+    versus, summary = _table("dncnn3", "tasks_vs_paper.csv"), _table("dncnn3", "tasks_summary.csv")
+    text = findings.describe_tasks(versus, summary)
+    m = re.search(r"Its (\d+) rows that have a Table V value land, measured minus paper, at ([+-]\d+\.\d\d) to ([+-]\d+\.\d\d) dB", text)
+    assert m, text
+    assert int(m.group(1)) == len(versus)
+    assert (float(m.group(2)), float(m.group(3))) == (round(versus.delta_psnr.min(), 2) + 0.0, round(versus.delta_psnr.max(), 2) + 0.0)
+    measured = summary[summary.source == "measured"]
+    for task, baseline in (("super-resolution", "bicubic"), ("JPEG deblocking", "JPEG")):
+        m = re.search(rf"In {task} DnCNN-3 beats {baseline} in (\d+) of (\d+) settings \(by ([+-]\d+\.\d\d) to ([+-]\d+\.\d\d) dB\)", text)
+        part = measured[measured.task == ("jpeg" if task.startswith("JPEG") else task)]
+        wide = part.pivot_table(index=["dataset", "level"], columns="method", values="psnr")
+        gain = wide["DnCNN-3"] - wide[baseline]
+        assert (int(m.group(1)), int(m.group(2))) == (int((gain > 0).sum()), len(gain))
+        assert (float(m.group(3)), float(m.group(4))) == (round(gain.min(), 2), round(gain.max(), 2))
+    m = re.search(r"\((\w+), sigma 25, (\d+) images\): (.+?) (\d+\.\d\d) dB against CBM3D (\d+\.\d\d) dB", text)
+    colour = measured[measured.task == "colour denoising"].set_index("method")
+    assert int(m.group(2)) == int(colour.loc["CBM3D", "images"])
+    assert (float(m.group(4)), float(m.group(5))) == (round(colour.loc[m.group(3), "psnr"], 2), round(colour.loc["CBM3D", "psnr"], 2))
+    assert "not tested" in text.lower()
+
+
+def test_patches_counts_per_scale_dropped_and_kept():
+    counts = _table("paper", "patch_counts.csv")
+    text = findings.describe_patches(counts, images=400, batch_size=128)
+    scales = counts[pd.to_numeric(counts.scale, errors="coerce").notna()]
+    for scale, n in zip(scales.scale, scales.patches):
+        assert f"{float(scale):g}: {int(n):,}" in text
+    m = re.search(rf"give {NUMBER} patches .*? The first {NUMBER} are dropped .*?: {NUMBER} patches are kept, {NUMBER} batches", text)
+    total, dropped, kept, batches = (_num(g) for g in m.groups())
+    assert total == scales.patches.sum() and kept == total - dropped and kept % 128 == 0 and batches == kept // 128
+
+
+def test_training_time_throughput_and_final_loss():
+    shipped = read_run(config.WEIGHTS_DIR / "dncnn-s-sigma25.log.csv", config.WEIGHTS_DIR / "dncnn-s-sigma25.json")
+    table = runs_table({"paper recipe, shipped": shipped})
+    text = findings.describe_training(table, plan={"train": False, "reason": "no GPU", "estimate": {
+        "estimated_seconds": 416403.9, "device": "CPU: AMD EPYC, 2 cores", "seconds_per_step": 4.4727}})
+    m = re.search(rf"{NUMBER} epochs, {NUMBER} steps of batch (\d+) \({NUMBER} patches seen\) in {NUMBER} min, {NUMBER} patches per "
+                  rf"second; final training loss (\d\.\d+) \(MSE on the \[0, 1\] scale, a training PSNR of (\d+\.\d\d) dB\)", text)
+    epochs, steps, batch, seen, minutes, rate, loss, psnr = (_num(g) for g in m.groups())
+    history = shipped["history"]
+    assert (epochs, steps, batch) == (len(history), shipped["steps"], shipped["batch_size"]) and seen == steps * batch
+    assert minutes == round(shipped["wall_seconds"] / 60, 2) and rate == pytest.approx(seen / shipped["wall_seconds"], abs=0.06)
+    assert loss == pytest.approx(history[-1]["loss"], abs=5e-7) and psnr == round(-10 * math.log10(history[-1]["loss"]), 2)
+    assert "4.8 days" in text and "not trained on this machine" in text and "Fig. 2" in text and "not tested" in text
+
+
+def test_batch_norm_inputs_in_numbers():
+    stats = _table("paper", "bn_statistics.csv")
+    text = findings.describe_bn_statistics(stats)
+    for model, part in stats.groupby("model"):
+        m = re.search(re.escape(f"**{model}**") + r" \((\d+) batches, (\d+) batch-norm layers\): .*? lies (\d\.\d+) moving standard "
+                      r"deviations .*? at the median \(95th percentile (\d\.\d+), largest (\d\.\d+) at layer (\d+)\); .*? by "
+                      r"(\d+\.\d) % \(layer (\d+)\) to (\d+\.\d) % \(layer (\d+)\)", text)
+        assert m, text
+        batches, layers, median, p95, largest, layer, low, low_layer, high, high_layer = m.groups()
+        assert (int(batches), int(layers)) == (part.batch.nunique(), part.layer.nunique())
+        assert float(median) == round(part.mean_shift.median(), 3) and float(p95) == round(part.mean_shift.quantile(0.95), 3)
+        assert float(largest) == round(part.mean_shift.max(), 3)
+        assert int(layer) == int(part.loc[part.mean_shift.idxmax(), "layer"])
+        cv = {k: g["std"].std(ddof=1) / g["std"].mean() for k, g in part.groupby("layer")}
+        assert (float(low), int(low_layer)) == (round(100 * min(cv.values()), 1), min(cv, key=cv.get))
+        assert (float(high), int(high_layer)) == (round(100 * max(cv.values()), 1), max(cv, key=cv.get))
+
+
+def test_batches_clean_statistics_vary_and_the_residual_is_the_noise():
+    stats = _table("paper", "batch_statistics.csv")
+    text = findings.describe_batches(stats, sigma=25)
+    for kind in ("clean", "residual"):
+        m = re.search(rf"{'clean patches have' if kind == 'clean' else 'noisy minus clean. has'} mean (-?[\d.]+(?:, -?[\d.]+)*) and standard "
+                      rf"deviation ([\d.]+(?:, [\d.]+)*)", text)
+        assert m, text
+        rows = stats[stats.kind == kind]
+        assert [float(v) for v in m.group(1).split(", ")] == [round(v, 4) + 0.0 for v in rows["mean"]]
+        assert [float(v) for v in m.group(2).split(", ")] == [round(v, 4) for v in rows["std"]]
+    assert f"sigma/255 = {25 / 255:.4f}" in text
+
+
+def test_signed_never_prints_minus_zero():
+    assert findings.signed(-0.001) == "+0.00" and findings.signed(0.567) == "+0.57" and findings.signed(-0.04) == "-0.04"
+    assert findings.short_device("NVIDIA H200 (gpu, 1 device(s))") == "NVIDIA H200"
+    assert findings.short_device("CPU: AMD EPYC, 2 cores") == "CPU, 2 cores"
