@@ -1,8 +1,8 @@
 """The study's one command line: ``python -m dncnn COMMAND [options]`` (``python -m dncnn COMMAND --help``).
 
 Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
-training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the README's
-results section), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
+training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the
+README's and docs/results.md's generated blocks), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
 05's tables on their own), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
 """
 
@@ -57,14 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
     sub.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
 
-    sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), then update the README")
+    sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), render their HTML pages, then update the README and docs/results.md")
     add_profile(sub)
-    sub.add_argument("--no-readme", action="store_true", help="do not update README.md's results section")
+    sub.add_argument("--no-readme", action="store_true", help="do not update README.md's blocks and docs/results.md")
     sub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", type=parse_param,
                      help="a notebook parameter for every notebook that declares it, e.g. mixed_precision=True or "
                           "max_minutes=6 (VALUE is a Python literal, else a string); repeatable")
 
-    sub = command("report", run_report, "rewrite README.md's results section from results/<profile>")
+    sub = command("report", run_report, "rewrite README.md's blocks and docs/results.md from the committed results")
     add_profile(sub)
 
     from .commands.denoise import DEFAULT_TILE
@@ -100,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
 
     sub = command("tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row) "
-                                      "and put them in the README")
-    sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates the README)")
+                                      "and put them in docs/dncnn3.md and the README's claims")
+    sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates docs/dncnn3.md and the README)")
     sub.add_argument("--images", type=int, help="first N images of each set (default: all)")
     sub.add_argument("--crop", type=int, help="central square of this side (default: whole images)")
     sub.add_argument("--colour-images", type=int, default=0, help="LIVE1 images for the colour row (0: none, -1: all)")

@@ -1,6 +1,7 @@
 """make reproduce: notebooks stored clean, run in order, failures named, tables published only when all pass."""
 
 import json
+import re
 
 import nbformat
 import pytest
@@ -77,3 +78,49 @@ def test_a_parameter_no_notebook_declares_is_refused_before_anything_runs(tmp_pa
     with pytest.raises(ValueError, match="mixed_precison"):
         R.reproduce("smoke", parameters={"mixed_precison": True})  # a typo would otherwise change nothing
     assert ran == []
+
+
+@pytest.mark.parametrize("path", reproduce.list_notebooks(), ids=lambda p: p.name)
+def test_notebook_ends_with_its_findings(path):
+    nb = json.loads(path.read_text())
+    markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert any(text.lstrip().startswith("## Findings") for text in markdown), f"{path.name} has no closing '## Findings' cell"
+    assert "display(Markdown(" in "".join(nb["cells"][-1]["source"])
+
+
+def _executed_notebook(tmp_path):
+    """A small executed notebook: a title, a progress bar redrawn three times on stdout, an image, findings."""
+    import base64
+
+    import cv2
+    import numpy as np
+
+    png = base64.b64encode(cv2.imencode(".png", np.full((8, 12), 128, np.uint8))[1].tobytes()).decode()
+    nb = nbformat.v4.new_notebook()
+    run = nbformat.v4.new_code_cell("evaluate()")
+    run.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"\rBSD68: {k}/3") for k in range(1, 4)]
+    run.outputs.append(nbformat.v4.new_output("stream", name="stdout", text="\n"))
+    plot = nbformat.v4.new_code_cell("plot()")
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+    shown = nbformat.v4.new_code_cell("display(Markdown(text))")
+    shown.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "**Result.** 29.19 dB", "text/plain": "<Markdown>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 09 - A test\n\nWhat it asks."), run, plot,
+                nbformat.v4.new_markdown_cell("## Findings"), shown]
+    path = tmp_path / "09-test.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_pages_are_self_contained_with_code_folded_and_progress_reduced(tmp_path):
+    path = _executed_notebook(tmp_path)
+    record = {"profile": "smoke", "seconds": 90.0, "device": "CPU", "backend": "tensorflow", "git_commit": "0123456789abcdef"}
+    written = reproduce.render_pages([path], tmp_path / "pages", record=record)
+    assert [p.name for p in written] == ["09-test.html", "index.html"]
+    page = written[0].read_text()
+    assert "BSD68: 3/3" in page and "BSD68: 1/3" not in page  # only the bar's last state
+    assert 'src="data:image/png;base64,' in page
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)  # nothing fetched: readable offline
+    assert page.count('<details class="dncnn-code">') == 3 and "0123456789ab" in page
+    index = written[1].read_text()
+    assert '<a href="09-test.html">09 - A test</a>' in index and "What it asks." in index
+    assert "<strong>Result.</strong> 29.19 dB" in index

@@ -1,5 +1,5 @@
 """``make reproduce``: execute the notebooks in order with papermill, render them as HTML pages, then
-refresh the README's results.
+refresh the README's blocks and ``docs/results.md``.
 
 Executed copies go to ``build/<profile>/``; the sources in ``notebooks/`` are never written. The
 notebooks write their tables and figures to a staging folder, and the executed notebooks are rendered

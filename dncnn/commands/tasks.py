@@ -1,5 +1,5 @@
 """``python -m dncnn tasks``: notebook 05's table measured on every image from the shell, written to
-``results/dncnn3/`` (which notebook 05 checks where it cannot rerun it) and to the README."""
+``results/dncnn3/`` (which notebook 05 checks where it cannot rerun it) and to docs/dncnn3.md."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     """Measure DnCNN-3's three tasks (and the colour row) and write the tables.
 
     Args:
-        out_dir: folder for the tables (default ``results/dncnn3``, whose README block is then regenerated).
+        out_dir: folder for the tables (default ``results/dncnn3``, whose block in docs/dncnn3.md and the README's claims are then regenerated).
         images: the first N images of each set (None: all). crop: central square side (None: whole images).
         colour_images: LIVE1 images for CDnCNN-B against colour BM3D (0: none, -1: all 29).
         dncnn3: measure the DnCNN-3 table (False: the colour row only).
