@@ -130,6 +130,8 @@ def test_patches_counts_per_scale_dropped_and_kept():
     m = re.search(rf"give {NUMBER} patches .*? The first {NUMBER} are dropped .*?: {NUMBER} patches are kept, {NUMBER} batches", text)
     total, dropped, kept, batches = (_num(g) for g in m.groups())
     assert total == scales.patches.sum() and kept == total - dropped and kept % 128 == 0 and batches == kept // 128
+    text = findings.describe_patches(_table("quick", "patch_counts.csv"), images=400, batch_size=32)
+    assert "None is dropped" in text and "238,400 patches are kept, 7,450 batches" in text
 
 
 def test_training_time_throughput_and_final_loss():

@@ -68,3 +68,21 @@ def test_denoise_example_leaves_out_the_noisy_row_and_networks_of_another_sigma(
 def test_central_box_is_centred_and_at_most_the_image():
     assert evaluate.central_box((321, 481), size=160) == (80, 160, 160)
     assert evaluate.central_box((64, 100), size=160) == (0, 18, 64)
+
+
+def test_table_by_noise_level_puts_the_paper_and_the_difference_beside_each_measured_value():
+    from dncnn.evaluation.paper import PAPER_PSNR
+
+    rows = [{"dataset": d, "sigma": s, "method": m, "image": "a.png", "psnr": p, "ssim": 0.5, "seconds": 1.0, "weights": ""}
+            for d in ("BSD68", "Set12") for s, m, p in ((25.0, "BM3D", 28.6), (25.0, "DnCNN-S ours (quick)", 25.1),
+                                                       (50.0, "BM3D", 25.7), (25.0, "noisy input", 20.5))]
+    table = evaluate.tabulate_against_paper(evaluate.summarize(pd.DataFrame(rows)))
+    assert list(table.method[table.dataset == "BSD68"]) == ["BM3D", "DnCNN-S ours (quick)", "noisy input"]
+    bsd = table[table.dataset == "BSD68"].set_index("method")
+    assert bsd.loc["BM3D", "paper_25"] == PAPER_PSNR["BSD68", "BM3D"][25]
+    assert bsd.loc["BM3D", "diff_50"] == pytest.approx(25.7 - PAPER_PSNR["BSD68", "BM3D"][50])
+    assert bsd.loc["DnCNN-S ours (quick)", "diff_25"] == pytest.approx(25.1 - PAPER_PSNR["BSD68", "DnCNN-S"][25])
+    assert np.isnan(bsd.loc["DnCNN-S ours (quick)", "psnr_50"]) and np.isnan(bsd.loc["noisy input", "paper_25"])
+    assert table[table.dataset == "Set12"].paper_25.isna().all()  # the paper's Set12 values are not in paper.py
+    text = evaluate.format_against_paper_markdown(table, dataset="BSD68")
+    assert f"| BM3D | 28.60 (paper {PAPER_PSNR['BSD68', 'BM3D'][25]:.2f}, +0.03) | 25.70 (paper 25.62, +0.08) |" in text

@@ -38,9 +38,10 @@ def describe_patches(counts, *, images: int, batch_size: int) -> str:
     dropped = -next(n for s, n in rows if s.startswith("dropped"))
     kept = next(n for s, n in rows if s.startswith("kept"))
     per_scale = ", ".join(f"{float(s):g}: {n:,}" for s, n in scales)
+    cut = (f"The first {dropped:,} are dropped so that the count is a multiple of the batch size ({batch_size}), as in "
+           f"the authors' code" if dropped else f"None is dropped: the count is already a multiple of the batch size ({batch_size})")
     return (f"**Patches.** {images:,} Train400 images give {total:,} patches at {len(scales)} scales ({per_scale}), "
-            f"{total / images:,.0f} per image. The first {dropped:,} are dropped so that the count is a multiple of the batch "
-            f"size ({batch_size}), as in the authors' code: {kept:,} patches are kept, {kept // batch_size:,} batches per epoch.")
+            f"{total / images:,.0f} per image. {cut}: {kept:,} patches are kept, {kept // batch_size:,} batches per epoch.")
 
 
 def describe_training(table, *, plan: dict | None = None) -> str:
