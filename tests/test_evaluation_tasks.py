@@ -10,11 +10,11 @@ from dncnn.evaluation import tasks
 
 
 @pytest.fixture(autouse=True)
-def _mirrors(mirror, monkeypatch, tmp_path):
+def _mirrors(mirror, weights_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("DNCNN_DATA_MIRROR", str(mirror))
-    weights = mirror.parent / "reference-weights"
+    weights = weights_dir  # $DNCNN_WEIGHTS_MIRROR, or beside the data mirror, as the package finds them
     if not (weights / "dncnn3.mat").is_file():
-        pytest.skip("no reference-weights mirror beside the data mirror")
+        pytest.skip(f"no dncnn3.mat in the weights mirror {weights}")
     monkeypatch.setenv("DNCNN_WEIGHTS_MIRROR", str(weights))
     monkeypatch.setattr("dncnn.config.REFERENCE_WEIGHTS_DIR", tmp_path / "weights")
     monkeypatch.setattr("dncnn.config.RAW_DIR", tmp_path / "raw")
