@@ -68,3 +68,85 @@ def test_denoise_example_leaves_out_the_noisy_row_and_networks_of_another_sigma(
 def test_central_box_is_centred_and_at_most_the_image():
     assert evaluate.central_box((321, 481), size=160) == (80, 160, 160)
     assert evaluate.central_box((64, 100), size=160) == (0, 18, 64)
+
+
+class _Recorder:
+    """A denoiser that returns its input and keeps every noisy image it was given."""
+
+    name, trained_sigma = "recorder", None
+
+    def __init__(self):
+        self.inputs = []
+
+    def __call__(self, noisy, sigma):
+        self.inputs.append(np.array(noisy))
+        return noisy
+
+
+def _reference_psnr(clean, estimate):
+    """PSNR written out: estimate clipped to [0, 1], scaled by 255, rounded, against the uint8 image."""
+    rounded = np.round(np.clip(np.asarray(estimate, np.float64), 0, 1) * 255)
+    mse = np.mean((rounded - clean.astype(np.float64)) ** 2)
+    return 10 * np.log10(255.0 ** 2 / mse)
+
+
+def test_every_image_gets_its_own_seeded_noise_and_the_noisy_input_is_not_clipped():
+    # three copies of one image whose ramp runs from 0 to 255: the same noise would give the same
+    # noisy images, and clipping shows at both ends
+    ramp = np.tile(np.linspace(0, 255, 32).round().astype(np.uint8), (32, 1))
+    images = [ramp, ramp.copy(), ramp.copy()]
+    recorder = _Recorder()
+    rows = evaluate.evaluate_denoisers([IdentityDenoiser(), recorder], images, ["a", "b", "c"], dataset="t", sigma=25,
+                                       seed=7, progress=False)
+    for index, (clean, noisy) in enumerate(zip(images, recorder.inputs)):
+        # the protocol written out: clean on [0, 1] plus float32(25/255) * default_rng([seed, index]) normals (float64 draw)
+        z = np.random.default_rng([7, index]).standard_normal(clean.shape).astype(np.float32)
+        expected = clean.astype(np.float32) / np.float32(255) + np.float32(25 / 255) * z
+        np.testing.assert_array_equal(noisy, expected)
+        assert noisy.dtype == np.float32 and noisy.min() < 0 and noisy.max() > 1  # not clipped
+    assert not np.array_equal(recorder.inputs[0], recorder.inputs[1])
+    noisy_rows = [row for row in rows if row["method"] == "noisy input"]
+    assert [row["image"] for row in noisy_rows] == ["a", "b", "c"]
+    for row, clean, noisy in zip(noisy_rows, images, recorder.inputs):
+        assert row["psnr"] == pytest.approx(_reference_psnr(clean, noisy), abs=1e-9)
+
+
+def test_summary_is_the_mean_over_the_images_not_their_median_or_first():
+    psnrs, ssims = [20.0, 23.0, 35.5], [0.2, 0.5, 0.95]
+    rows = [{"dataset": d, "sigma": 25.0, "method": m, "weights": "", "image": f"{i}.png", "psnr": p + shift, "ssim": s}
+            for d in ("BSD68", "Set12") for i, (p, s) in enumerate(zip(psnrs, ssims))
+            for m, shift in (("noisy input", 0.0), ("BM3D", 7.25))]
+    summary = evaluate.summarize(pd.DataFrame(rows), reference=False).set_index(["dataset", "method"])
+    for dataset in ("BSD68", "Set12"):
+        for method, shift in (("noisy input", 0.0), ("BM3D", 7.25)):
+            row = summary.loc[(dataset, method)]
+            assert row.images == 3
+            assert row.psnr == pytest.approx(sum(psnrs) / 3 + shift, abs=1e-12)  # 26.1667 + shift; median 23, first 20
+            assert row.ssim == pytest.approx(sum(ssims) / 3, abs=1e-12)
+    evaluate.check_summary_means(pd.DataFrame(rows), summary.reset_index())
+
+
+def test_check_summary_means_refuses_a_summary_that_is_not_the_mean():
+    rows = pd.DataFrame([{"dataset": "BSD68", "sigma": 25.0, "method": "BM3D", "image": f"{i}", "psnr": p, "ssim": 0.5}
+                         for i, p in enumerate([20.0, 21.0, 30.0])])
+    summary = evaluate.summarize(rows, reference=True)
+    assert evaluate.check_summary_means(rows, summary) == 1  # the paper's rows are not checked
+    median = summary.assign(psnr=np.where(summary.source == "measured", 21.0, summary.psnr))
+    with pytest.raises(ValueError, match="psnr is 21.0, the mean of its 3 images"):
+        evaluate.check_summary_means(rows, median)
+    with pytest.raises(ValueError, match="2 images, the per-image table has 3"):
+        evaluate.check_summary_means(rows, summary.assign(images=2.0))
+    with pytest.raises(ValueError, match="no summary row"):
+        evaluate.check_summary_means(pd.concat([rows, rows.assign(method="other")]), summary)
+
+
+def test_check_authors_weights_compares_whole_set_rows_with_the_paper():
+    def summary(psnr):
+        return pd.DataFrame([{"dataset": "BSD68", "sigma": 25.0, "method": "DnCNN-S authors' weights", "source": "measured",
+                              "images": 68, "psnr": psnr, "ssim": 0.8},
+                             {"dataset": "BSD68", "sigma": 25.0, "method": "BM3D", "source": "measured", "images": 68,
+                              "psnr": 20.0, "ssim": 0.8}])
+
+    assert evaluate.check_authors_weights(summary(29.23 - 0.02)) == 1  # the paper: 29.23 dB; BM3D is not compared
+    with pytest.raises(ValueError, match="DnCNN-S authors' weights on BSD68 at sigma 25: 29.130 dB, the paper 29.23 dB"):
+        evaluate.check_authors_weights(summary(29.13))
