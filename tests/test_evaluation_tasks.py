@@ -141,7 +141,22 @@ def test_check_against_table_pairs_rows_and_refuses_rows_the_table_lacks():
     keys = dict(task="denoising", dataset="BSD68", level=25.0, method="DnCNN-3")
     table = pd.DataFrame([{**keys, "image": "a.png", "psnr": 30.0, "ssim": 0.8}, {**keys, "image": "b.png", "psnr": 31.0, "ssim": 0.9}])
     here = pd.DataFrame([{**keys, "image": "b.png", "psnr": 31.25, "ssim": 0.9, "seconds": 1.0}])
-    check = tasks.check_against_table(here, table)
+    check = tasks.check_against_table(here, table, psnr_tolerance=0.5)
     assert check.psnr_diff.tolist() == [0.25] and check.ssim_diff.tolist() == [0.0] and check.psnr_table.tolist() == [31.0]
     with pytest.raises(ValueError, match="not in the table"):
         tasks.check_against_table(here.assign(image="c.png"), table)
+
+
+def test_check_against_table_fails_beyond_its_tolerance():
+    import pandas as pd
+
+    keys = dict(task="jpeg", dataset="LIVE1", level=10.0, method="DnCNN-3")
+    table = pd.DataFrame([{**keys, "image": f"{i}.bmp", "psnr": 29.0 + i, "ssim": 0.8} for i in range(3)])
+    within = table.assign(psnr=table.psnr + [0.0, 0.009, -0.009], ssim=table.ssim + [0.0, 9e-5, -9e-5])
+    assert tasks.check_against_table(within, table).psnr_diff.abs().max() == pytest.approx(0.009)
+    with pytest.raises(ValueError, match=r"1 of 3 rows differ .* by more than 0.01 dB PSNR .*'image': '2.bmp'.*31.0200 dB here"):
+        tasks.check_against_table(table.assign(psnr=table.psnr + [0.0, 0.0, 0.02]), table)
+    with pytest.raises(ValueError, match="1 of 3 rows differ"):
+        tasks.check_against_table(table.assign(ssim=table.ssim + [0.0, 2e-4, 0.0]), table)
+    with pytest.raises(ValueError, match="1 of 3 rows differ"):
+        tasks.check_against_table(table.assign(psnr=table.psnr + [float("nan"), 0.0, 0.0]), table)  # nothing measured
