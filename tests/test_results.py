@@ -1,0 +1,59 @@
+"""The committed results agree with themselves and with the documents that quote them: every summary is
+the mean of its per-image table, every summary.md is its summary.csv, and every generated block of a
+tracked Markdown file holds exactly what :mod:`dncnn.analysis.report` writes from the results."""
+
+import subprocess
+
+import pandas as pd
+import pytest
+
+from dncnn import config
+from dncnn.analysis import report
+from dncnn.evaluation import tasks
+from dncnn.evaluation.protocol import check_summary_means, format_summary_markdown
+
+RESULTS = config.PROJECT_ROOT / "results"  # the committed tables, not DNCNN_OUTPUT_ROOT's
+DENOISING = ("per_image.csv", "summary.csv", "summary.md", ("dataset", "sigma", "method"), format_summary_markdown)
+TASKS = ("tasks_per_image.csv", "tasks_summary.csv", "tasks_summary.md", ("task", "dataset", "level", "method"),
+         tasks.format_tasks_markdown)
+TABLES = [(folder, *DENOISING) for folder in ("paper", "quick")] + [(folder, *TASKS) for folder in ("paper", "quick", "dncnn3")]
+
+
+@pytest.mark.parametrize("folder, per_image, summary, markdown, keys, render", TABLES,
+                         ids=[f"{t[0]}/{t[2]}" for t in TABLES])
+def test_each_committed_summary_is_the_mean_of_its_per_image_table(folder, per_image, summary, markdown, keys, render):
+    if not (RESULTS / folder / summary).exists():
+        pytest.skip(f"results/{folder}/{summary} is not committed")
+    table = pd.read_csv(RESULTS / folder / summary)
+    assert check_summary_means(pd.read_csv(RESULTS / folder / per_image), table, keys=keys) > 0
+    assert (RESULTS / folder / markdown).read_text().startswith(render(table))  # the .md shows the .csv's numbers
+
+
+def _tracked_markdown() -> list:
+    try:
+        names = subprocess.run(["git", "ls-files", "*.md"], cwd=config.PROJECT_ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every .md outside the build folders
+        skip = {".venv", "build", "data", ".git"}
+        return [p for p in config.PROJECT_ROOT.rglob("*.md") if not skip & set(p.relative_to(config.PROJECT_ROOT).parts)]
+    return [config.PROJECT_ROOT / name for name in names]
+
+
+def test_every_generated_block_of_the_docs_is_what_the_committed_results_generate(monkeypatch):
+    monkeypatch.setattr(config, "RESULTS_DIR", RESULTS)
+    monkeypatch.setattr(config, "FIGURES_DIR", config.PROJECT_ROOT / "figures")
+    checked = []
+    for path in _tracked_markdown():
+        for name, body in report.find_blocks(path.read_text()):
+            if name in report.BLOCKS:
+                expected = report.BLOCKS[name]()
+                assert body == expected, (f"{path.relative_to(config.PROJECT_ROOT)}: the {name} block differs from what "
+                                          f"dncnn.analysis.report generates from the committed results; rerun the "
+                                          f"command that writes it (make reproduce, python -m dncnn tasks, make bench)")
+                checked.append(name)
+    assert checked, "no generated block found in any tracked .md file"
+
+
+def test_find_blocks_reads_every_named_block():
+    text = "a\n<!-- x:start -->\none\ntwo\n<!-- x:end -->\n<!-- bench-cli:start -->\n\n<!-- bench-cli:end -->\n"
+    assert report.find_blocks(text) == [("x", "one\ntwo"), ("bench-cli", "")]
