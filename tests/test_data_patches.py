@@ -96,3 +96,17 @@ def test_load_patches_names_the_step_that_makes_them_and_refuses_other_arrays(tm
     save_npy(tmp_path / "floats.npy", np.zeros((4, 8, 8), np.float32))
     with pytest.raises(ValueError, match=r"not a \(N, p, p\) uint8 patch stack"):
         P.load_patches(tmp_path / "floats.npy")
+
+
+def test_check_patches_holds_for_generated_patches_and_names_what_is_off():
+    image = np.random.default_rng(5).integers(0, 256, size=(60, 70), dtype=np.uint8)
+    patches, info = P.generate_patches([image], batch_size=4, seed=0)
+    assert P.check_patches(patches, info, batch_size=4, patch_size=40) == len(patches) == info["count"]
+    with pytest.raises(ValueError, match="the sidecar says"):
+        P.check_patches(patches.astype(np.float32), info, batch_size=4, patch_size=40)
+    with pytest.raises(ValueError, match="the sidecar says"):
+        P.check_patches(patches[1:], info, batch_size=4, patch_size=40)
+    with pytest.raises(ValueError, match="largest multiple of 8"):
+        P.check_patches(patches, info, batch_size=8, patch_size=40)
+    with pytest.raises(ValueError, match="do not add up"):
+        P.check_patches(patches, {**info, "count_per_scale": {**info["count_per_scale"], "1.0": 0}}, batch_size=4, patch_size=40)

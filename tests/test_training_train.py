@@ -14,7 +14,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from dncnn.files.atomic import save_npy  # noqa: E402
-from dncnn.training.train import read_log, train  # noqa: E402
+from dncnn.training.train import check_training_run, read_log, train  # noqa: E402
 from helpers import TINY  # noqa: E402
 
 
@@ -266,6 +266,7 @@ def test_mixed_precision_training_exports_a_float32_model_and_keeps_the_output_l
     sidecar = train(replace(TINY, depth=3, epochs=1, steps_per_epoch=2), patches_path=patches_file, run_dir=run,
                     mixed_precision=True, verbose=0, tensorboard=False)
     assert sidecar["precision"] == "mixed_bfloat16" and np.isfinite(sidecar["final_loss"])
+    check_training_run(run / "log.csv", run / "model.json", replace(TINY, depth=3, epochs=1, steps_per_epoch=2))
     assert keras.config.dtype_policy().name == "float32"  # restored after the run
     trained = keras.models.load_model(run / "checkpoints" / "epoch-001.keras", safe_mode=True)
     policies = {layer.name: layer.dtype_policy.name for layer in trained.layers if layer.name != "dncnn_input"}
@@ -278,3 +279,26 @@ def test_mixed_precision_training_exports_a_float32_model_and_keeps_the_output_l
     assert all(w.dtype == np.float32 for w in exported.get_weights())
     for a, b in zip(trained.get_weights(), exported.get_weights()):
         np.testing.assert_array_equal(a, b)  # the same weights (variables stay float32 under mixed precision)
+
+
+def test_check_training_run_compares_the_log_with_the_profile_and_the_sidecar(tmp_path):
+    from dncnn.files.atomic import save_json
+    from dncnn.training.train import _write_log
+
+    profile = replace(TINY, epochs=2, steps_per_epoch=3, lr_schedule=((0, 1e-3), (1, 1e-4)))
+    history = [{"epoch": 1, "steps": 3, "loss": 0.05, "learning_rate": 1e-3, "epoch_seconds": 1.0, "wall_seconds": 1.0},
+               {"epoch": 2, "steps": 6, "loss": 0.03, "learning_rate": 1e-4, "epoch_seconds": 1.0, "wall_seconds": 2.0}]
+    facts = {"epochs": 2, "steps": 6, "final_loss": 0.03, "complete": True, "patches_count": 64}
+    log, sidecar = tmp_path / "log.csv", save_json(tmp_path / "model.json", facts)
+    _write_log(log, history)
+    assert check_training_run(log, sidecar, profile) == 2
+    _write_log(log, [history[0], {**history[1], "learning_rate": 1e-3}])
+    with pytest.raises(ValueError, match="log.csv: the learning rates are not the schedule"):
+        check_training_run(log, sidecar, profile)
+    _write_log(log, [history[0], {**history[1], "loss": float("nan")}])
+    with pytest.raises(ValueError, match="not finite"):
+        check_training_run(log, sidecar, profile)
+    _write_log(log, history[:1])
+    save_json(sidecar, {**facts, "epochs": 1, "steps": 3, "final_loss": 0.05})
+    with pytest.raises(ValueError, match="complete=True after 1 of 2 epochs"):
+        check_training_run(log, sidecar, profile)
