@@ -11,7 +11,7 @@ TEST_ROOT := $(CURDIR)/build/test
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help venv data patches train reproduce test bench lab clean
+.PHONY: help venv data patches train reproduce test mutants bench lab clean
 
 help: ## list the rules
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ test: $(STAMP) ## unit tests, then the five notebooks under the smoke profile (n
 	  $(VENV)/bin/papermill --prepare-only --kernel python3 -p profile smoke $$nb $(TEST_ROOT)/notebooks/$$(basename $$nb) 2>/dev/null || exit 1; \
 	done
 	DNCNN_OUTPUT_ROOT=$(TEST_ROOT) $(PY) -m pytest -p no:cacheprovider tests $(TEST_ROOT)/notebooks --nbval-lax
+
+mutants: $(STAMP) ## mutation testing of the code behind the tables, not in CI (MUTANTS=noise,metrics,... MUTANTS_MINUTES=30 MUTANTS_JOBS=2) -> build/mutants/report.md
+	$(PY) scripts/mutants.py $(if $(MUTANTS),--targets $(MUTANTS)) --minutes $(or $(MUTANTS_MINUTES),30) --jobs $(or $(MUTANTS_JOBS),2)
 
 bench: $(STAMP) ## speed against the peers and this machine's ceiling -> results/bench.*, figures/bench.png (minutes)
 	$(PY) -m dncnn bench run

@@ -57,3 +57,12 @@ def test_every_generated_block_of_the_docs_is_what_the_committed_results_generat
 def test_find_blocks_reads_every_named_block():
     text = "a\n<!-- x:start -->\none\ntwo\n<!-- x:end -->\n<!-- bench-cli:start -->\n\n<!-- bench-cli:end -->\n"
     assert report.find_blocks(text) == [("x", "one\ntwo"), ("bench-cli", "")]
+
+
+@pytest.mark.parametrize("folder", ["paper", "quick"])
+def test_the_authors_weights_in_the_committed_tables_land_on_the_papers_numbers(folder):
+    from dncnn.evaluation.protocol import check_authors_weights
+
+    if not (RESULTS / folder / "summary.csv").exists():
+        pytest.skip(f"results/{folder}/summary.csv is not committed")
+    assert check_authors_weights(pd.read_csv(RESULTS / folder / "summary.csv")) >= 2  # whole BSD68 sets
