@@ -60,3 +60,25 @@ def test_ssim_is_computed_on_the_rounded_estimate():
     jitter = np.random.default_rng(2).uniform(-0.4, 0.4, clean.shape)  # rounds back to them
     assert compute_ssim(clean, (levels + jitter) / 255) == compute_ssim(clean, levels / 255)
     assert compute_ssim(clean, levels / 255) < 0.99
+
+
+def test_ssim_equals_wang_et_al_ssim_index_on_the_rounded_estimate():
+    # Independent reference: Wang et al.'s ssim_index.m (11x11 Gaussian window, sigma 1.5, K = (0.01, 0.03),
+    # L = 255, valid region), as ported for DnCNN-3 in dncnn.data.matlab; skimage's Gaussian SSIM with
+    # population covariance, averaged 5 pixels in from the border, is the same number
+    from dncnn.data.matlab import matlab_ssim
+
+    rng = np.random.default_rng(0)
+    clean = np.clip(np.tile(np.linspace(20, 230, 40), (40, 1)) + rng.normal(0, 20, (40, 40)), 0, 255).astype(np.uint8)
+    estimate = clean / 255 + rng.normal(0, 12 / 255, clean.shape)
+    assert compute_ssim(clean, estimate) == pytest.approx(matlab_ssim(clean, to_uint8(estimate)), abs=1e-12)
+
+
+def test_to_uint8_scales_float32_estimates_in_float64():
+    # a network's float32 output (k + 0.5) / 255 lies just above the half in float64 and exactly on it in
+    # float32: the study scales in float64 (half to even applies only to exact halves)
+    halves = (np.arange(256, dtype=np.float32) + np.float32(0.5)) / np.float32(255)
+    out = to_uint8(halves)
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, np.clip(np.round(halves.astype(np.float64) * 255), 0, 255))
+    assert out[0] == 1 and out[2] == 3  # float32 scaling would give 0 and 2
