@@ -160,3 +160,27 @@ def test_check_against_table_fails_beyond_its_tolerance():
         tasks.check_against_table(table.assign(ssim=table.ssim + [0.0, 2e-4, 0.0]), table)
     with pytest.raises(ValueError, match="1 of 3 rows differ"):
         tasks.check_against_table(table.assign(psnr=table.psnr + [float("nan"), 0.0, 0.0]), table)  # nothing measured
+
+
+def test_summarize_tasks_takes_the_mean_of_each_setting_and_adds_the_papers_rows():
+    import pandas as pd
+
+    from dncnn.evaluation.paper import PAPER_BICUBIC, PAPER_DNCNN3
+    from dncnn.evaluation.protocol import check_summary_means
+
+    psnrs, ssims = [20.0, 23.0, 35.5], [0.2, 0.5, 0.95]
+    rows = pd.DataFrame([{"task": task, "dataset": dataset, "level": level, "method": "DnCNN-3", "image": f"{i}",
+                          "psnr": p, "ssim": s}
+                         for task, dataset, level in (("denoising", "BSD68", 25.0), ("super-resolution", "Set5", 2.0))
+                         for i, (p, s) in enumerate(zip(psnrs, ssims))])
+    summary = tasks.summarize_tasks(rows)
+    measured = summary[summary.source == "measured"]
+    assert measured.psnr.tolist() == pytest.approx([sum(psnrs) / 3] * 2, abs=1e-12)  # not the median 23 nor the first 20
+    assert measured.ssim.tolist() == pytest.approx([sum(ssims) / 3] * 2, abs=1e-12) and measured.images.tolist() == [3, 3]
+    assert check_summary_means(rows, summary, keys=("task", "dataset", "level", "method")) == 2
+    assert summary.method.tolist() == ["DnCNN-3", "DnCNN-3 (paper)", "DnCNN-3", "DnCNN-3 (paper)", "bicubic, rounded Y (published)"]
+    papers = summary[summary.source == "paper (reference)"]
+    assert list(zip(papers.psnr, papers.ssim)) == [PAPER_DNCNN3["denoising", "BSD68", 25], PAPER_DNCNN3["super-resolution", "Set5", 2],
+                                                   PAPER_BICUBIC["Set5", 2]]
+    assert papers.images.isna().all() and list(papers.level) == [25.0, 2.0, 2.0]
+    assert len(tasks.summarize_tasks(rows, reference=False)) == 2
