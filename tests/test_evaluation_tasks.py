@@ -184,3 +184,15 @@ def test_summarize_tasks_takes_the_mean_of_each_setting_and_adds_the_papers_rows
                                                    PAPER_BICUBIC["Set5", 2]]
     assert papers.images.isna().all() and list(papers.level) == [25.0, 2.0, 2.0]
     assert len(tasks.summarize_tasks(rows, reference=False)) == 2
+
+
+def test_check_against_table_reads_the_committed_csv_and_refuses_a_table_with_duplicate_rows(tmp_path):
+    import pandas as pd
+
+    keys = dict(task="jpeg", dataset="classic5", level=20.0, method="DnCNN-3")
+    table = pd.DataFrame([{**keys, "image": f"{i}.bmp", "psnr": 31.0 + i, "ssim": 0.86} for i in range(2)])
+    table.to_csv(tmp_path / "tasks_per_image.csv", index=False)
+    check = tasks.check_against_table(table.iloc[1:], str(tmp_path / "tasks_per_image.csv"))  # a path, as notebook 05 passes it
+    assert check.psnr_table.tolist() == [32.0] and check.psnr_diff.tolist() == [0.0]
+    with pytest.raises(pd.errors.MergeError):  # two table rows for one measured row: ambiguous
+        tasks.check_against_table(table.iloc[1:], pd.concat([table, table.iloc[1:]]))
