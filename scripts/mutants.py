@@ -74,7 +74,8 @@ TARGETS = {
     },
     "training": {  # the training step: batches, noise, loss, target; the compiled-step tests (subprocesses) stay out
         "files": ["dncnn/training/pipeline.py"],
-        "tests": ["tests/test_training_pipeline.py", "-m", "not slow",
+        "tests": ["tests/test_training_pipeline.py",
+                  "--deselect", "tests/test_training_pipeline.py::test_the_compiled_step_draws_what_the_eager_draw_returns",
                   "tests/test_training_train.py::test_train_learns_to_denoise_held_out_patches"],
         "functions": [f"dncnn.training.pipeline.x_{name}__mutmut_*" for name in ("epoch_order", "step_seeds", "noisy_clean_batch")]
                      + ["dncnn.training.pipeline.xǁDenoiserTrainerǁcall__mutmut_*",
