@@ -3,6 +3,7 @@ the mean of its per-image table, every summary.md is its summary.csv, and every 
 tracked Markdown file holds exactly what :mod:`dncnn.analysis.report` writes from the results."""
 
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -30,13 +31,18 @@ def test_each_committed_summary_is_the_mean_of_its_per_image_table(folder, per_i
 
 
 def _tracked_markdown() -> list:
+    """The .md files git tracks in this checkout; outside a checkout of its own (a copy inside another
+    repository's ignored folder, an unpacked archive) every .md file outside the build folders."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+
     try:
-        names = subprocess.run(["git", "ls-files", "*.md"], cwd=config.PROJECT_ROOT, capture_output=True, text=True,
-                               check=True).stdout.split()
-    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every .md outside the build folders
-        skip = {".venv", "build", "data", ".git"}
-        return [p for p in config.PROJECT_ROOT.rglob("*.md") if not skip & set(p.relative_to(config.PROJECT_ROOT).parts)]
-    return [config.PROJECT_ROOT / name for name in names]
+        if Path(git("rev-parse", "--show-toplevel").strip()).resolve() == config.PROJECT_ROOT.resolve():
+            return [config.PROJECT_ROOT / name for name in git("ls-files", "*.md").split()]
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    skip = {".venv", "build", "data", ".git", "mutants"}
+    return [p for p in config.PROJECT_ROOT.rglob("*.md") if not skip & set(p.relative_to(config.PROJECT_ROOT).parts)]
 
 
 def test_every_generated_block_of_the_docs_is_what_the_committed_results_generate(monkeypatch):
