@@ -150,3 +150,51 @@ def test_check_authors_weights_compares_whole_set_rows_with_the_paper():
     assert evaluate.check_authors_weights(summary(29.23 - 0.02)) == 1  # the paper: 29.23 dB; BM3D is not compared
     with pytest.raises(ValueError, match="DnCNN-S authors' weights on BSD68 at sigma 25: 29.130 dB, the paper 29.23 dB"):
         evaluate.check_authors_weights(summary(29.13))
+
+
+class _Batch:
+    """A denoiser with ``denoise_many`` (as BM3D): gets every noisy image at once, returns zeros."""
+
+    name, trained_sigma, weights = "batch", None, "loaded: somewhere"
+
+    def __init__(self):
+        self.calls = []
+
+    def denoise_many(self, noisies, sigma, progress=None):
+        self.calls.append((len(noisies), sigma, progress))
+        for noisy in noisies:
+            if progress is not None:
+                progress(1)
+            yield np.zeros_like(noisy), 0.5
+
+
+def test_rows_name_their_set_level_method_and_weights_and_every_denoiser_gets_the_sigma():
+    images = [np.full((16, 16), v, np.uint8) for v in (60, 200)]
+    batch, calls = _Batch(), []
+
+    class SigmaRecorder(_Recorder):
+        def __call__(self, noisy, sigma):
+            calls.append(sigma)
+            return super().__call__(noisy, sigma)
+
+    rows = evaluate.evaluate_denoisers([SigmaRecorder(), batch], images, ["x.png", "y.png"], dataset="Set12", sigma=15,
+                                       progress=True)
+    assert calls == [15, 15] and batch.calls[0][:2] == (2, 15) and callable(batch.calls[0][2])
+    assert [set(row) for row in rows] == [{"dataset", "sigma", "method", "weights", "image", "psnr", "ssim", "seconds"}] * 4
+    assert [(r["dataset"], r["sigma"], r["method"], r["weights"], r["image"]) for r in rows] == [
+        ("Set12", 15.0, "recorder", "", "x.png"), ("Set12", 15.0, "batch", "loaded: somewhere", "x.png"),
+        ("Set12", 15.0, "recorder", "", "y.png"), ("Set12", 15.0, "batch", "loaded: somewhere", "y.png")]
+    zero = rows[1]  # the all-zero estimate of a flat 60 image: PSNR and SSIM written out
+    assert zero["psnr"] == pytest.approx(10 * np.log10(255 ** 2 / 60 ** 2)) and zero["ssim"] == pytest.approx(
+        (0.01 * 255) ** 2 / (60 ** 2 + (0.01 * 255) ** 2))
+    assert zero["seconds"] == 0.5 and all(0 <= r["seconds"] < 60 for r in rows)
+    default = evaluate.evaluate_denoisers([_Recorder()], images, ["x.png", "y.png"], dataset="t", sigma=15, progress=False)
+    seeded = evaluate.evaluate_denoisers([_Recorder()], images, ["x.png", "y.png"], dataset="t", sigma=15, seed=0, progress=False)
+    assert [r["psnr"] for r in default] == [r["psnr"] for r in seeded]  # the default seed is 0
+
+
+def test_check_authors_weights_looks_at_every_row_whatever_comes_first():
+    rows = [{"dataset": "BSD68", "sigma": 25.0, "method": m, "source": "measured", "images": 68, "psnr": p, "ssim": 0.8}
+            for m, p in (("BM3D", 28.6), ("DnCNN-B authors' weights", 29.16), ("DnCNN-S authors' weights", 28.9))]
+    with pytest.raises(ValueError, match="DnCNN-S authors' weights on BSD68 at sigma 25: 28.900 dB"):
+        evaluate.check_authors_weights(pd.DataFrame(rows))
