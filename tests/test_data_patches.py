@@ -112,9 +112,10 @@ def test_check_patches_holds_for_generated_patches_and_names_what_is_off():
         P.check_patches(patches, {**info, "count_per_scale": {**info["count_per_scale"], "1.0": 0}}, batch_size=4, patch_size=40)
 
 
-def test_generate_patches_equals_the_recipe_written_out():
+@pytest.mark.parametrize("size, stride", [(40, 10), (24, 7)])
+def test_generate_patches_equals_the_recipe_written_out(size, stride):
     # the authors' data_generator.py, one patch at a time: every scale (bicubic, int(h*s) x int(w*s)),
-    # every 40x40 square at stride 10 row by row, one of 8 flips/rotations each from the seeded draw, then
+    # every square at the stride row by row, one of 8 flips/rotations each from the seeded draw, then
     # the first patches dropped to a multiple of the batch size
     import cv2
 
@@ -125,15 +126,22 @@ def test_generate_patches_equals_the_recipe_written_out():
         for s in (1.0, 0.9, 0.8, 0.7):
             h, w = int(image.shape[0] * s), int(image.shape[1] * s)
             scaled = image if (h, w) == image.shape else cv2.resize(image, (w, h), interpolation=cv2.INTER_CUBIC)
-            expected += [scaled[i:i + 40, j:j + 40] for i in range(0, h - 39, 10) for j in range(0, w - 39, 10)]
+            expected += [scaled[i:i + size, j:j + size] for i in range(0, h - size + 1, stride)
+                         for j in range(0, w - size + 1, stride)]
     modes = np.random.default_rng(5).integers(0, 8, size=len(expected))
     flips = [np.rot90(p, k=m // 2)[::-1] if m % 2 else np.rot90(p, k=m // 2) for p, m in zip(expected, modes)]
-    patches, info = P.generate_patches(images, batch_size=4, seed=5)
+    patches, info = P.generate_patches(images, patch_size=size, stride=stride, batch_size=4, seed=5)
     dropped = len(flips) % 4
-    assert info["count_before_truncation"] == len(flips) and info["dropped_first"] == dropped and dropped > 0
+    assert info["count_before_truncation"] == len(flips) and info["dropped_first"] == dropped
     np.testing.assert_array_equal(patches, np.stack(flips[dropped:]))
     assert set(modes) == set(range(8))  # every transform, the identity included, is drawn
-    assert int(58 * 0.7) == 40  # the smallest scale of the first image is exactly one patch high: allowed
+    assert int(58 * 0.7) == 40  # the smallest scale of the first image is exactly one 40x40 patch high: allowed
+
+
+def test_extract_patches_defaults_and_smallest_sizes():
+    image = np.random.default_rng(9).integers(0, 256, size=(50, 61), dtype=np.uint8)
+    np.testing.assert_array_equal(P.extract_patches(image), P.extract_patches(image, patch_size=40, stride=10))
+    np.testing.assert_array_equal(P.extract_patches(image, patch_size=1, stride=1).ravel(), image.ravel())
 
 
 def test_generate_patches_defaults_are_the_authors_batch_and_seed_0():
