@@ -58,6 +58,7 @@ TARGETS = {
                   "tests/test_evaluation_tasks.py::test_check_against_table_pairs_rows_and_refuses_rows_the_table_lacks",
                   "tests/test_evaluation_tasks.py::test_summarize_tasks_takes_the_mean_of_each_setting_and_adds_the_papers_rows",
                   "tests/test_evaluation_tasks.py::test_check_against_table_reads_the_committed_csv_and_refuses_a_table_with_duplicate_rows",
+                  "tests/test_evaluation_tasks.py::test_summarize_tasks_keeps_the_order_of_the_methods",
                   "tests/test_results.py"],
         "functions": [f"dncnn.evaluation.protocol.x_{name}__mutmut_*" for name in
                       ("evaluate_denoisers", "run_denoiser", "summarize", "check_summary_means", "_group_key",

@@ -198,3 +198,20 @@ def test_check_authors_weights_looks_at_every_row_whatever_comes_first():
             for m, p in (("BM3D", 28.6), ("DnCNN-B authors' weights", 29.16), ("DnCNN-S authors' weights", 28.9))]
     with pytest.raises(ValueError, match="DnCNN-S authors' weights on BSD68 at sigma 25: 28.900 dB"):
         evaluate.check_authors_weights(pd.DataFrame(rows))
+
+
+def test_summary_columns_weights_and_paper_rows():
+    rows = pd.DataFrame([{"dataset": d, "sigma": 25.0, "method": m, "weights": w, "image": "x", "psnr": 30.0, "ssim": 0.8}
+                         for d in ("Set12", "BSD68") for m, w in (("noisy input", np.nan), ("ours", "trained in this run"))])
+    summary = evaluate.summarize(rows)
+    assert list(summary.columns) == ["dataset", "sigma", "method", "weights", "source", "images", "psnr", "ssim"]
+    assert summary.weights.tolist()[:2] == ["", "trained in this run"]  # NaN read back from a CSV becomes ""
+    papers = summary[summary.source == "paper (reference)"]
+    assert set(papers.dataset) == {"BSD68"}  # the paper's Table II is BSD68's: Set12 gets no reference rows
+    assert papers.method.tolist() == ["BM3D (paper)", "DnCNN-S (paper)", "DnCNN-B (paper)"]
+    assert papers.psnr.tolist() == [28.57, 29.23, 29.16] and papers.weights.tolist() == [""] * 3
+    assert papers.images.isna().all() and papers.ssim.isna().all() and (papers.sigma == 25.0).all()
+    no_column = evaluate.summarize(rows.drop(columns="weights"), reference=False)  # tables written before the column
+    assert no_column.weights.tolist() == [""] * 4
+    unled = evaluate.summarize(rows, reference=False, lead=None)
+    assert unled.dataset.tolist() == ["BSD68", "BSD68", "Set12", "Set12"] and unled.method.tolist()[:2] == ["noisy input", "ours"]

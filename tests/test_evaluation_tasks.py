@@ -196,3 +196,11 @@ def test_check_against_table_reads_the_committed_csv_and_refuses_a_table_with_du
     assert check.psnr_table.tolist() == [32.0] and check.psnr_diff.tolist() == [0.0]
     with pytest.raises(pd.errors.MergeError):  # two table rows for one measured row: ambiguous
         tasks.check_against_table(table.iloc[1:], pd.concat([table, table.iloc[1:]]))
+
+
+def test_summarize_tasks_keeps_the_order_of_the_methods():
+    import pandas as pd
+
+    rows = pd.DataFrame([{"task": "jpeg", "dataset": "LIVE1", "level": 10.0, "method": m, "image": "a", "psnr": 30.0, "ssim": 0.8}
+                         for m in ("JPEG", "DnCNN-3", "CDnCNN-B")])
+    assert tasks.summarize_tasks(rows, reference=False).method.tolist() == ["JPEG", "DnCNN-3", "CDnCNN-B"]
