@@ -180,7 +180,7 @@ def _diff(mutmut: list, scratch: Path, env: dict, name: str) -> str:
     return "\n".join(line for line in shown.splitlines() if re.match(r"^[-+](?![-+])", line))
 
 
-def write_report(results: list[dict], *, minutes: float, jobs: int) -> Path:
+def write_report(results: list[dict], *, minutes: float, jobs: int, name: str = "report") -> Path:
     columns = ["target", "mutants", "killed", "survived", "no tests", "timeout", "suspicious", "not checked", "seconds"]
     lines = [f"# Mutation testing ({minutes:g} min budget, {jobs} jobs, `make mutants`)", "",
              "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -192,9 +192,9 @@ def write_report(results: list[dict], *, minutes: float, jobs: int) -> Path:
             for name, diff in r["survivors"].items():
                 lines += [f"- `{name}`", "", "```diff", diff, "```", ""]
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / "report.md"
+    path = OUT / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
-    (OUT / "report.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    (OUT / f"{name}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
     return path
 
 
@@ -203,6 +203,7 @@ def main(argv=None) -> int:
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, of: {', '.join(TARGETS)}")
     parser.add_argument("--minutes", type=float, default=30.0, help="time budget for all targets together")
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--report", default="report", help="name of the report files in build/mutants/ (.md and .json)")
     args = parser.parse_args(argv)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     unknown = [t for t in targets if t not in TARGETS]
@@ -217,7 +218,7 @@ def main(argv=None) -> int:
         print(f"  {result['mutants']} mutants: {result['killed']} killed, {result['survived']} survived, "
               f"{result['not checked']} not checked, {result['seconds']} s", flush=True)
         results.append(result)
-    print(f"report: {write_report(results, minutes=args.minutes, jobs=args.jobs)}")
+    print(f"report: {write_report(results, minutes=args.minutes, jobs=args.jobs, name=args.report)}")
     return 0
 
 
