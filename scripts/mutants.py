@@ -189,8 +189,8 @@ def write_report(results: list[dict], *, minutes: float, jobs: int, name: str = 
     for r in results:
         if r["survivors"]:
             lines += ["", f"## {r['target']}: {len(r['survivors'])} surviving", ""]
-            for name, diff in r["survivors"].items():
-                lines += [f"- `{name}`", "", "```diff", diff, "```", ""]
+            for mutant, diff in r["survivors"].items():
+                lines += [f"- `{mutant}`", "", "```diff", diff, "```", ""]
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
