@@ -215,3 +215,20 @@ def test_summary_columns_weights_and_paper_rows():
     assert no_column.weights.tolist() == [""] * 4
     unled = evaluate.summarize(rows, reference=False, lead=None)
     assert unled.dataset.tolist() == ["BSD68", "BSD68", "Set12", "Set12"] and unled.method.tolist()[:2] == ["noisy input", "ours"]
+
+
+def test_check_summary_means_is_tight_reads_csv_types_and_names_rows_without_images():
+    rows = pd.DataFrame([{"dataset": "BSD68", "sigma": 25, "method": "BM3D", "image": f"{i}", "psnr": p, "ssim": 0.5}
+                         for i, p in enumerate([20.0, 21.0, 30.0])])  # sigma an int, as a CSV of whole numbers reads back
+    summary = evaluate.summarize(rows.assign(sigma=25.0), reference=False)
+    assert evaluate.check_summary_means(rows, summary) == 1  # 25 and 25.0 are one sigma
+    with pytest.raises(ValueError, match="psnr is"):
+        evaluate.check_summary_means(rows, summary.assign(psnr=summary.psnr + 1e-6))
+    with pytest.raises(ValueError, match="ssim is"):
+        evaluate.check_summary_means(rows, summary.assign(ssim=summary.ssim + 1e-6))
+    with pytest.raises(ValueError, match=r"summary row \{'dataset': 'BSD68', 'sigma': 25.0, 'method': 'other'\} has no per-image rows"):
+        evaluate.check_summary_means(rows, pd.concat([summary, summary.assign(method="other")]))
+    authors = pd.DataFrame([{"dataset": d, "sigma": 25.0, "method": "DnCNN-S authors' weights", "source": "measured",
+                             "images": 1, "psnr": p, "ssim": 0.8} for d, p in (("Set12", 30.4), ("BSD68", 28.0))])
+    with pytest.raises(ValueError, match="on BSD68"):  # a row without a paper value (Set12) does not end the check
+        evaluate.check_authors_weights(authors)

@@ -204,3 +204,16 @@ def test_summarize_tasks_keeps_the_order_of_the_methods():
     rows = pd.DataFrame([{"task": "jpeg", "dataset": "LIVE1", "level": 10.0, "method": m, "image": "a", "psnr": 30.0, "ssim": 0.8}
                          for m in ("JPEG", "DnCNN-3", "CDnCNN-B")])
     assert tasks.summarize_tasks(rows, reference=False).method.tolist() == ["JPEG", "DnCNN-3", "CDnCNN-B"]
+
+
+def test_summarize_tasks_keeps_the_order_of_the_settings_and_its_columns():
+    import pandas as pd
+
+    rows = pd.DataFrame([{"task": t, "dataset": d, "level": lv, "method": "DnCNN-3", "image": "a", "psnr": 30.0, "ssim": 0.8}
+                         for t, d, lv in (("super-resolution", "Set14", 3.0), ("denoising", "BSD68", 50.0), ("jpeg", "LIVE1", 10.0))])
+    summary = tasks.summarize_tasks(rows)
+    assert list(summary.columns) == ["task", "dataset", "level", "method", "source", "images", "psnr", "ssim"]
+    assert list(dict.fromkeys(summary.task)) == ["super-resolution", "denoising", "jpeg"]
+    papers = summary[summary.source == "paper (reference)"]
+    assert list(zip(papers.task, papers.dataset, papers.level)) == [("super-resolution", "Set14", 3.0)] * 2 + [
+        ("denoising", "BSD68", 50.0), ("jpeg", "LIVE1", 10.0)]
