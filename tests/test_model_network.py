@@ -77,6 +77,8 @@ def test_fold_batchnorm_keeps_the_outputs_and_drops_the_bn_layers():
 
 def test_fold_batchnorm_keeps_the_layer_names_and_folds_each_bn_into_its_own_conv():
     model = trained_like(depth=4, filters=8)
+    conv1 = model.get_layer("dncnn_conv1")
+    conv1.set_weights([conv1.get_weights()[0], np.random.default_rng(3).normal(0, 0.1, 8).astype("float32")])  # trained: not 0
     deploy = fold_batchnorm(model)
     assert [layer.name for layer in deploy.layers] == [layer.name for layer in model.layers if "_bn" not in layer.name]
     # conv2's folded kernel and bias, written out from its own BN: s = gamma / sqrt(var + eps), bias = beta - s * mean
