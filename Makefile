@@ -11,7 +11,7 @@ TEST_ROOT := $(CURDIR)/build/test
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help venv data patches train reproduce test bench lab clean
+.PHONY: help venv data patches train reproduce test mutants bench lab clean
 
 help: ## list the rules
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ reproduce: $(STAMP) ## execute the notebooks with papermill (PROFILE=quick|paper
 
 test: $(STAMP) ## unit tests, the notebooks under the smoke profile (one make reproduce PROFILE=smoke in build/test) and its pages in headless Chromium
 	DNCNN_OUTPUT_ROOT=$(TEST_ROOT) $(PY) -m pytest -p no:cacheprovider tests
+
+mutants: $(STAMP) ## mutation testing of the code behind the tables, not in CI (MUTANTS=noise,metrics,... MUTANTS_MINUTES=30 MUTANTS_JOBS=2) -> build/mutants/report.md
+	$(PY) scripts/mutants.py $(if $(MUTANTS),--targets $(MUTANTS)) --minutes $(or $(MUTANTS_MINUTES),30) --jobs $(or $(MUTANTS_JOBS),2)
 
 bench: $(STAMP) ## speed against the peers and this machine's ceiling -> results/bench.*, figures/bench.png (minutes)
 	$(PY) -m dncnn bench run

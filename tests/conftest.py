@@ -36,13 +36,23 @@ def raw_dir(mirror, tmp_path_factory) -> Path:
     return datasets.fetch_datasets(dest=tmp_path_factory.mktemp("raw"), mirror=mirror, progress=False)
 
 
+def find_weights() -> Path | None:
+    """The package's own weights mirror (``$DNCNN_WEIGHTS_MIRROR``, else ``reference-weights`` beside
+    ``$DNCNN_DATA_MIRROR``: :func:`dncnn.model.reference.weights_mirror`), else
+    ``../shared/reference-weights`` beside the checkout, if it holds the authors' ``.mat`` files."""
+    from dncnn.model import reference
+
+    path = reference.weights_mirror() or DEFAULT_WEIGHTS
+    return path if (path / "dncnn_s_sigma25.mat").is_file() else None
+
+
 @pytest.fixture(scope="session")
 def weights_dir() -> Path:
     """The folder of the authors' released ``.mat`` weights."""
     from dncnn.model import reference
 
-    path = Path(os.environ.get(reference.WEIGHTS_MIRROR_ENV) or DEFAULT_WEIGHTS)
-    if not (path / "dncnn_s_sigma25.mat").is_file():
+    path = find_weights()
+    if path is None:
         pytest.skip(f"the authors' weights are absent: set {reference.WEIGHTS_MIRROR_ENV} to a folder holding dncnn_s_sigma25.mat")
     return path
 

@@ -8,6 +8,15 @@ import pytest
 from dncnn import config
 from dncnn.analysis import report
 
+COMMITTED = config.PROJECT_ROOT / "results"  # the committed tables (DNCNN_OUTPUT_ROOT moves config.RESULTS_DIR in tests)
+
+
+@pytest.fixture
+def committed(monkeypatch):
+    """Point config at the committed results and figures, as the documents quote them."""
+    monkeypatch.setattr(config, "RESULTS_DIR", COMMITTED)
+    monkeypatch.setattr(config, "FIGURES_DIR", config.PROJECT_ROOT / "figures")
+
 
 def test_update_readme_replaces_only_the_marked_block(tmp_path, monkeypatch):
     readme = tmp_path / "README.md"
@@ -67,7 +76,7 @@ def test_the_front_page_stays_short_and_links_guides_that_exist():
             assert (config.PROJECT_ROOT / link).exists(), link
 
 
-def test_claims_verdicts_and_numbers_come_from_the_committed_tables():
+def test_claims_verdicts_and_numbers_come_from_the_committed_tables(committed):
     summary_path = config.PROJECT_ROOT / "results" / "paper" / "summary.csv"
     if not summary_path.exists():
         pytest.skip("results/paper is not committed")
@@ -92,7 +101,7 @@ def test_claims_verdicts_and_numbers_come_from_the_committed_tables():
     assert int(rows) == len(versus) and float(within) == round(versus.delta_psnr.abs().max(), 2)
 
 
-def test_headline_table_puts_the_paper_and_the_difference_beside_each_measured_value():
+def test_headline_table_puts_the_paper_and_the_difference_beside_each_measured_value(committed):
     if not (config.PROJECT_ROOT / "results" / "paper" / "summary.csv").exists():
         pytest.skip("results/paper is not committed")
     text = report.render_headline("paper")

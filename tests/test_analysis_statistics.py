@@ -57,3 +57,16 @@ def test_bn_statistics_of_two_models_use_each_models_batch_size(patches):
     assert sorted(stats[stats.model == "a"].layer.unique()) == [2, 3] and sorted(stats[stats.model == "b"].layer.unique()) == [2, 3, 4]
     alone = analysis.bn_input_statistics(b, patches, n_batches=2, batch_size=16, sigma=25, seed=1)
     np.testing.assert_array_equal(stats[stats.model == "b"]["mean"].to_numpy(), alone["mean"].to_numpy())
+
+
+def test_check_noise_level_accepts_the_training_noise_and_refuses_a_clipped_or_wrong_level(patches):
+    batches = analysis.sample_batches(patches, n_batches=2, batch_size=32, sigma=25, seed=1)
+    facts = analysis.check_noise_level(batches, sigma=25)
+    assert facts["values"] == 2 * 32 * 40 * 40 and abs(facts["std"] - 25) < 0.2
+    with pytest.raises(ValueError, match="standard deviation"):
+        analysis.check_noise_level(batches, sigma=24)
+    clipped = [{**b, "noisy": np.clip(b["noisy"], 0, 1), "residual": np.clip(b["noisy"], 0, 1) - b["clean"]} for b in batches]
+    with pytest.raises(ValueError):  # clipping shifts the residual's mean and shrinks its spread
+        analysis.check_noise_level(clipped, sigma=25)
+    with pytest.raises(ValueError, match="looks clipped"):
+        analysis.check_noise_level([{**b, "noisy": np.clip(b["noisy"], 0, 1)} for b in batches], sigma=25)

@@ -43,3 +43,23 @@ def test_evaluation_and_training_noise_come_from_the_one_formula():
     assert gaussian_noise((8, 8), 25, seed=[3, 7]).dtype == np.float32
     with pytest.raises(ValueError, match="sigma must be >= 0"):
         gaussian_noise((2, 2), -1, seed=[0])
+
+
+def test_uint8_images_are_put_on_the_unit_scale_by_dividing_by_255_in_float32():
+    from dncnn.data.noise import to_float
+
+    levels = np.array([[0, 51, 128, 255]], np.uint8)
+    out = to_float(levels)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, levels.astype(np.float32) / np.float32(255))  # 0, 0.2, 0.50196, 1
+    assert to_float(np.array([0.25], np.float64)).dtype == np.float32
+    noisy = add_gaussian_noise(levels, 25, seed=0)
+    assert noisy.dtype == np.float32 and noisy.max() < 2  # on the [0, 1] scale, not 0-255
+    np.testing.assert_array_equal(noisy, out + gaussian_noise(levels.shape, 25, seed=[0, 0]))
+
+
+def test_sigma_zero_adds_nothing_and_the_default_index_is_zero():
+    image = np.random.default_rng(0).integers(0, 256, (16, 16), dtype=np.uint8)
+    np.testing.assert_array_equal(add_gaussian_noise(image, 0, seed=5), image.astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(add_gaussian_noise(image, 25, seed=5), add_gaussian_noise(image, 25, seed=5, index=0))
+    assert add_gaussian_noise(image.astype(np.float64) / 255, 25, seed=5).dtype == np.float32

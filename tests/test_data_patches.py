@@ -96,3 +96,63 @@ def test_load_patches_names_the_step_that_makes_them_and_refuses_other_arrays(tm
     save_npy(tmp_path / "floats.npy", np.zeros((4, 8, 8), np.float32))
     with pytest.raises(ValueError, match=r"not a \(N, p, p\) uint8 patch stack"):
         P.load_patches(tmp_path / "floats.npy")
+
+
+def test_check_patches_holds_for_generated_patches_and_names_what_is_off():
+    image = np.random.default_rng(5).integers(0, 256, size=(60, 70), dtype=np.uint8)
+    patches, info = P.generate_patches([image], batch_size=4, seed=0)
+    assert P.check_patches(patches, info, batch_size=4, patch_size=40) == len(patches) == info["count"]
+    with pytest.raises(ValueError, match="the sidecar says"):
+        P.check_patches(patches.astype(np.float32), info, batch_size=4, patch_size=40)
+    with pytest.raises(ValueError, match="the sidecar says"):
+        P.check_patches(patches[1:], info, batch_size=4, patch_size=40)
+    with pytest.raises(ValueError, match="largest multiple of 8"):
+        P.check_patches(patches, info, batch_size=8, patch_size=40)
+    with pytest.raises(ValueError, match="do not add up"):
+        P.check_patches(patches, {**info, "count_per_scale": {**info["count_per_scale"], "1.0": 0}}, batch_size=4, patch_size=40)
+
+
+@pytest.mark.parametrize("size, stride", [(40, 10), (24, 7)])
+def test_generate_patches_equals_the_recipe_written_out(size, stride):
+    # the authors' data_generator.py, one patch at a time: every scale (bicubic, int(h*s) x int(w*s)),
+    # every square at the stride row by row, one of 8 flips/rotations each from the seeded draw, then
+    # the first patches dropped to a multiple of the batch size
+    import cv2
+
+    rng = np.random.default_rng(7)
+    images = [rng.integers(0, 256, size=(58, 71), dtype=np.uint8), rng.integers(0, 256, size=(64, 64), dtype=np.uint8)]
+    expected = []
+    for image in images:
+        for s in (1.0, 0.9, 0.8, 0.7):
+            h, w = int(image.shape[0] * s), int(image.shape[1] * s)
+            scaled = image if (h, w) == image.shape else cv2.resize(image, (w, h), interpolation=cv2.INTER_CUBIC)
+            expected += [scaled[i:i + size, j:j + size] for i in range(0, h - size + 1, stride)
+                         for j in range(0, w - size + 1, stride)]
+    modes = np.random.default_rng(5).integers(0, 8, size=len(expected))
+    flips = [np.rot90(p, k=m // 2)[::-1] if m % 2 else np.rot90(p, k=m // 2) for p, m in zip(expected, modes)]
+    patches, info = P.generate_patches(images, patch_size=size, stride=stride, batch_size=4, seed=5)
+    dropped = len(flips) % 4
+    assert info["count_before_truncation"] == len(flips) and info["dropped_first"] == dropped
+    np.testing.assert_array_equal(patches, np.stack(flips[dropped:]))
+    assert set(modes) == set(range(8))  # every transform, the identity included, is drawn
+    assert int(58 * 0.7) == 40  # the smallest scale of the first image is exactly one 40x40 patch high: allowed
+
+
+def test_extract_patches_defaults_and_smallest_sizes():
+    image = np.random.default_rng(9).integers(0, 256, size=(50, 61), dtype=np.uint8)
+    np.testing.assert_array_equal(P.extract_patches(image), P.extract_patches(image, patch_size=40, stride=10))
+    np.testing.assert_array_equal(P.extract_patches(image, patch_size=1, stride=1).ravel(), image.ravel())
+
+
+def test_generate_patches_defaults_are_the_authors_batch_and_seed_0():
+    image = np.random.default_rng(8).integers(0, 256, size=(180, 180), dtype=np.uint8)
+    a, info = P.generate_patches([image])
+    b, _ = P.generate_patches([image], patch_size=40, stride=10, batch_size=128, seed=0)
+    np.testing.assert_array_equal(a, b)
+    assert len(a) == 512 and info["dropped_first"] == 596 - 512
+
+
+def test_augment_patch_refuses_modes_outside_0_to_7():
+    for mode in (-1, 8):
+        with pytest.raises(ValueError, match=r"mode must be in \[0, 7\]"):
+            P.augment_patch(np.zeros((3, 3)), mode)

@@ -10,11 +10,11 @@ from dncnn.evaluation import tasks
 
 
 @pytest.fixture(autouse=True)
-def _mirrors(mirror, monkeypatch, tmp_path):
+def _mirrors(mirror, weights_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("DNCNN_DATA_MIRROR", str(mirror))
-    weights = mirror.parent / "reference-weights"
+    weights = weights_dir  # $DNCNN_WEIGHTS_MIRROR, or beside the data mirror, as the package finds them
     if not (weights / "dncnn3.mat").is_file():
-        pytest.skip("no reference-weights mirror beside the data mirror")
+        pytest.skip(f"no dncnn3.mat in the weights mirror {weights}")
     monkeypatch.setenv("DNCNN_WEIGHTS_MIRROR", str(weights))
     monkeypatch.setattr("dncnn.config.REFERENCE_WEIGHTS_DIR", tmp_path / "weights")
     monkeypatch.setattr("dncnn.config.RAW_DIR", tmp_path / "raw")
@@ -141,7 +141,79 @@ def test_check_against_table_pairs_rows_and_refuses_rows_the_table_lacks():
     keys = dict(task="denoising", dataset="BSD68", level=25.0, method="DnCNN-3")
     table = pd.DataFrame([{**keys, "image": "a.png", "psnr": 30.0, "ssim": 0.8}, {**keys, "image": "b.png", "psnr": 31.0, "ssim": 0.9}])
     here = pd.DataFrame([{**keys, "image": "b.png", "psnr": 31.25, "ssim": 0.9, "seconds": 1.0}])
-    check = tasks.check_against_table(here, table)
+    check = tasks.check_against_table(here, table, psnr_tolerance=0.5)
     assert check.psnr_diff.tolist() == [0.25] and check.ssim_diff.tolist() == [0.0] and check.psnr_table.tolist() == [31.0]
     with pytest.raises(ValueError, match="not in the table"):
         tasks.check_against_table(here.assign(image="c.png"), table)
+
+
+def test_check_against_table_fails_beyond_its_tolerance():
+    import pandas as pd
+
+    keys = dict(task="jpeg", dataset="LIVE1", level=10.0, method="DnCNN-3")
+    table = pd.DataFrame([{**keys, "image": f"{i}.bmp", "psnr": 29.0 + i, "ssim": 0.8} for i in range(3)])
+    within = table.assign(psnr=table.psnr + [0.0, 0.009, -0.009], ssim=table.ssim + [0.0, 9e-5, -9e-5])
+    assert tasks.check_against_table(within, table).psnr_diff.abs().max() == pytest.approx(0.009)
+    with pytest.raises(ValueError, match=r"1 of 3 rows differ .* by more than 0.01 dB PSNR .*'image': '2.bmp'.*31.0200 dB here"):
+        tasks.check_against_table(table.assign(psnr=table.psnr + [0.0, 0.0, 0.02]), table)
+    with pytest.raises(ValueError, match="1 of 3 rows differ"):
+        tasks.check_against_table(table.assign(ssim=table.ssim + [0.0, 2e-4, 0.0]), table)
+    with pytest.raises(ValueError, match="1 of 3 rows differ"):
+        tasks.check_against_table(table.assign(psnr=table.psnr + [float("nan"), 0.0, 0.0]), table)  # nothing measured
+
+
+def test_summarize_tasks_takes_the_mean_of_each_setting_and_adds_the_papers_rows():
+    import pandas as pd
+
+    from dncnn.evaluation.paper import PAPER_BICUBIC, PAPER_DNCNN3
+    from dncnn.evaluation.protocol import check_summary_means
+
+    psnrs, ssims = [20.0, 23.0, 35.5], [0.2, 0.5, 0.95]
+    rows = pd.DataFrame([{"task": task, "dataset": dataset, "level": level, "method": "DnCNN-3", "image": f"{i}",
+                          "psnr": p, "ssim": s}
+                         for task, dataset, level in (("denoising", "BSD68", 25.0), ("super-resolution", "Set5", 2.0))
+                         for i, (p, s) in enumerate(zip(psnrs, ssims))])
+    summary = tasks.summarize_tasks(rows)
+    measured = summary[summary.source == "measured"]
+    assert measured.psnr.tolist() == pytest.approx([sum(psnrs) / 3] * 2, abs=1e-12)  # not the median 23 nor the first 20
+    assert measured.ssim.tolist() == pytest.approx([sum(ssims) / 3] * 2, abs=1e-12) and measured.images.tolist() == [3, 3]
+    assert check_summary_means(rows, summary, keys=("task", "dataset", "level", "method")) == 2
+    assert summary.method.tolist() == ["DnCNN-3", "DnCNN-3 (paper)", "DnCNN-3", "DnCNN-3 (paper)", "bicubic, rounded Y (published)"]
+    papers = summary[summary.source == "paper (reference)"]
+    assert list(zip(papers.psnr, papers.ssim)) == [PAPER_DNCNN3["denoising", "BSD68", 25], PAPER_DNCNN3["super-resolution", "Set5", 2],
+                                                   PAPER_BICUBIC["Set5", 2]]
+    assert papers.images.isna().all() and list(papers.level) == [25.0, 2.0, 2.0]
+    assert len(tasks.summarize_tasks(rows, reference=False)) == 2
+
+
+def test_check_against_table_reads_the_committed_csv_and_refuses_a_table_with_duplicate_rows(tmp_path):
+    import pandas as pd
+
+    keys = dict(task="jpeg", dataset="classic5", level=20.0, method="DnCNN-3")
+    table = pd.DataFrame([{**keys, "image": f"{i}.bmp", "psnr": 31.0 + i, "ssim": 0.86} for i in range(2)])
+    table.to_csv(tmp_path / "tasks_per_image.csv", index=False)
+    check = tasks.check_against_table(table.iloc[1:], str(tmp_path / "tasks_per_image.csv"))  # a path, as notebook 05 passes it
+    assert check.psnr_table.tolist() == [32.0] and check.psnr_diff.tolist() == [0.0]
+    with pytest.raises(pd.errors.MergeError):  # two table rows for one measured row: ambiguous
+        tasks.check_against_table(table.iloc[1:], pd.concat([table, table.iloc[1:]]))
+
+
+def test_summarize_tasks_keeps_the_order_of_the_methods():
+    import pandas as pd
+
+    rows = pd.DataFrame([{"task": "jpeg", "dataset": "LIVE1", "level": 10.0, "method": m, "image": "a", "psnr": 30.0, "ssim": 0.8}
+                         for m in ("JPEG", "DnCNN-3", "CDnCNN-B")])
+    assert tasks.summarize_tasks(rows, reference=False).method.tolist() == ["JPEG", "DnCNN-3", "CDnCNN-B"]
+
+
+def test_summarize_tasks_keeps_the_order_of_the_settings_and_its_columns():
+    import pandas as pd
+
+    rows = pd.DataFrame([{"task": t, "dataset": d, "level": lv, "method": "DnCNN-3", "image": "a", "psnr": 30.0, "ssim": 0.8}
+                         for t, d, lv in (("super-resolution", "Set14", 3.0), ("denoising", "BSD68", 50.0), ("jpeg", "LIVE1", 10.0))])
+    summary = tasks.summarize_tasks(rows)
+    assert list(summary.columns) == ["task", "dataset", "level", "method", "source", "images", "psnr", "ssim"]
+    assert list(dict.fromkeys(summary.task)) == ["super-resolution", "denoising", "jpeg"]
+    papers = summary[summary.source == "paper (reference)"]
+    assert list(zip(papers.task, papers.dataset, papers.level)) == [("super-resolution", "Set14", 3.0)] * 2 + [
+        ("denoising", "BSD68", 50.0), ("jpeg", "LIVE1", 10.0)]

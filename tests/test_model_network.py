@@ -73,3 +73,23 @@ def test_fold_batchnorm_keeps_the_outputs_and_drops_the_bn_layers():
     x = np.random.default_rng(1).random((1, 45, 37, 1)).astype("float32")
     diff = np.abs(keras.ops.convert_to_numpy(model(x, training=False)) - keras.ops.convert_to_numpy(deploy(x, training=False)))
     assert diff.max() < 1e-5
+
+
+def test_fold_batchnorm_keeps_the_layer_names_and_folds_each_bn_into_its_own_conv():
+    model = trained_like(depth=4, filters=8)
+    conv1 = model.get_layer("dncnn_conv1")
+    conv1.set_weights([conv1.get_weights()[0], np.random.default_rng(3).normal(0, 0.1, 8).astype("float32")])  # trained: not 0
+    deploy = fold_batchnorm(model)
+    assert [layer.name for layer in deploy.layers] == [layer.name for layer in model.layers if "_bn" not in layer.name]
+    # conv2's folded kernel and bias, written out from its own BN: s = gamma / sqrt(var + eps), bias = beta - s * mean
+    gamma, beta, mean, var = model.get_layer("dncnn_bn2").get_weights()
+    s = gamma / np.sqrt(var + 1e-4)
+    kernel, bias = deploy.get_layer("dncnn_conv2").get_weights()
+    np.testing.assert_allclose(kernel, model.get_layer("dncnn_conv2").get_weights()[0] * s, rtol=1e-6)
+    np.testing.assert_allclose(bias, beta - s * mean, rtol=1e-5, atol=1e-7)
+    # the first and last convs have no BN: copied as they are (the last had no bias: zero)
+    for a, b in zip(deploy.get_layer("dncnn_conv1").get_weights(), model.get_layer("dncnn_conv1").get_weights()):
+        np.testing.assert_array_equal(a, b)
+    kernel, bias = deploy.get_layer("dncnn_conv4").get_weights()
+    np.testing.assert_array_equal(kernel, model.get_layer("dncnn_conv4").get_weights()[0])
+    np.testing.assert_array_equal(bias, np.zeros(1, np.float32))

@@ -125,3 +125,20 @@ def test_the_compiled_step_draws_what_the_eager_draw_returns(backend):
     assert abs(out["noise_std"] - 25) < 1.5
     if backend == "jax":
         assert not out["tensorflow_loaded"]
+
+
+def test_the_noise_is_float32_sigma_over_255_times_the_stateless_normals_added_to_the_clean_batch(patches):
+    from dncnn.training.pipeline import stateless_normal
+
+    noisy, clean = draw_batch(patches, batch_size=16, sigma=25, seed=3, epoch=2, step=1)
+    seed = keras.ops.convert_to_tensor(step_seeds(seed=3, epoch=2, steps=1, first=1)[0])
+    z = keras.ops.convert_to_numpy(stateless_normal((16, 40, 40, 1), seed=seed))
+    np.testing.assert_array_equal(noisy, clean + z * np.float32(25 / 255))  # the formula of dncnn.data.noise
+
+
+def test_epoch_order_takes_batches_of_one_and_refuses_empty_ones():
+    np.testing.assert_array_equal(epoch_order(4, batch_size=1, steps=4, seed=0, epoch=0).ravel(),
+                                  np.random.default_rng([0, 0]).permutation(4))
+    for batch_size, steps in ((0, 1), (1, 0)):
+        with pytest.raises(ValueError, match="batch_size and steps must be >= 1"):
+            epoch_order(4, batch_size=batch_size, steps=steps, seed=0, epoch=0)

@@ -14,7 +14,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from dncnn.files.atomic import save_npy  # noqa: E402
-from dncnn.training.train import read_log, train  # noqa: E402
+from dncnn.training.train import check_training_run, read_log, train  # noqa: E402
 from helpers import TINY  # noqa: E402
 
 
@@ -230,3 +230,75 @@ def test_a_run_that_fails_part_way_restores_the_dtype_policy(patches_file, tmp_p
         train(TINY, patches_path=patches_file, run_dir=tmp_path / "run", mixed_precision=True, verbose=0, tensorboard=False,
               callbacks=[Boom()])
     assert keras.config.dtype_policy().name == "float32"  # not left in mixed_bfloat16
+
+
+def _smooth_patches(count: int, seed: int) -> np.ndarray:
+    """(count, 40, 40) uint8 planes (a level and a gradient per patch): images whose noise a few
+    training steps of a tiny DnCNN learn to remove."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:40, 0:40] / 39.0
+    level, gx, gy = rng.uniform(50, 200, (count, 1, 1)), rng.uniform(-50, 50, (count, 1, 1)), rng.uniform(-50, 50, (count, 1, 1))
+    return np.clip(np.round(level + gx * x + gy * y), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.slow
+def test_train_learns_to_denoise_held_out_patches(tmp_path):
+    # through train() itself: the trainer's loss, target and noise, the schedule, the exported model
+    profile = replace(TINY, depth=3, filters=16, batch_size=16, epochs=1, steps_per_epoch=80, lr_schedule=((0, 1e-2),))
+    patches = save_npy(tmp_path / "p.npy", _smooth_patches(256, seed=0))
+    train(profile, patches_path=patches, run_dir=tmp_path / "run", verbose=0, tensorboard=False)
+    model = keras.models.load_model(tmp_path / "run" / "model.keras", safe_mode=True)
+    clean = _smooth_patches(32, seed=1).astype(np.float32) / 255  # held out: other patches, numpy's noise
+    noisy = clean + np.float32(25 / 255) * np.random.default_rng(2).standard_normal(clean.shape).astype(np.float32)
+    denoised = keras.ops.convert_to_numpy(model(noisy[..., None], training=False))[..., 0]
+
+    def psnr(estimate):
+        return 10 * np.log10(1 / np.mean((np.clip(estimate, 0, 1) - clean) ** 2))
+
+    # about +7.6 dB on TensorFlow; a trainer whose target is the noisy input learns the identity (-0.3 dB)
+    assert psnr(denoised) > psnr(noisy) + 3, (psnr(noisy), psnr(denoised))
+
+
+@pytest.mark.slow
+def test_mixed_precision_training_exports_a_float32_model_and_keeps_the_output_layers_float32(patches_file, tmp_path):
+    # the path that made the shipped model: train(..., mixed_precision=True)
+    run = tmp_path / "run"
+    sidecar = train(replace(TINY, depth=3, epochs=1, steps_per_epoch=2), patches_path=patches_file, run_dir=run,
+                    mixed_precision=True, verbose=0, tensorboard=False)
+    assert sidecar["precision"] == "mixed_bfloat16" and np.isfinite(sidecar["final_loss"])
+    check_training_run(run / "log.csv", run / "model.json", replace(TINY, depth=3, epochs=1, steps_per_epoch=2))
+    assert keras.config.dtype_policy().name == "float32"  # restored after the run
+    trained = keras.models.load_model(run / "checkpoints" / "epoch-001.keras", safe_mode=True)
+    policies = {layer.name: layer.dtype_policy.name for layer in trained.layers if layer.name != "dncnn_input"}
+    assert policies.pop("dncnn_conv3") == policies.pop("dncnn_residual") == "float32"  # the clean estimate in full precision
+    assert set(policies.values()) == {"mixed_bfloat16"}, policies
+    x = np.random.default_rng(0).random((1, 24, 24, 1)).astype("float32")
+    assert keras.ops.convert_to_numpy(trained(x, training=False)).dtype == np.float32
+    exported = keras.models.load_model(run / "model.keras", safe_mode=True)
+    assert {layer.dtype_policy.name for layer in exported.layers} == {"float32"}
+    assert all(w.dtype == np.float32 for w in exported.get_weights())
+    for a, b in zip(trained.get_weights(), exported.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the same weights (variables stay float32 under mixed precision)
+
+
+def test_check_training_run_compares_the_log_with_the_profile_and_the_sidecar(tmp_path):
+    from dncnn.files.atomic import save_json
+    from dncnn.training.train import _write_log
+
+    profile = replace(TINY, epochs=2, steps_per_epoch=3, lr_schedule=((0, 1e-3), (1, 1e-4)))
+    history = [{"epoch": 1, "steps": 3, "loss": 0.05, "learning_rate": 1e-3, "epoch_seconds": 1.0, "wall_seconds": 1.0},
+               {"epoch": 2, "steps": 6, "loss": 0.03, "learning_rate": 1e-4, "epoch_seconds": 1.0, "wall_seconds": 2.0}]
+    facts = {"epochs": 2, "steps": 6, "final_loss": 0.03, "complete": True, "patches_count": 64}
+    log, sidecar = tmp_path / "log.csv", save_json(tmp_path / "model.json", facts)
+    _write_log(log, history)
+    assert check_training_run(log, sidecar, profile) == 2
+    _write_log(log, [history[0], {**history[1], "learning_rate": 1e-3}])
+    with pytest.raises(ValueError, match="log.csv: the learning rates are not the schedule"):
+        check_training_run(log, sidecar, profile)
+    _write_log(log, [history[0], {**history[1], "loss": float("nan")}])
+    with pytest.raises(ValueError, match="not finite"):
+        check_training_run(log, sidecar, profile)
+    _write_log(log, history[:1])
+    save_json(sidecar, {**facts, "epochs": 1, "steps": 3, "final_loss": 0.05})
+    with pytest.raises(ValueError, match="complete=True after 1 of 2 epochs"):
+        check_training_run(log, sidecar, profile)

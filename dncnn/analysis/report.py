@@ -100,14 +100,19 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
     return "\n".join(lines)
 
 
-def update_readme(profile: str | None = None, *, readme: str | Path = RESULTS_PAGE, front: str | Path | None = config.README) -> None:
-    """Replace the results block of ``readme`` (``docs/results.md``) with :func:`render_results` of every
-    profile of ``README_PROFILES`` that has results (``paper`` first), and of ``profile``; then the
-    front page's blocks (:func:`update_front_page`) of ``front`` (None: leave it)."""
+def results_block(profile: str | None = None) -> str:
+    """The body of the ``results`` block (``docs/results.md``): :func:`render_results` of every profile of
+    ``README_PROFILES`` that has results (``paper`` first), and of ``profile``."""
     shown = [name for name in README_PROFILES if name == profile or (config.results_dir(name) / "summary.md").exists()]
     if profile and profile not in shown:
         shown.append(profile)
-    replace_block(readme, START, END, "\n\n".join(render_results(name) for name in shown))
+    return "\n\n".join(render_results(name) for name in shown)
+
+
+def update_readme(profile: str | None = None, *, readme: str | Path = RESULTS_PAGE, front: str | Path | None = config.README) -> None:
+    """Replace the results block of ``readme`` (``docs/results.md``) with :func:`results_block`; then the
+    front page's blocks (:func:`update_front_page`) of ``front`` (None: leave it)."""
+    replace_block(readme, START, END, results_block(profile))
     if front is not None:
         update_front_page(readme=front)
 
@@ -233,26 +238,50 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     return "\n".join(lines)
 
 
-def update_readme_bench(*, readme: str | Path = BENCH_PAGE) -> None:
-    """Replace the benchmark block of ``readme`` (``docs/benchmark.md``) with ``results/bench.md`` and its figure."""
+def bench_block() -> str:
+    """The body of the ``bench`` block (``docs/benchmark.md``): ``results/bench.md`` and its figure."""
     text = (config.RESULTS_DIR / "bench.md").read_text().strip()
-    replace_block(readme, "<!-- bench:start -->", "<!-- bench:end -->",
-                  "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](../figures/bench.png)")
+    return "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](../figures/bench.png)"
+
+
+def bench_cli_block() -> str:
+    """The body of the ``bench-cli`` block (``docs/denoising.md``): ``results/bench_cli.md``."""
+    text = (config.RESULTS_DIR / "bench_cli.md").read_text().strip()
+    return "Last `python -m dncnn bench cli` run (generated from `results/bench_cli.md`).\n\n" + text
+
+
+def tasks_block() -> str:
+    """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``)."""
+    text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
+    return "Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
+
+
+# Every generated block, by the NAME of its markers ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: what
+# goes between them, made from the committed results (tests/test_results.py checks every tracked .md file).
+BLOCKS = {"results": results_block, "bench": bench_block, "bench-cli": bench_cli_block, "tasks": tasks_block,
+          "headline": render_headline, "findings": render_findings, "claims": render_claims}
+
+
+def find_blocks(text: str) -> list[tuple[str, str]]:
+    """``(name, body)`` of every ``<!-- NAME:start -->`` ... ``<!-- NAME:end -->`` block of a Markdown text, in order;
+    the body without the newline after the start marker and before the end marker."""
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"<!-- ([\w-]+):start -->\n(.*?)\n<!-- \1:end -->", text, flags=re.S)]
+
+
+def update_readme_bench(*, readme: str | Path = BENCH_PAGE) -> None:
+    """Replace the benchmark block of ``readme`` (``docs/benchmark.md``) with :func:`bench_block`."""
+    replace_block(readme, "<!-- bench:start -->", "<!-- bench:end -->", bench_block())
 
 
 def update_readme_bench_cli(*, readme: str | Path = DENOISING_PAGE) -> None:
-    """Replace the denoise-command benchmark block of ``readme`` (``docs/denoising.md``) with ``results/bench_cli.md``."""
-    text = (config.RESULTS_DIR / "bench_cli.md").read_text().strip()
-    replace_block(readme, "<!-- bench-cli:start -->", "<!-- bench-cli:end -->",
-                  "Last `python -m dncnn bench cli` run (generated from `results/bench_cli.md`).\n\n" + text)
+    """Replace the denoise-command benchmark block of ``readme`` (``docs/denoising.md``) with :func:`bench_cli_block`."""
+    replace_block(readme, "<!-- bench-cli:start -->", "<!-- bench-cli:end -->", bench_cli_block())
 
 
 def update_readme_tasks(*, readme: str | Path = TASKS_PAGE, front: str | Path | None = config.README) -> None:
-    """Replace the DnCNN-3 block of ``readme`` (``docs/dncnn3.md``) with ``results/dncnn3/tasks_summary.md``
-    (``python -m dncnn tasks``), then the front page's claims (None: leave it)."""
-    text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
-    replace_block(readme, "<!-- tasks:start -->", "<!-- tasks:end -->",
-                  "Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text)
+    """Replace the DnCNN-3 block of ``readme`` (``docs/dncnn3.md``) with :func:`tasks_block`, then the
+    front page's claims (None: leave it)."""
+    replace_block(readme, "<!-- tasks:start -->", "<!-- tasks:end -->", tasks_block())
     if front is not None:
         replace_block(front, "<!-- claims:start -->", "<!-- claims:end -->", render_claims())
 

@@ -97,3 +97,33 @@ def batch_statistics(batches: list[dict]):
         {"batch": i, "kind": kind, "mean": float(batch[kind].mean()), "std": float(batch[kind].std())}
         for i, batch in enumerate(batches) for kind in ("noisy", "clean", "residual")
     ])
+
+
+def check_noise_level(batches: list[dict], *, sigma: float, z: float = 5.0) -> dict:
+    """Check that the residual (noisy - clean) of training batches is the study's noise: zero mean and
+    standard deviation sigma/255, each within ``z`` standard errors for the number of values, not clipped
+    (the noisy values are exactly clean + residual, beyond [0, 1] where the noise takes them).
+
+    Args:
+        batches: :func:`sample_batches` output.
+        sigma: the noise level on the 0-255 scale.
+
+    Returns:
+        ``{"values", "mean", "std"}`` of the residual on the 0-255 scale.
+
+    Raises:
+        ValueError: naming the statistic that is off and its allowed range.
+    """
+    residual = np.concatenate([b["residual"].ravel() for b in batches]).astype(np.float64) * 255
+    n = residual.size
+    mean, std = float(residual.mean()), float(residual.std())
+    if abs(mean) > z * sigma / np.sqrt(n):
+        raise ValueError(f"the residual's mean is {mean:.3f} on the 0-255 scale, not 0 within {z * sigma / np.sqrt(n):.3f}")
+    if abs(std - sigma) > z * sigma / np.sqrt(2 * n):
+        raise ValueError(f"the residual's standard deviation is {std:.3f}, not sigma = {sigma:g} within {z * sigma / np.sqrt(2 * n):.3f}")
+    clean_out = min(float(b["clean"].min()) for b in batches) < 0 or max(float(b["clean"].max()) for b in batches) > 1
+    if clean_out:
+        raise ValueError("the clean values leave [0, 1]")
+    if sigma > 0 and not any(float(b["noisy"].min()) < 0 or float(b["noisy"].max()) > 1 for b in batches):
+        raise ValueError("no noisy value leaves [0, 1]: the noisy input looks clipped")
+    return {"values": n, "mean": mean, "std": std}

@@ -183,6 +183,33 @@ def load_patches(path: str | Path) -> np.ndarray:
     return patches
 
 
+def check_patches(patches: np.ndarray, sidecar: dict, *, batch_size: int, patch_size: int) -> int:
+    """Check the patches of :func:`prepare_patches` against their sidecar and the recipe: (N, p, p) uint8
+    with p = ``patch_size``; N the sidecar's count, a multiple of ``batch_size``; the counts per scale add
+    up to the count before truncation; fewer than ``batch_size`` dropped, and exactly the remainder.
+
+    Returns:
+        N.
+
+    Raises:
+        ValueError: naming the first invariant that does not hold.
+    """
+    count, before, dropped = sidecar["count"], sidecar["count_before_truncation"], sidecar["dropped_first"]
+    checks = [
+        (patches.dtype == np.uint8 and patches.shape == (count, patch_size, patch_size),
+         f"the patches are {patches.dtype} {patches.shape}, the sidecar says ({count}, {patch_size}, {patch_size}) uint8"),
+        (sum(sidecar["count_per_scale"].values()) == before,
+         f"the counts per scale {sidecar['count_per_scale']} do not add up to {before}"),
+        (count == before - dropped and dropped == before % batch_size,
+         f"{before} patches less {dropped} dropped is not {count}, the largest multiple of {batch_size}"),
+        (count % batch_size == 0, f"{count} patches are not a multiple of the batch size {batch_size}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
+    return count
+
+
 def _digest_of(checksums: dict[str, str]) -> str:
     return hashlib.sha256("".join(f"{k} {v}\n" for k, v in sorted(checksums.items())).encode()).hexdigest()
 

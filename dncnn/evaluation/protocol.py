@@ -127,6 +127,92 @@ def summarize(per_image, *, reference: bool = True, lead: tuple[str, float] | No
     return table.drop(columns="_lead")
 
 
+def check_summary_means(per_image, summary, *, keys: Sequence[str] = ("dataset", "sigma", "method"),
+                        tolerance: float = 1e-9) -> int:
+    """Check that every measured row of ``summary`` is the mean of its images in ``per_image``.
+
+    The means are recomputed here one group at a time (``math.fsum`` over the rows, not pandas'
+    ``groupby``), so the check does not share code with :func:`summarize` or
+    :func:`dncnn.evaluation.tasks.summarize_tasks`; it also holds for tables read back from CSV.
+
+    Args:
+        per_image: DataFrame of per-image rows (``keys``, ``image``, ``psnr``, ``ssim``).
+        summary: DataFrame with ``keys``, ``source``, ``images``, ``psnr``, ``ssim``; rows whose
+            ``source`` is not ``measured`` (the paper's reference rows) are not checked.
+        keys: the columns a summary row is grouped by (notebook 05's tables: task, dataset, level, method).
+        tolerance: largest allowed difference, in dB for PSNR and in SSIM units.
+
+    Returns:
+        The number of summary rows checked.
+
+    Raises:
+        ValueError: naming the first row whose mean, image count or presence differs.
+    """
+    import math
+
+    groups: dict[tuple, list] = {}
+    for row in per_image[list(keys) + ["psnr", "ssim"]].itertuples(index=False):
+        groups.setdefault(_group_key(row[:len(keys)]), []).append((row[-2], row[-1]))
+    measured = summary[summary["source"] == "measured"]
+    seen = set()
+    for row in measured[list(keys) + ["images", "psnr", "ssim"]].itertuples(index=False):
+        key = _group_key(row[:len(keys)])
+        values = groups.get(key)
+        if values is None:
+            raise ValueError(f"summary row {dict(zip(keys, key))} has no per-image rows")
+        seen.add(key)
+        count, psnr, ssim = row[-3:]
+        if count != len(values):
+            raise ValueError(f"summary row {dict(zip(keys, key))}: {float(count):g} images, the per-image table has {len(values)}")
+        for name, got, column in (("psnr", psnr, 0), ("ssim", ssim, 1)):
+            mean = math.fsum(v[column] for v in values) / len(values)
+            if not abs(float(got) - mean) <= tolerance:
+                raise ValueError(f"summary row {dict(zip(keys, key))}: {name} is {got}, the mean of its {len(values)} "
+                                 f"images is {mean}")
+    missing = [key for key in groups if key not in seen]
+    if missing:
+        raise ValueError(f"{len(missing)} groups of per-image rows have no summary row, e.g. {dict(zip(keys, missing[0]))}")
+    return len(seen)
+
+
+def _group_key(values) -> tuple:
+    """A hashable key of a row's grouping values; numbers as float, so 25 and 25.0 (CSV) are one sigma."""
+    return tuple(float(v) if isinstance(v, (int, float, np.integer, np.floating)) else str(v) for v in values)
+
+
+AUTHORS_TOLERANCE_DB = 0.05  # numpy's noise is not MATLAB's: whole-set means differ from the paper by up to 0.02 dB
+
+
+def check_authors_weights(summary, *, tolerance_db: float = AUTHORS_TOLERANCE_DB) -> int:
+    """Check that the authors' released weights, run through this protocol on whole sets, land on the
+    paper's numbers: every measured ``"DnCNN-S authors' weights"`` / ``"DnCNN-B authors' weights"`` row
+    whose (dataset, sigma) has a paper value is within ``tolerance_db`` of it.
+
+    A test of the protocol itself (noise, no clipping of the noisy input, rounding, PSNR); meaningful
+    only when the evaluation covered every image uncropped (notebook 04 calls it then).
+
+    Returns:
+        The number of rows compared.
+
+    Raises:
+        ValueError: naming every row further than ``tolerance_db`` from the paper.
+    """
+    compared, off = 0, []
+    for r in summary[summary["source"] == "measured"].itertuples(index=False):
+        if not str(r.method).endswith(" authors' weights"):
+            continue
+        paper = PAPER_PSNR.get((r.dataset, str(r.method).split()[0]), {}).get(int(r.sigma))
+        if paper is None:
+            continue
+        compared += 1
+        if not abs(r.psnr - paper) <= tolerance_db:
+            off.append(f"{r.method} on {r.dataset} at sigma {r.sigma:g}: {r.psnr:.3f} dB, the paper {paper:.2f} dB")
+    if off:
+        raise ValueError(f"the authors' weights miss the paper by more than {tolerance_db} dB, so the protocol differs "
+                         f"from theirs: " + "; ".join(off))
+    return compared
+
+
 def format_summary_markdown(summary) -> str:
     """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
     lines = ["| dataset | sigma | method | weights | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|---|"]

@@ -312,6 +312,36 @@ def read_run(log: str | Path, sidecar: str | Path) -> dict:
             "precision": facts["precision"], "steps": int(facts["steps"]), "wall_seconds": float(facts["wall_seconds"])}
 
 
+def check_training_run(log: str | Path, sidecar: str | Path, profile: Profile) -> int:
+    """Check a finished run of ``profile`` (its ``log.csv`` and ``model.json``): epochs 1..n logged in
+    order, the steps of whole epochs, each epoch's learning rate the profile's schedule, finite losses, the
+    sidecar's epochs, steps and final loss those of the log, and ``complete`` exactly when every planned
+    epoch ran.
+
+    Returns:
+        The number of epochs logged.
+
+    Raises:
+        ValueError: naming the file and the first invariant that does not hold.
+    """
+    rows, facts = read_log(log), json.loads(Path(sidecar).read_text())
+    per_epoch = profile.steps_per_epoch or facts["patches_count"] // profile.batch_size
+    checks = [
+        ([r["epoch"] for r in rows] == list(range(1, len(rows) + 1)), "the epochs are not 1..n in order"),
+        ([r["steps"] for r in rows] == [per_epoch * r["epoch"] for r in rows], f"the steps are not {per_epoch} per epoch"),
+        ([r["learning_rate"] for r in rows] == [profile.learning_rate(int(r["epoch"]) - 1) for r in rows],
+         f"the learning rates are not the schedule {profile.lr_schedule}"),
+        (all(math.isfinite(r["loss"]) for r in rows), "a loss is not finite"),
+        (facts["epochs"] == len(rows) and facts["steps"] == per_epoch * len(rows), "the sidecar's epochs or steps are not the log's"),
+        (not rows or facts["final_loss"] == rows[-1]["loss"], "the sidecar's final loss is not the log's last"),
+        (facts["complete"] == (len(rows) >= profile.epochs), f"complete={facts['complete']} after {len(rows)} of {profile.epochs} epochs"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(f"{log}: {message}")
+    return len(rows)
+
+
 def runs_table(runs: dict):
     """One row per run of :func:`read_run` results: device, precision, batch, epochs, steps, patches
     seen, training minutes, patches per second and the last epoch's training loss (MSE on the [0, 1]

@@ -21,19 +21,30 @@ DNCNN3_PROTOCOL = (
 )
 
 
-def check_against_table(per_image, table, *, keys=("task", "dataset", "level", "method", "image")):
-    """Rows measured here beside the same rows of a committed per-image table.
+# How far a rerun row may lie from the committed table. Another machine or backend may round a few
+# pixels of a network's output the other way, each worth about 1e-5 dB on a 256x256 image; a change
+# of protocol (noise, rounding, resize, crop) moves a row by far more than this.
+TABLE_PSNR_TOLERANCE = 0.01  # dB
+TABLE_SSIM_TOLERANCE = 1e-4
+
+
+def check_against_table(per_image, table, *, keys=("task", "dataset", "level", "method", "image"),
+                        psnr_tolerance: float = TABLE_PSNR_TOLERANCE, ssim_tolerance: float = TABLE_SSIM_TOLERANCE):
+    """Rows measured here beside the same rows of a committed per-image table; an error where they differ.
 
     Args:
         per_image: DataFrame of :func:`evaluate_three_tasks` / :func:`evaluate_colour` rows.
         table: the committed table (a DataFrame, or the path of its CSV).
+        psnr_tolerance, ssim_tolerance: the largest difference allowed (dB; SSIM units):
+            :data:`TABLE_PSNR_TOLERANCE` (0.01 dB) and :data:`TABLE_SSIM_TOLERANCE` (1e-4).
 
     Returns:
         DataFrame with ``keys``, ``psnr``, ``psnr_table``, ``psnr_diff`` (here minus table) and the
         same for SSIM, one row per measured row.
 
     Raises:
-        ValueError: a measured row has no counterpart in the table (naming the first one).
+        ValueError: a measured row has no counterpart in the table (naming the first one), or differs
+            from it by more than the tolerance (naming how many and the furthest).
     """
     import pandas as pd
 
@@ -46,6 +57,13 @@ def check_against_table(per_image, table, *, keys=("task", "dataset", "level", "
         raise ValueError(f"{len(missing)} measured rows are not in the table, e.g. {missing.iloc[0][keys].to_dict()}")
     merged["psnr_diff"] = merged.psnr - merged.psnr_table
     merged["ssim_diff"] = merged.ssim - merged.ssim_table
+    beyond = merged[~((merged.psnr_diff.abs() <= psnr_tolerance) & (merged.ssim_diff.abs() <= ssim_tolerance))]
+    if len(beyond):
+        worst = beyond.loc[beyond.psnr_diff.abs().fillna(np.inf).idxmax()]
+        raise ValueError(f"{len(beyond)} of {len(merged)} rows differ from the committed table by more than "
+                         f"{psnr_tolerance} dB PSNR or {ssim_tolerance} SSIM, e.g. {worst[keys].to_dict()}: PSNR "
+                         f"{worst.psnr:.4f} dB here, {worst.psnr_table:.4f} dB in the table; SSIM {worst.ssim:.5f} here, "
+                         f"{worst.ssim_table:.5f} in the table")
     return merged
 
 
