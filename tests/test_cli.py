@@ -62,6 +62,28 @@ def test_writing_over_the_input_is_refused_even_with_overwrite(tmp_path, weights
     assert path.read_bytes() == before and _no_partial_files(tmp_path)
 
 
+@pytest.mark.parametrize("folder_mode", [False, True])
+def test_the_input_reached_through_a_missing_folder_is_refused_before_any_folder_is_made(tmp_path, weights, capsys, folder_mode):
+    path = write_image_file(tmp_path / "keep.png", noisy_ramp())
+    before = path.read_bytes()
+    missing = tmp_path / "sub"  # sub/../keep.png is keep.png once sub/ exists, and writing would create it
+    target = ["--out-dir", missing / ".."] if folder_mode else [missing / ".." / "keep.png"]
+    code, _, err = _run([path, *target, "--weights", weights, "--overwrite"], capsys)
+    assert code == 1 and "is the input itself" in err and "keep.png" in err
+    assert path.read_bytes() == before and not missing.exists() and _no_partial_files(tmp_path)
+
+
+def test_a_png_with_a_bad_crc_gets_our_one_line_and_none_of_the_decoders(tmp_path, valid_png, capfd):
+    data = bytearray(valid_png)
+    data[data.index(b"IDAT") + 14] ^= 0xFF  # one byte of the image data flipped in a copy
+    path = tmp_path / "bad-crc.png"
+    path.write_bytes(bytes(data))
+    code = cli.main(["denoise", str(path), str(tmp_path / "out.png")])
+    err = capfd.readouterr().err
+    assert code == 1 and err.startswith(f"error: {path} is damaged: its IDAT chunk") and err.count("\n") == 1, err
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_an_existing_output_is_kept_without_overwrite_and_replaced_with_it(tmp_path, weights, capsys):
     noisy = write_image_file(tmp_path / "noisy.png", noisy_ramp())
     out = tmp_path / "clean.png"
