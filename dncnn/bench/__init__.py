@@ -159,7 +159,7 @@ def run_bm3d(*, sizes: dict, repeats: int) -> list[dict]:
     return rows
 
 
-def run_patches(images, *, repeats: int = 3) -> list[dict]:
+def run_patch_preparation(images, *, repeats: int = 3) -> list[dict]:
     """Our vectorised patch preparation against the per-patch loop of the authors' code, same counts."""
     from ..data.patches import generate_patches
     from .peers import generate_patches_loop
@@ -224,7 +224,7 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
     rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
     datasets.fetch_datasets(["Train400"], progress=False)
     _, images = datasets.load_dataset("Train400", limit=patch_images)
-    rows += run_patches(images)
+    rows += run_patch_preparation(images)
     table = pd.DataFrame(rows)
     table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
     if out_dir is not None:
