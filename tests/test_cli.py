@@ -217,6 +217,55 @@ def test_cli_refuses_an_unknown_profile():
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
 
 
+def _train_options():
+    """The ``train`` subparser's options (help aside), and for each a command-line value unlike its default."""
+    train_parser = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    options = {}
+    for action in train_parser._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        flag = action.option_strings[-1]
+        if action.nargs == 0:  # store_true
+            options[action.dest] = [flag]
+        elif action.choices:
+            options[action.dest] = [flag, str(next(c for c in action.choices if c != action.default))]
+        else:
+            options[action.dest] = [flag, {int: "7", float: "3.5"}.get(action.type, f"/nowhere/{action.dest}")]
+    return options
+
+
+def test_every_train_option_names_a_parameter_of_train_or_a_profile_field():
+    import dataclasses
+    import inspect
+
+    from dncnn.profiles import Profile
+    from dncnn.training.train import train
+
+    accepted = set(inspect.signature(train).parameters) | {f.name for f in dataclasses.fields(Profile)}
+    aliases = {"patches": "patches_path"}  # --patches FILE: the patches file
+    dead = [dest for dest in _train_options() if aliases.get(dest, dest) not in accepted]
+    assert not dead, f"train options that train() does not take: {dead}"
+
+
+def test_every_train_option_changes_what_train_receives(monkeypatch, capsys):
+    from dncnn.training import train as train_module
+
+    calls = []
+
+    def fake_train(profile, **kwargs):
+        calls.append((profile, kwargs))
+        return {"complete": True, "epochs": 0, "steps": 0, "wall_seconds": 0.0, "final_loss": None, "device": "", "backend": ""}
+
+    monkeypatch.setattr(train_module, "train", fake_train)
+    assert cli.main(["train"]) == 0
+    default = calls.pop()
+    for dest, argv in _train_options().items():
+        assert cli.main(["train", *argv]) == 0
+        reached = calls.pop() != default
+        assert reached, f"train {' '.join(argv)} does not reach train(): the option is dead"
+    capsys.readouterr()
+
+
 def test_one_parser_holds_every_command_with_the_profiles_choices():
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
