@@ -70,3 +70,12 @@ def make_mirror(mirror: Path, dest: Path, files: list[str]) -> Path:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(mirror / rel, dest / rel)
     return dest
+
+
+def write_colour_crop(mirror: Path, path: Path) -> tuple[Path, np.ndarray]:
+    """``(path, image)``: a 64x64 RGB crop of Set5's baby (rows and columns 200-263, uint8), written to ``path``."""
+    from PIL import Image
+
+    image = np.array(Image.open(mirror / "Set5" / "baby_GT.bmp").convert("RGB"))[200:264, 200:264]
+    Image.fromarray(image).save(path)
+    return path, image
