@@ -176,36 +176,31 @@ def test_cli_folder_mode_end_to_end_with_a_progress_bar(photo_folder, tmp_path, 
     (["--sigma", "300"], "sigma must be in [0, 255]"),
     (["--model", "dncnn_s_sigma30"], "unknown model 'dncnn_s_sigma30': allowed are"),
 ])
-def test_denoise_parameters_out_of_range_are_refused(args, message, tmp_path, valid_png):
+def test_denoise_parameters_out_of_range_are_refused(args, message, tmp_path, valid_png, capsys):
     noisy = tmp_path / "in.png"
     noisy.write_bytes(valid_png)
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(noisy), str(tmp_path / "out.png"), *args],
-                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 1 and message in result.stderr
+    code, _, err = _run([noisy, tmp_path / "out.png", *args], capsys)
+    assert code == 1 and message in err
     assert not (tmp_path / "out.png").exists()
 
 
 @pytest.mark.parametrize("kind", ["empty", "junk", "tiny"])
-def test_cli_refuses_bad_inputs_and_writes_nothing(user_images, tmp_path, kind):
+def test_cli_refuses_bad_inputs_and_writes_nothing(user_images, tmp_path, kind, capsys):
     _, paths = user_images
     out = tmp_path / f"{kind}-out.png"
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(paths[kind]), str(out)],
-                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 1 and result.stderr.startswith("error: ") and paths[kind].name in result.stderr
+    code, _, err = _run([paths[kind], out], capsys)
+    assert code == 1 and err.startswith("error: ") and paths[kind].name in err
     assert not out.exists() and not list(tmp_path.glob(f".{kind}-out*"))
 
 
 @pytest.mark.slow
-def test_cli_denoises_with_model_ours(bsd68_crops, tmp_path):
-    import cv2
-
+def test_cli_denoises_with_model_ours(bsd68_crops, tmp_path, capsys):
     clean = bsd68_crops[0]
     noisy = np.clip(add_gaussian_noise(clean, 25, seed=0), 0, 1)
     cv2.imwrite(str(tmp_path / "noisy.png"), np.round(noisy * 255).astype(np.uint8))
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(tmp_path / "noisy.png"), str(tmp_path / "out.png"),
-                             "--model", "ours"], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "DnCNN-S ours, paper recipe (GPU)" in result.stdout
+    code, stdout, err = _run([tmp_path / "noisy.png", tmp_path / "out.png", "--model", "ours"], capsys)
+    assert code == 0, err[-2000:]
+    assert "DnCNN-S ours, paper recipe (GPU)" in stdout
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert compute_psnr(clean, out / 255) > compute_psnr(clean, cv2.imread(str(tmp_path / "noisy.png"), 0) / 255) + 4
     assert json.loads((config.WEIGHTS_DIR / "dncnn-s-sigma25.json").read_text())["git_commit"].startswith("ba67c2d")

@@ -28,8 +28,9 @@ def test_bm3d_gives_identical_bytes_on_every_call(noisy_crops):
 
 
 def test_bm3d_in_parallel_processes_equals_one_process(noisy_crops):
-    serial = BM3DDenoiser(cache_dir=None, workers=1).denoise_many(noisy_crops, 25)
-    parallel = BM3DDenoiser(cache_dir=None, workers=2).denoise_many(noisy_crops, 25)
+    small = [crop[:48, :48] for crop in noisy_crops]  # the size does not matter here: the processes do
+    serial = BM3DDenoiser(cache_dir=None, workers=1).denoise_many(small, 25)
+    parallel = BM3DDenoiser(cache_dir=None, workers=2).denoise_many(small, 25)
     assert len(serial) == len(parallel) == 3
     for (a, _), (b, _) in zip(serial, parallel):
         assert a.dtype == np.float32 and a.tobytes() == b.tobytes()

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dncnn.files.images import DECODER_MAX_PIXELS, ImageError, TruncatedImageError, check_header, read_image, read_noisy_image
-from helpers import SIDE, noisy_ramp, png_chunk, truncate_file, write_image_file
+from helpers import SIDE, noisy_ramp, truncate_file, write_image_file
 
 
 def _forge_size(path, width: int, height: int):
