@@ -52,10 +52,12 @@ def test_sigma25_weights_denoise_bsd68_images(weights_dir, raw_dir, monkeypatch)
     denoiser = KerasDenoiser(reference.load_reference_model(weights_dir / "dncnn_s_sigma25.mat"))
     _, images = data.load_dataset("BSD68", root=raw_dir, limit=3)
     gains = []
-    for index, clean in enumerate(images):
+    for index, image in enumerate(images):
+        clean = data.crop_center(image, 160)  # a sixth of the pixels: the weights show as well
         noisy = add_gaussian_noise(clean, 25, seed=0, index=index)
         gains.append(compute_psnr(clean, denoiser(noisy, 25)) - compute_psnr(clean, noisy))
-    # the released model gains about 9 dB on BSD68 on average at sigma 25, less on textured images
+    # the released model gains about 9 dB on BSD68 on average at sigma 25, less on textured images; on these
+    # central crops 6.0, 7.0 and 7.2 dB (8.2 dB on average on the whole images)
     assert min(gains) > 4 and np.mean(gains) > 6, gains
 
 

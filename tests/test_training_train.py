@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,10 +34,19 @@ def test_training_steps_give_a_finite_decreasing_loss(backend, tmp_path_factory,
     assert losses[-1] < 0.5 * losses[0], losses
 
 
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """``(patches, run folder, sidecar)`` of one uninterrupted TINY run (2 epochs of 3 steps, deterministic), for
+    the tests that only read it or work on a copy of it (one training less each)."""
+    folder = tmp_path_factory.mktemp("tiny")
+    patches = save_npy(folder / "patches.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
+    sidecar = train(TINY, patches_path=patches, run_dir=folder / "run", verbose=0, tensorboard=False, deterministic=True)
+    return patches, folder / "run", sidecar
+
+
 @pytest.mark.slow
-def test_train_writes_model_log_checkpoints_and_sidecar(patches_file, tmp_path):
-    run = tmp_path / "run"
-    sidecar = train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+def test_train_writes_model_log_checkpoints_and_sidecar(tiny_run):
+    patches_file, run, sidecar = tiny_run
     assert sidecar["complete"] and sidecar["epochs"] == 2 and sidecar["steps"] == 6
     for key in ("device", "backend", "versions", "git_commit", "wall_seconds", "precision", "profile"):
         assert key in sidecar
@@ -52,9 +62,8 @@ def test_train_writes_model_log_checkpoints_and_sidecar(patches_file, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_gives_the_same_state_as_an_uninterrupted_run(patches_file, tmp_path):
-    straight = tmp_path / "straight"
-    train(TINY, patches_path=patches_file, run_dir=straight, verbose=0, tensorboard=False, deterministic=True)
+def test_resume_gives_the_same_state_as_an_uninterrupted_run(tiny_run, tmp_path):
+    patches_file, straight, _ = tiny_run
     split = tmp_path / "split"
     first = train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=split, verbose=0, tensorboard=False, deterministic=True)
     assert first["epochs"] == 1
@@ -143,9 +152,8 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, cap
 
 
 @pytest.mark.slow
-def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(patches_file, tmp_path, capsys):
-    run = tmp_path / "run"
-    train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(tiny_run, tmp_path, capsys):
+    patches_file, run = tiny_run[0], shutil.copytree(tiny_run[1], tmp_path / "run")
     last = run / "checkpoints" / "epoch-002.keras"
     last.write_bytes(last.read_bytes()[: len(last.read_bytes()) // 2])  # truncated
     sidecar = train(replace(TINY, epochs=3), patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
@@ -155,10 +163,10 @@ def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(patches_f
 
 
 @pytest.mark.slow
-def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(patches_file, tmp_path):
-    run = tmp_path / "run"
-    train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
-    (run / "checkpoints" / "epoch-001.keras").write_bytes(b"PK\x03\x04 broken")
+def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(tiny_run, tmp_path):
+    patches_file, run = tiny_run[0], shutil.copytree(tiny_run[1], tmp_path / "run")
+    for checkpoint in (run / "checkpoints").glob("epoch-*.keras"):
+        checkpoint.write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(RuntimeError, match="no checkpoint .* can be loaded"):
         train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
 
@@ -186,8 +194,8 @@ def test_steps_per_execution_runs_every_step_of_an_epoch_that_it_does_not_divide
 
 def test_a_run_that_fails_part_way_restores_the_dtype_policy(patches_file, tmp_path):
     class Boom(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            raise RuntimeError("boom in the first step")
+        def on_train_begin(self, logs=None):  # the mixed-precision model built, before its step is compiled
+            raise RuntimeError("boom as training begins")
 
     assert keras.config.dtype_policy().name == "float32"
     with pytest.raises(RuntimeError, match="boom"):
