@@ -82,8 +82,8 @@ def training_steps(folder: Path) -> dict:
 
 
 def resume(folder: Path) -> dict:
-    """A run of 2 epochs, and one of 1 epoch resumed for a second, in ``folder``/straight and
-    ``folder``/split, with 2 steps per execution over 3-step epochs (test_training_train.py)."""
+    """A run of 2 epochs in ``folder``/straight, and in ``folder``/split the same run resumed from its
+    first epoch's checkpoint, with 2 steps per execution over 3-step epochs (test_training_train.py)."""
     from dataclasses import replace
 
     import numpy as np
@@ -91,11 +91,12 @@ def resume(folder: Path) -> dict:
     from dncnn.files.atomic import save_npy
     from dncnn.profiles import get_profile
     from dncnn.training.train import train
+    from helpers import copy_first_epoch
 
     profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
     patches = save_npy(folder / "p.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
     train(profile, patches_path=patches, run_dir=folder / "straight", verbose=0, steps_per_execution=2)
-    train(replace(profile, epochs=1), patches_path=patches, run_dir=folder / "split", verbose=0, steps_per_execution=2)
+    copy_first_epoch(folder / "straight", folder / "split")
     sidecar = train(profile, patches_path=patches, run_dir=folder / "split", resume=True, verbose=0, steps_per_execution=2)
     return {"backend": sidecar["backend"], "steps": sidecar["steps"]}
 

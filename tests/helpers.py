@@ -47,6 +47,15 @@ def truncate_file(path: Path, fraction: float = 0.5) -> Path:
     return path
 
 
+def copy_first_epoch(run: Path, dest: Path) -> Path:
+    """A run folder ``dest`` holding only ``run``'s first checkpoint and its state (``epoch-001``):
+    the run as it stood after its first epoch, for resuming."""
+    (dest / "checkpoints").mkdir(parents=True)
+    for suffix in (".keras", ".json"):
+        shutil.copyfile(run / "checkpoints" / f"epoch-001{suffix}", dest / "checkpoints" / f"epoch-001{suffix}")
+    return dest
+
+
 def trained_like(depth: int = 6, filters: int = 8):
     """A DnCNN whose batch norms hold non-trivial statistics, as after training."""
     import keras

@@ -23,7 +23,7 @@ def test_bm3d_beats_the_noisy_input_and_is_cached(crops, tmp_path):
 
 
 def test_bm3d_gives_identical_bytes_on_every_call(noisy_crops):
-    outputs = [denoise_bm3d(noisy_crops[0], 25).tobytes() for _ in range(3)]
+    outputs = [denoise_bm3d(noisy_crops[0][:48, :48], 25).tobytes() for _ in range(3)]
     assert outputs[0] == outputs[1] == outputs[2]
 
 
