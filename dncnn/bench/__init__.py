@@ -5,9 +5,10 @@ inference in deploy form on Keras' TensorFlow backend (``predict``, compiled wit
 and JAX backend, a plain PyTorch DnCNN-S with the same weights (if torch is importable), BM3D;
 training throughput at batch 32 on each (ours through the device pipeline training uses, batches
 gathered and noise drawn in the compiled step; the PyTorch peer's on one fixed batch, its data
-loading not counted); and patch preparation against a per-patch loop of the authors' recipe. Each backend runs in its own process (Keras fixes its backend at import). Timings
-are medians of repeated runs; ratios are taken against baselines measured in the same run.
-Timings never live in tests.
+loading not counted); and patch preparation against a per-patch loop of the authors' recipe. Each
+backend runs in its own process (Keras fixes its backend at import). Timings are medians of
+repeated runs; ratios are taken against baselines measured in the same run. Timings never live in
+tests.
 """
 
 from __future__ import annotations
