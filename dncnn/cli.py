@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
     sub.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
     sub.add_argument("--batch-size", type=int, default=128, help="probe and peer batch size")
+    sub.add_argument("--steps-per-execution", type=int, default=1, help="probe: training steps per compiled call (as train's)")
     sub.add_argument("--out", type=Path, help="output folder (default results/)")
     return parser
 
@@ -311,7 +312,7 @@ def run_bench(args, parser) -> int:
     from . import bench
 
     if args.what == "probe":
-        bench.probe_training(batch_size=args.batch_size, seconds=args.seconds)
+        bench.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
     elif args.what == "peer":
         bench.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":

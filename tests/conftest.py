@@ -108,12 +108,14 @@ def patches_file(tmp_path) -> Path:
 
 @pytest.fixture
 def user_images(tmp_path, raw_dir):
-    """``(clean, paths)``: Set12's first image and files a user might give: grey, RGBA, 16-bit, empty, junk, tiny."""
+    """``(clean, paths)``: the central 128x128 of Set12's first image and files a user might give: grey, RGBA,
+    16-bit, empty, junk, tiny."""
     import cv2
 
+    from dncnn.data.datasets import crop_center
     from dncnn.data.noise import add_gaussian_noise
 
-    clean = cv2.imread(str(raw_dir / "Set12" / "01.png"), cv2.IMREAD_UNCHANGED)
+    clean = crop_center(cv2.imread(str(raw_dir / "Set12" / "01.png"), cv2.IMREAD_UNCHANGED), 128)
     noisy = np.clip(add_gaussian_noise(clean, 25, seed=0), 0, 1)
     paths = {"grey": tmp_path / "grey.png", "rgba": tmp_path / "rgba.png", "deep": tmp_path / "deep.tif",
              "empty": tmp_path / "empty.png", "junk": tmp_path / "junk.png", "tiny": tmp_path / "tiny.png"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 import shutil
-import struct
-import zlib
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,9 +47,13 @@ def truncate_file(path: Path, fraction: float = 0.5) -> Path:
     return path
 
 
-def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    """One PNG chunk: length, type, payload, CRC."""
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+def copy_first_epoch(run: Path, dest: Path) -> Path:
+    """A run folder ``dest`` holding only ``run``'s first checkpoint and its state (``epoch-001``):
+    the run as it stood after its first epoch, for resuming."""
+    (dest / "checkpoints").mkdir(parents=True)
+    for suffix in (".keras", ".json"):
+        shutil.copyfile(run / "checkpoints" / f"epoch-001{suffix}", dest / "checkpoints" / f"epoch-001{suffix}")
+    return dest
 
 
 def trained_like(depth: int = 6, filters: int = 8):
@@ -70,3 +77,39 @@ def make_mirror(mirror: Path, dest: Path, files: list[str]) -> Path:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(mirror / rel, dest / rel)
     return dest
+
+
+def write_colour_crop(mirror: Path, path: Path) -> tuple[Path, np.ndarray]:
+    """``(path, image)``: a 64x64 RGB crop of Set5's baby (rows and columns 200-263, uint8), written to ``path``."""
+    from PIL import Image
+
+    image = np.array(Image.open(mirror / "Set5" / "baby_GT.bmp").convert("RGB"))[200:264, 200:264]
+    Image.fromarray(image).save(path)
+    return path, image
+
+
+@functools.lru_cache(maxsize=None)
+def run_jax_jobs(folder: Path) -> dict:
+    """The results of tests/backend_jobs.py's jobs, run once per test session in one fresh process on
+    Keras' JAX backend with TensorFlow blocked (its files in ``folder``): job name -> result, or
+    ``{"error": traceback}`` for a job that failed. An ``AssertionError`` if the process itself fails."""
+    from dncnn import config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(config.PROJECT_ROOT)}
+    result = subprocess.run([sys.executable, str(Path(__file__).with_name("backend_jobs.py")), str(folder)], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def jax_job(tmp_path_factory, name: str) -> dict:
+    """One job's result from :func:`run_jax_jobs`, with ``"folder"``: the job's folder (under the
+    session's base temporary folder); fails the calling test with the job's traceback if it raised."""
+    import pytest
+
+    pytest.importorskip("jax")
+    folder = tmp_path_factory.getbasetemp() / "jax-jobs"
+    out = run_jax_jobs(folder)[name]
+    assert "error" not in out, out.get("error")
+    return {**out, "folder": folder / name}

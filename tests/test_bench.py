@@ -47,6 +47,22 @@ def test_inference_and_bm3d_timings_on_a_tiny_input(tmp_path):
     assert "test machine" in text and "fastest DnCNN path" in text and "BM3D takes" in text
 
 
+def test_training_throughput_is_timed_through_the_device_pipeline(monkeypatch, steps_per_execution=2):
+    keras = pytest.importorskip("keras")
+    from dncnn.training import pipeline
+
+    trainers = []
+    real = pipeline.build_trainer
+    monkeypatch.setattr(pipeline, "build_trainer", lambda *args, **kwargs: trainers.append(real(*args, **kwargs)) or trainers[-1])
+    row = bench.measure_train_throughput(batch_size=4, patch_size=12, depth=3, filters=4, seconds=0.2, warmup_steps=2,
+                                         steps_per_execution=steps_per_execution, patches=16)
+    assert len(trainers) == 1 and trainers[0].bank.patches.dtype == "uint8"  # the patches live on the device
+    assert row["steps"] >= 2 and row["steps_per_execution"] == steps_per_execution and row["batch_size"] == 4
+    assert int(trainers[0].optimizer.iterations) == 2 + 2 * steps_per_execution + row["steps"]  # warm-up, probe, timed
+    assert row["patches_per_second"] == pytest.approx(row["steps"] * 4 / row["seconds"], rel=0.02)
+    assert keras.config.dtype_policy().name == "float32"
+
+
 def test_matmul_ceiling_is_positive():
     assert bench.measure_matmul_gflops(n=256, repeats=3) > 0
 

@@ -62,6 +62,28 @@ def test_writing_over_the_input_is_refused_even_with_overwrite(tmp_path, weights
     assert path.read_bytes() == before and _no_partial_files(tmp_path)
 
 
+@pytest.mark.parametrize("folder_mode", [False, True])
+def test_the_input_reached_through_a_missing_folder_is_refused_before_any_folder_is_made(tmp_path, weights, capsys, folder_mode):
+    path = write_image_file(tmp_path / "keep.png", noisy_ramp())
+    before = path.read_bytes()
+    missing = tmp_path / "sub"  # sub/../keep.png is keep.png once sub/ exists, and writing would create it
+    target = ["--out-dir", missing / ".."] if folder_mode else [missing / ".." / "keep.png"]
+    code, _, err = _run([path, *target, "--weights", weights, "--overwrite"], capsys)
+    assert code == 1 and "is the input itself" in err and "keep.png" in err
+    assert path.read_bytes() == before and not missing.exists() and _no_partial_files(tmp_path)
+
+
+def test_a_png_with_a_bad_crc_gets_our_one_line_and_none_of_the_decoders(tmp_path, valid_png, capfd):
+    data = bytearray(valid_png)
+    data[data.index(b"IDAT") + 14] ^= 0xFF  # one byte of the image data flipped in a copy
+    path = tmp_path / "bad-crc.png"
+    path.write_bytes(bytes(data))
+    code = cli.main(["denoise", str(path), str(tmp_path / "out.png")])
+    err = capfd.readouterr().err
+    assert code == 1 and err.startswith(f"error: {path} is damaged: its IDAT chunk") and err.count("\n") == 1, err
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_an_existing_output_is_kept_without_overwrite_and_replaced_with_it(tmp_path, weights, capsys):
     noisy = write_image_file(tmp_path / "noisy.png", noisy_ramp())
     out = tmp_path / "clean.png"
@@ -154,36 +176,31 @@ def test_cli_folder_mode_end_to_end_with_a_progress_bar(photo_folder, tmp_path, 
     (["--sigma", "300"], "sigma must be in [0, 255]"),
     (["--model", "dncnn_s_sigma30"], "unknown model 'dncnn_s_sigma30': allowed are"),
 ])
-def test_denoise_parameters_out_of_range_are_refused(args, message, tmp_path, valid_png):
+def test_denoise_parameters_out_of_range_are_refused(args, message, tmp_path, valid_png, capsys):
     noisy = tmp_path / "in.png"
     noisy.write_bytes(valid_png)
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(noisy), str(tmp_path / "out.png"), *args],
-                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 1 and message in result.stderr
+    code, _, err = _run([noisy, tmp_path / "out.png", *args], capsys)
+    assert code == 1 and message in err
     assert not (tmp_path / "out.png").exists()
 
 
 @pytest.mark.parametrize("kind", ["empty", "junk", "tiny"])
-def test_cli_refuses_bad_inputs_and_writes_nothing(user_images, tmp_path, kind):
+def test_cli_refuses_bad_inputs_and_writes_nothing(user_images, tmp_path, kind, capsys):
     _, paths = user_images
     out = tmp_path / f"{kind}-out.png"
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(paths[kind]), str(out)],
-                            capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 1 and result.stderr.startswith("error: ") and paths[kind].name in result.stderr
+    code, _, err = _run([paths[kind], out], capsys)
+    assert code == 1 and err.startswith("error: ") and paths[kind].name in err
     assert not out.exists() and not list(tmp_path.glob(f".{kind}-out*"))
 
 
 @pytest.mark.slow
-def test_cli_denoises_with_model_ours(bsd68_crops, tmp_path):
-    import cv2
-
+def test_cli_denoises_with_model_ours(bsd68_crops, tmp_path, capsys):
     clean = bsd68_crops[0]
     noisy = np.clip(add_gaussian_noise(clean, 25, seed=0), 0, 1)
     cv2.imwrite(str(tmp_path / "noisy.png"), np.round(noisy * 255).astype(np.uint8))
-    result = subprocess.run([sys.executable, "-m", "dncnn", "denoise", str(tmp_path / "noisy.png"), str(tmp_path / "out.png"),
-                             "--model", "ours"], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "DnCNN-S ours, paper recipe (GPU)" in result.stdout
+    code, stdout, err = _run([tmp_path / "noisy.png", tmp_path / "out.png", "--model", "ours"], capsys)
+    assert code == 0, err[-2000:]
+    assert "DnCNN-S ours, paper recipe (GPU)" in stdout
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert compute_psnr(clean, out / 255) > compute_psnr(clean, cv2.imread(str(tmp_path / "noisy.png"), 0) / 255) + 4
     assert json.loads((config.WEIGHTS_DIR / "dncnn-s-sigma25.json").read_text())["git_commit"].startswith("ba67c2d")
@@ -193,6 +210,55 @@ def test_cli_refuses_an_unknown_profile():
     result = subprocess.run([sys.executable, "-m", "dncnn", "train", "--profile", "nope"], capture_output=True, text=True,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, cwd=config.PROJECT_ROOT)
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
+
+
+def _train_options():
+    """The ``train`` subparser's options (help aside), and for each a command-line value unlike its default."""
+    train_parser = cli.build_parser()._subparsers._group_actions[0].choices["train"]
+    options = {}
+    for action in train_parser._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        flag = action.option_strings[-1]
+        if action.nargs == 0:  # store_true
+            options[action.dest] = [flag]
+        elif action.choices:
+            options[action.dest] = [flag, str(next(c for c in action.choices if c != action.default))]
+        else:
+            options[action.dest] = [flag, {int: "7", float: "3.5"}.get(action.type, f"/nowhere/{action.dest}")]
+    return options
+
+
+def test_every_train_option_names_a_parameter_of_train_or_a_profile_field():
+    import dataclasses
+    import inspect
+
+    from dncnn.profiles import Profile
+    from dncnn.training.train import train
+
+    accepted = set(inspect.signature(train).parameters) | {f.name for f in dataclasses.fields(Profile)}
+    aliases = {"patches": "patches_path"}  # --patches FILE: the patches file
+    dead = [dest for dest in _train_options() if aliases.get(dest, dest) not in accepted]
+    assert not dead, f"train options that train() does not take: {dead}"
+
+
+def test_every_train_option_changes_what_train_receives(monkeypatch, capsys):
+    from dncnn.training import train as train_module
+
+    calls = []
+
+    def fake_train(profile, **kwargs):
+        calls.append((profile, kwargs))
+        return {"complete": True, "epochs": 0, "steps": 0, "wall_seconds": 0.0, "final_loss": None, "device": "", "backend": ""}
+
+    monkeypatch.setattr(train_module, "train", fake_train)
+    assert cli.main(["train"]) == 0
+    default = calls.pop()
+    for dest, argv in _train_options().items():
+        assert cli.main(["train", *argv]) == 0
+        reached = calls.pop() != default
+        assert reached, f"train {' '.join(argv)} does not reach train(): the option is dead"
+    capsys.readouterr()
 
 
 def test_one_parser_holds_every_command_with_the_profiles_choices():

@@ -30,7 +30,7 @@ def test_denoise_file_on_grey_colour_and_16_bit_images(user_images, tmp_path, we
     monkeypatch.setenv(reference.WEIGHTS_MIRROR_ENV, str(weights_dir))
     monkeypatch.setattr(config, "REFERENCE_WEIGHTS_DIR", tmp_path / "weights")
     clean, paths = user_images
-    done = denoise_file(paths["grey"], tmp_path / "out.png", sigma=25, tile=128)
+    done = denoise_file(paths["grey"], tmp_path / "out.png", sigma=25, tile=64)  # 4 tiles
     assert done["model"] == "dncnn_s_sigma25" and done["converted"] is None
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert out.dtype == np.uint8 and out.shape == clean.shape

@@ -38,7 +38,7 @@ def test_patch_larger_than_image_is_refused_with_the_range():
 
 
 def test_scale_sizes_truncate_like_the_authors():
-    assert [P.scale_size(180, 180, s) for s in P.SCALES] == [(180, 180), (162, 162), (144, 144), (125, 125)]
+    assert [P.scale_size(180, 180, s) for s in P.PATCH_SCALES] == [(180, 180), (162, 162), (144, 144), (125, 125)]
 
 
 def test_one_image_gives_596_patches_and_truncation_drops_the_first():

@@ -23,13 +23,14 @@ def test_bm3d_beats_the_noisy_input_and_is_cached(crops, tmp_path):
 
 
 def test_bm3d_gives_identical_bytes_on_every_call(noisy_crops):
-    outputs = [denoise_bm3d(noisy_crops[0], 25).tobytes() for _ in range(3)]
+    outputs = [denoise_bm3d(noisy_crops[0][:48, :48], 25).tobytes() for _ in range(3)]
     assert outputs[0] == outputs[1] == outputs[2]
 
 
 def test_bm3d_in_parallel_processes_equals_one_process(noisy_crops):
-    serial = BM3DDenoiser(cache_dir=None, workers=1).denoise_many(noisy_crops, 25)
-    parallel = BM3DDenoiser(cache_dir=None, workers=2).denoise_many(noisy_crops, 25)
+    small = [crop[:48, :48] for crop in noisy_crops]  # the size does not matter here: the processes do
+    serial = BM3DDenoiser(cache_dir=None, workers=1).denoise_many(small, 25)
+    parallel = BM3DDenoiser(cache_dir=None, workers=2).denoise_many(small, 25)
     assert len(serial) == len(parallel) == 3
     for (a, _), (b, _) in zip(serial, parallel):
         assert a.dtype == np.float32 and a.tobytes() == b.tobytes()
@@ -51,10 +52,12 @@ def test_sigma25_weights_denoise_bsd68_images(weights_dir, raw_dir, monkeypatch)
     denoiser = KerasDenoiser(reference.load_reference_model(weights_dir / "dncnn_s_sigma25.mat"))
     _, images = data.load_dataset("BSD68", root=raw_dir, limit=3)
     gains = []
-    for index, clean in enumerate(images):
+    for index, image in enumerate(images):
+        clean = data.crop_center(image, 160)  # a sixth of the pixels: the weights show as well
         noisy = add_gaussian_noise(clean, 25, seed=0, index=index)
         gains.append(compute_psnr(clean, denoiser(noisy, 25)) - compute_psnr(clean, noisy))
-    # the released model gains about 9 dB on BSD68 on average at sigma 25, less on textured images
+    # the released model gains about 9 dB on BSD68 on average at sigma 25, less on textured images; on these
+    # central crops 6.0, 7.0 and 7.2 dB (8.2 dB on average on the whole images)
     assert min(gains) > 4 and np.mean(gains) > 6, gains
 
 

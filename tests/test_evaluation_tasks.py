@@ -1,4 +1,4 @@
-"""DnCNN-3 and CDnCNN-B through our pipeline: the weights, the protocol pieces, and the commands."""
+"""DnCNN-3 and CDnCNN-B through our pipeline: the weights, the protocol pieces, colour denoising by the command."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from PIL import Image
 from dncnn.cli import main as cli
 from dncnn.data import matlab
 from dncnn.evaluation import tasks
+from helpers import write_colour_crop
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +79,7 @@ def test_colour_bm3d_is_single_threaded_and_the_same_in_processes(tmp_path):
 
 @pytest.fixture()
 def colour_file(tmp_path, mirror):
-    image = np.array(Image.open(mirror / "Set5" / "baby_GT.bmp").convert("RGB"))[200:264, 200:264]
-    path = tmp_path / "baby.png"
-    Image.fromarray(image).save(path)
-    return path, image
+    return write_colour_crop(mirror, tmp_path / "baby.png")
 
 
 def test_denoise_keeps_colour_by_default_and_grey_on_request(colour_file, tmp_path, capsys):
@@ -96,30 +94,6 @@ def test_denoise_keeps_colour_by_default_and_grey_on_request(colour_file, tmp_pa
     assert np.array(Image.open(tmp_path / "g.png")).ndim == 2
     assert cli(["denoise", str(path), str(tmp_path / "x.png"), "--grey", "--model", "cdncnn_b_color_blind"]) == 1
     assert "--grey" in capsys.readouterr().err
-
-
-def test_deblock_and_upscale_commands(colour_file, tmp_path, capsys):
-    path, image = colour_file
-    jpeg = tmp_path / "baby.jpg"
-    Image.fromarray(image).save(jpeg, quality=10)
-    assert cli(["deblock", str(jpeg), str(tmp_path / "d.png")]) == 0
-    restored = np.array(Image.open(tmp_path / "d.png"))
-    decoded = np.array(Image.open(jpeg))
-    assert restored.shape == image.shape
-    assert matlab.matlab_psnr(image, restored) > matlab.matlab_psnr(image, decoded)
-    assert cli(["upscale", str(path), str(tmp_path / "u.png"), "--scale", "3"]) == 0
-    assert np.array(Image.open(tmp_path / "u.png")).shape == (192, 192, 3)
-    # the same clear errors as denoise
-    assert cli(["deblock", str(path), str(tmp_path / "e.png")]) == 1
-    assert "needs a JPEG file" in capsys.readouterr().err
-    assert cli(["upscale", str(path), str(tmp_path / "u.png"), "--scale", "2"]) == 1
-    assert "already exists; pass --overwrite" in capsys.readouterr().err
-    assert cli(["upscale", str(path), str(path), "--scale", "2", "--overwrite"]) == 1
-    assert "is the input itself" in capsys.readouterr().err
-    empty = tmp_path / "empty.jpg"
-    empty.write_bytes(b"")
-    assert cli(["deblock", str(empty), str(tmp_path / "f.png")]) == 1
-    assert "empty.jpg" in capsys.readouterr().err
 
 
 def test_plan_tasks_checks_the_committed_table_without_a_gpu_and_runs_subsets_as_asked():

@@ -9,18 +9,79 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dncnn.files.images import ImageError, TruncatedImageError, read_image, read_noisy_image
-from helpers import SIDE, noisy_ramp, png_chunk, truncate_file, write_image_file
+from dncnn.files.images import DECODER_MAX_PIXELS, ImageError, TruncatedImageError, check_header, read_image, read_noisy_image
+from helpers import SIDE, noisy_ramp, truncate_file, write_image_file
 
 
-def test_a_header_claiming_a_huge_image_is_refused_before_decoding(tmp_path):
-    path = tmp_path / "huge.png"
-    ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 0, 0, 0, 0)  # 3.6 gigapixels, grey
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\0" * 100))
-                     + png_chunk(b"IEND", b""))
+def _forge_size(path, width: int, height: int):
+    """Write into ``path``'s header (PNG IHDR, JPEG SOF0, TIFF tags 256/257) another size; the data stays."""
+    data = bytearray(path.read_bytes())
+    if path.suffix == ".png":
+        data[16:24] = struct.pack(">II", width, height)
+        data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))  # a valid CRC: only the size is forged
+    elif path.suffix == ".jpg":
+        sof = data.index(b"\xff\xc0")
+        data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    else:
+        (ifd,) = struct.unpack("<I", data[4:8])
+        (count,) = struct.unpack("<H", data[ifd:ifd + 2])
+        for entry in range(ifd + 2, ifd + 2 + 12 * count, 12):
+            (tag,) = struct.unpack("<H", data[entry:entry + 2])
+            if tag in (256, 257):  # ImageWidth, ImageLength: one LONG each
+                data[entry + 2:entry + 12] = struct.pack("<HII", 4, 1, width if tag == 256 else height)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("suffix,side", [  # a few kB claiming side x side pixels: beyond what OpenCV decodes, or within it
+    (".png", 100_000), (".tif", 100_000), (".jpg", 65_000), (".png", 30_000), (".tif", 30_000), (".jpg", 30_000)])
+def test_a_header_the_files_size_cannot_back_is_refused_before_decoding(tmp_path, suffix, side):
+    path = _forge_size(write_image_file(tmp_path / f"huge{suffix}", noisy_ramp()), side, side)  # a few kB claiming side x side
+    reason = "OpenCV decodes" if side * side > DECODER_MAX_PIXELS else "bytes can hold"
     for reader in (read_image, read_noisy_image):
-        with pytest.raises(ImageError, match="huge.png claims"):
+        with pytest.raises(ImageError, match=rf"huge\{suffix} claims {side}x{side} pixels, more than .*{reason}"):
             reader(path)
+
+
+def test_a_real_photo_of_108_megapixels_passes_the_header_check(tmp_path):
+    rows = (np.arange(9000) // 100).astype(np.uint8)[:, None]
+    path = tmp_path / "photo.jpg"
+    assert cv2.imwrite(str(path), rows + (np.arange(12000) // 100).astype(np.uint8)[None, :])  # smooth, 12000x9000
+    check_header(path)  # the header and the file's size only: nothing is decoded
+
+
+def test_the_most_compressible_real_files_pass_the_size_check(tmp_path):
+    from PIL import Image
+
+    blank = Image.new("1", (4000, 4000), 0)  # 1 bit per pixel, all equal: what compresses best
+    blank.save(tmp_path / "blank.png", optimize=True, compress_level=9)
+    for compression in ("raw", "packbits", "tiff_lzw", "tiff_adobe_deflate"):
+        blank.save(tmp_path / f"blank-{compression}.tif", compression=compression)
+    flat = np.full((4096, 4096), 128, np.uint8)
+    cv2.imwrite(str(tmp_path / "flat.jpg"), flat, [cv2.IMWRITE_JPEG_QUALITY, 5, cv2.IMWRITE_JPEG_OPTIMIZE, 1,
+                                                   cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    for path in sorted(tmp_path.iterdir()):
+        check_header(path)
+
+
+def test_a_png_with_a_bad_crc_is_refused_naming_the_file_and_the_chunk(tmp_path, valid_png):
+    data = bytearray(valid_png)
+    idat = data.index(b"IDAT") - 4
+    data[idat + 18] ^= 0xFF  # one byte of the image data flipped in a copy
+    path = tmp_path / "bad-crc.png"
+    path.write_bytes(bytes(data))
+    for reader in (read_image, read_noisy_image):
+        with pytest.raises(ImageError, match=rf"bad-crc.png is damaged: its IDAT chunk at byte {idat} fails its CRC check"):
+            reader(path)
+
+
+def test_the_decoders_own_warning_lines_stay_off_the_terminal(tmp_path, capfd):
+    path = write_image_file(tmp_path / "extra.jpg", noisy_ramp())
+    data = path.read_bytes()
+    path.write_bytes(data[:-2] + b"\x12\x34" + data[-2:])  # libjpeg: "Corrupt JPEG data: extraneous bytes before marker"
+    image, info = read_noisy_image(path)
+    assert image.shape == (SIDE, SIDE) and info["truncated"] is None
+    assert capfd.readouterr().err == ""
 
 
 def test_palette_16_bit_and_rgba_images_are_converted_or_refused_as_documented(tmp_path):

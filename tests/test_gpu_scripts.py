@@ -4,16 +4,14 @@ That machine has Python 3.12, JAX, numpy, h5py, pandas, opencv, matplotlib and s
 TensorFlow and no network; scripts/gpu-wheels.txt lists the wheels carried to it.
 """
 
-import os
 import re
 import subprocess
-import sys
-import textwrap
 import tomllib
 
 import pytest
 
 from dncnn import config
+from helpers import jax_job
 
 SCRIPTS = config.PROJECT_ROOT / "scripts"
 WHEELS = SCRIPTS / "gpu-wheels.txt"
@@ -70,31 +68,8 @@ def test_reproduce_param_reads_python_literals_and_refuses_profile():
         cli.main(["reproduce", "--profile", "smoke", "--param", "profile='paper'"])
 
 
-_WITHOUT_TENSORFLOW = textwrap.dedent("""
-    import json, sys
-    sys.modules["tensorflow"] = None  # as on the GPU machine: any `import tensorflow` fails
-    import numpy as np
-    import dncnn, dncnn.cli, dncnn.commands.reproduce
-    from dncnn.evaluation.denoisers import BM3DDenoiser, keras_denoiser
-    from dncnn.files import provenance
-    from dncnn.model.network import build_dncnn
-    from dncnn.training import train  # noqa: F401
-    import keras
-    noisy = np.random.default_rng(0).random((16, 16), dtype=np.float32)
-    out = keras_denoiser(build_dncnn(3, 4, seed=0), name="tiny")(noisy, 25.0)
-    print(json.dumps({"backend": keras.config.backend(), "shape": list(out.shape), "dtype": str(out.dtype),
-                      "provenance_backend": provenance.provenance()["backend"]}))
-""")
-
-
 @pytest.mark.slow
-def test_the_package_runs_on_jax_without_tensorflow():
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(config.PROJECT_ROOT)}
-    out = subprocess.run([sys.executable, "-c", _WITHOUT_TENSORFLOW], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr[-3000:]
-    import json
-
-    assert json.loads(out.stdout.splitlines()[-1]) == {"backend": "jax", "shape": [16, 16], "dtype": "float32",
-                                                      "provenance_backend": "jax"}
+def test_the_package_runs_on_jax_without_tensorflow(tmp_path_factory):
+    out = jax_job(tmp_path_factory, "package_without_tensorflow")  # tests/backend_jobs.py, TensorFlow blocked
+    assert {k: v for k, v in out.items() if k != "folder"} == {"backend": "jax", "shape": [16, 16], "dtype": "float32",
+                                                              "provenance_backend": "jax"}

@@ -83,3 +83,39 @@ def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
     found = imports_of(fake, module="dncnn.model.fake")
     assert {"dncnn.training.train", "dncnn.evaluation.protocol"} <= found
     assert all(_layer(t) > _layer("dncnn.model.fake") for t in found)
+
+
+def public_definitions(root: Path = PACKAGE) -> dict[str, list[str]]:
+    """Public name -> the modules under ``root`` that define it at top level (a function, class or
+    assigned constant); an ``__init__.py``'s imports (re-exports) define nothing."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            else:
+                continue
+            for name in names:
+                if not name.startswith("_"):
+                    found.setdefault(name, []).append(str(path.relative_to(root.parent)))
+    return found
+
+
+def test_one_public_name_means_one_thing():
+    clashes = {name: paths for name, paths in public_definitions().items() if len(paths) > 1}
+    assert not clashes, "\n".join(f"{name} is defined in {', '.join(paths)}: rename one (one name, one meaning)"
+                                  for name, paths in sorted(clashes.items()))
+
+
+def test_the_name_checker_sees_functions_classes_and_constants(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .a import SCALES\n")  # a re-export: not a definition
+    (package / "a.py").write_text("SCALES = (2, 3)\n_private = 1\n\ndef load():\n    pass\n")
+    (package / "sub" / "b.py").write_text("SCALES: tuple = (1.0, 0.9)\nx, load_it = 1, 2\n\nclass load:\n    pass\n")
+    found = public_definitions(package)
+    assert found["SCALES"] == ["pkg/a.py", "pkg/sub/b.py"] and found["load"] == ["pkg/a.py", "pkg/sub/b.py"]
+    assert found["load_it"] == ["pkg/sub/b.py"] and "_private" not in found

@@ -1,12 +1,7 @@
 """The device pipeline: clean batches in the seeded order written out independently, stateless seeded noise of the right level,
 the compiled step's draw equal to the eager one, on TensorFlow and JAX."""
 
-import json
 import math
-import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,6 +10,8 @@ keras = pytest.importorskip("keras")
 
 from dncnn.training.pipeline import PatchBank, draw_batch, epoch_order, step_seeds  # noqa: E402
 from dncnn.training.train import _Deadline  # noqa: E402
+import backend_jobs  # noqa: E402
+from helpers import jax_job  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -84,47 +81,21 @@ def test_the_deadline_counts_steps_by_the_index_keras_passes():
     assert deadline.batches == 10
 
 
-_COMPILED = textwrap.dedent("""
-    import json, sys
-    import numpy as np, keras
-    from dncnn.training.pipeline import PatchBank, draw_batch, epoch_order, step_seeds
-    patches = np.random.default_rng(0).integers(0, 256, size=(100, 40, 40), dtype=np.uint8)
-    bank = PatchBank(patches, sigma=25)
-    idx, seeds = epoch_order(100, batch_size=16, steps=3, seed=5, epoch=1)[2], step_seeds(seed=5, epoch=1, steps=3)[2]
-    if keras.config.backend() == "jax":
-        import jax
-        step = jax.jit(lambda v, i, s: bank.stateless_call([], [v], i, s)[0])
-        noisy, clean = step(bank.patches.value, idx, seeds)
-    else:
-        import tensorflow as tf
-        tf.config.experimental.enable_op_determinism()
-        plain_noisy, plain_clean = tf.function(lambda i, s: bank(i, s), jit_compile=False)(tf.constant(idx), tf.constant(seeds))
-        xla_noisy = tf.function(lambda i, s: bank(i, s), jit_compile=True)(tf.constant(idx), tf.constant(seeds))[0].numpy()
-        assert np.abs(plain_noisy.numpy() - xla_noisy).max() < 1e-6  # the same draw; XLA may fuse the add (1 ulp)
-        noisy, clean = plain_noisy, plain_clean
-    eager_noisy, eager_clean = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2)
-    noisy, clean = keras.ops.convert_to_numpy(noisy), keras.ops.convert_to_numpy(clean)
-    print(json.dumps({"backend": keras.config.backend(), "tensorflow_loaded": "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None,
-                      "clean_equal": bool(np.array_equal(clean, eager_clean)),
-                      "noise_max_diff": float(np.abs((noisy - clean) - (eager_noisy - eager_clean)).max()),
-                      "noise_std": float((noisy - clean).std() * 255)}))
-""")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_the_compiled_step_draws_what_the_eager_draw_returns(backend):
-    pytest.importorskip(backend)
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    block = "import sys; sys.modules['tensorflow'] = None\n" if backend == "jax" else ""  # as on the GPU machine
-    result = subprocess.run([sys.executable, "-c", block + _COMPILED], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+def test_the_compiled_step_draws_what_the_eager_draw_returns(backend, tmp_path_factory, tmp_path):
+    if backend == "jax":  # in the session's one JAX process, TensorFlow blocked as on the GPU machine
+        out = jax_job(tmp_path_factory, "compiled_step")
+        assert not out["tensorflow_loaded"]
+    else:  # here: the suite runs on TensorFlow
+        pytest.importorskip("tensorflow")
+        if keras.config.backend() != "tensorflow":
+            pytest.skip(f"this process runs Keras on {keras.config.backend()}")
+        out = backend_jobs.compiled_step(tmp_path)
+        assert out["xla_max_diff"] < 1e-6  # with and without XLA: the same draw (XLA may fuse the add: 1 ulp)
     assert out["backend"] == backend and out["clean_equal"]
     assert out["noise_max_diff"] < 1e-6, out  # the same stateless draw, compiled or eager
     assert abs(out["noise_std"] - 25) < 1.5
-    if backend == "jax":
-        assert not out["tensorflow_loaded"]
 
 
 def test_the_noise_is_float32_sigma_over_255_times_the_stateless_normals_added_to_the_clean_batch(patches):

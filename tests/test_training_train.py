@@ -2,10 +2,10 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -15,41 +15,38 @@ keras = pytest.importorskip("keras")
 
 from dncnn.files.atomic import save_npy  # noqa: E402
 from dncnn.training.train import check_training_run, read_log, train  # noqa: E402
-from helpers import TINY  # noqa: E402
-
-
-_STEP = textwrap.dedent("""
-    import json, numpy as np, keras
-    from dncnn.model.network import build_dncnn
-    keras.utils.set_random_seed(0)
-    model = build_dncnn(5, 16, seed=0)  # the size does not matter here: that a step learns does
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error")
-    rng = np.random.default_rng(0)
-    clean = rng.random((8, 40, 40, 1)).astype("float32")
-    noisy = clean + 25 / 255 * rng.standard_normal(clean.shape).astype("float32")
-    losses = [float(model.train_on_batch(noisy, clean)) for _ in range(6)]
-    print(json.dumps({"backend": keras.config.backend(), "losses": losses}))
-""")
+import backend_jobs  # noqa: E402
+from helpers import TINY, copy_first_epoch, jax_job  # noqa: E402
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_training_steps_give_a_finite_decreasing_loss(backend):
-    pytest.importorskip(backend)
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", _STEP], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+def test_training_steps_give_a_finite_decreasing_loss(backend, tmp_path_factory, tmp_path):
+    if backend == "jax":  # in the session's one JAX process (tests/backend_jobs.py)
+        out = jax_job(tmp_path_factory, "training_steps")
+    else:
+        if keras.config.backend() != "tensorflow":
+            pytest.skip(f"this process runs Keras on {keras.config.backend()}")
+        out = backend_jobs.training_steps(tmp_path)
     assert out["backend"] == backend
     losses = out["losses"]
     assert all(np.isfinite(losses))
     assert losses[-1] < 0.5 * losses[0], losses
 
 
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """``(patches, run folder, sidecar)`` of one uninterrupted TINY run (2 epochs of 3 steps, deterministic), for
+    the tests that only read it or work on a copy of it (one training less each)."""
+    folder = tmp_path_factory.mktemp("tiny")
+    patches = save_npy(folder / "patches.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
+    sidecar = train(TINY, patches_path=patches, run_dir=folder / "run", verbose=0, tensorboard=False, deterministic=True)
+    return patches, folder / "run", sidecar
+
+
 @pytest.mark.slow
-def test_train_writes_model_log_checkpoints_and_sidecar(patches_file, tmp_path):
-    run = tmp_path / "run"
-    sidecar = train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+def test_train_writes_model_log_checkpoints_and_sidecar(tiny_run):
+    patches_file, run, sidecar = tiny_run
     assert sidecar["complete"] and sidecar["epochs"] == 2 and sidecar["steps"] == 6
     for key in ("device", "backend", "versions", "git_commit", "wall_seconds", "precision", "profile"):
         assert key in sidecar
@@ -65,12 +62,10 @@ def test_train_writes_model_log_checkpoints_and_sidecar(patches_file, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_gives_the_same_state_as_an_uninterrupted_run(patches_file, tmp_path):
-    straight = tmp_path / "straight"
-    train(TINY, patches_path=patches_file, run_dir=straight, verbose=0, tensorboard=False, deterministic=True)
+def test_resume_gives_the_same_state_as_an_uninterrupted_run(tiny_run, tmp_path):
+    patches_file, straight, _ = tiny_run
     split = tmp_path / "split"
-    first = train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=split, verbose=0, tensorboard=False, deterministic=True)
-    assert first["epochs"] == 1
+    copy_first_epoch(straight, split)  # the run as it stood after its first epoch
     resumed = train(TINY, patches_path=patches_file, run_dir=split, resume=True, verbose=0, tensorboard=False, deterministic=True)
     assert resumed["epochs"] == 2 and resumed["steps"] == 6
     a = keras.models.load_model(straight / "checkpoints" / "epoch-002.keras", safe_mode=True)
@@ -101,8 +96,8 @@ def test_missing_patches_name_the_step_that_makes_them(tmp_path):
         train(TINY, patches_path=tmp_path / "none.npy", run_dir=tmp_path / "run", verbose=0)
 
 
-_DRIVER = """
-import sys
+_KILLED = """
+import json, sys
 from dataclasses import replace
 import keras
 from dncnn.profiles import get_profile
@@ -111,36 +106,33 @@ from dncnn.training.train import train
 class PauseInSecondEpoch(keras.callbacks.Callback):
     # says where it is, then blocks, so the test kills it at a known point inside epoch 2
     def on_train_batch_end(self, batch, logs=None):
-        if self.pause and self._epoch == 1 and batch == 2:
+        if self._epoch == 1 and batch == 2:
             print("inside epoch 2, step 3 of 8", flush=True)
             sys.stdin.read()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
-profile = replace(get_profile("smoke"), depth=4, filters=8, batch_size=4, epochs=3, steps_per_epoch=8)
-pause = PauseInSecondEpoch()
-pause.pause = sys.argv[3] == "pause"
-sidecar = train(profile, patches_path=sys.argv[1], run_dir=sys.argv[2], resume=sys.argv[3] == "resume",
-                deterministic=True, verbose=0, tensorboard=False, callbacks=[pause])
-print("steps", sidecar["steps"], flush=True)
+profile = replace(get_profile("smoke"), **json.loads(sys.argv[3]))
+train(profile, patches_path=sys.argv[1], run_dir=sys.argv[2], deterministic=True, verbose=0, tensorboard=False,
+      callbacks=[PauseInSecondEpoch()])
 """
-
-
-def _driver(patches, run_dir, mode):
-    return [sys.executable, "-c", _DRIVER, str(patches), str(run_dir), mode]
+_KILLED_SIZE = {"depth": 4, "filters": 8, "batch_size": 4, "epochs": 3, "steps_per_epoch": 8}
 
 
 @pytest.mark.slow
-def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
+def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, capsys):
+    from dncnn.profiles import get_profile
+
     patches = save_npy(tmp_path / "p.npy", np.random.default_rng(1).integers(0, 256, (256, 40, 40), dtype=np.uint8))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    straight = tmp_path / "straight"
-    subprocess.run(_driver(patches, straight, "straight"), env=env, check=True, capture_output=True, timeout=600)
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen(_driver(patches, killed, "pause"), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    profile = replace(get_profile("smoke"), **_KILLED_SIZE)
+    killed = tmp_path / "killed"  # only the run that is killed needs a process of its own
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED, str(patches), str(killed), json.dumps(_KILLED_SIZE)],
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:
+        straight = tmp_path / "straight"  # meanwhile, here: the uninterrupted run
+        train(profile, patches_path=patches, run_dir=straight, deterministic=True, verbose=0, tensorboard=False)
         line = proc.stdout.readline()  # blocks until the run is paused inside epoch 2 (or has ended)
         assert line.startswith("inside epoch 2"), f"the run ended before it could be killed: {line!r}"
         os.kill(proc.pid, signal.SIGKILL)
@@ -149,9 +141,9 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
         proc.wait()
     assert sorted(p.name for p in (killed / "checkpoints").glob("*.keras")) == ["epoch-001.keras"]
     assert not (killed / "model.keras").exists()
-    result = subprocess.run(_driver(patches, killed, "resume"), env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "resuming from epoch-001.keras" in result.stderr and "steps 24" in result.stdout
+    capsys.readouterr()
+    sidecar = train(profile, patches_path=patches, run_dir=killed, resume=True, deterministic=True, verbose=0, tensorboard=False)
+    assert "resuming from epoch-001.keras" in capsys.readouterr().err and sidecar["steps"] == 24
     a = keras.models.load_model(straight / "model.keras", safe_mode=True)
     b = keras.models.load_model(killed / "model.keras", safe_mode=True)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
@@ -159,9 +151,8 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(patches_file, tmp_path, capsys):
-    run = tmp_path / "run"
-    train(TINY, patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
+def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(tiny_run, tmp_path, capsys):
+    patches_file, run = tiny_run[0], shutil.copytree(tiny_run[1], tmp_path / "run")
     last = run / "checkpoints" / "epoch-002.keras"
     last.write_bytes(last.read_bytes()[: len(last.read_bytes()) // 2])  # truncated
     sidecar = train(replace(TINY, epochs=3), patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
@@ -171,40 +162,20 @@ def test_damaged_checkpoint_falls_back_to_the_previous_one_and_says_so(patches_f
 
 
 @pytest.mark.slow
-def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(patches_file, tmp_path):
-    run = tmp_path / "run"
-    train(replace(TINY, epochs=1), patches_path=patches_file, run_dir=run, verbose=0, tensorboard=False)
-    (run / "checkpoints" / "epoch-001.keras").write_bytes(b"PK\x03\x04 broken")
+def test_no_loadable_checkpoint_is_an_error_not_a_silent_restart(tiny_run, tmp_path):
+    patches_file, run = tiny_run[0], shutil.copytree(tiny_run[1], tmp_path / "run")
+    for checkpoint in (run / "checkpoints").glob("epoch-*.keras"):
+        checkpoint.write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(RuntimeError, match="no checkpoint .* can be loaded"):
         train(TINY, patches_path=patches_file, run_dir=run, resume=True, verbose=0, tensorboard=False)
 
 
-_JAX_RESUME = textwrap.dedent("""
-    import sys
-    sys.modules["tensorflow"] = None  # as on the GPU machine
-    from dataclasses import replace
-    import numpy as np
-    from dncnn.files.atomic import save_npy
-    from dncnn.profiles import get_profile
-    from dncnn.training.train import train
-    tmp = sys.argv[1]
-    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
-    patches = save_npy(tmp + "/p.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
-    train(profile, patches_path=patches, run_dir=tmp + "/straight", verbose=0, steps_per_execution=2)
-    train(replace(profile, epochs=1), patches_path=patches, run_dir=tmp + "/split", verbose=0, steps_per_execution=2)
-    print(train(profile, patches_path=patches, run_dir=tmp + "/split", resume=True, verbose=0, steps_per_execution=2)["backend"])
-""")
-
-
 @pytest.mark.slow
-def test_resume_on_jax_without_tensorflow_gives_identical_weights(tmp_path):
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax"}
-    result = subprocess.run([sys.executable, "-c", _JAX_RESUME, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "jax" in result.stdout
-    a = keras.models.load_model(tmp_path / "straight" / "checkpoints" / "epoch-002.keras", safe_mode=True)
-    b = keras.models.load_model(tmp_path / "split" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+def test_resume_on_jax_without_tensorflow_gives_identical_weights(tmp_path_factory):
+    out = jax_job(tmp_path_factory, "resume")  # 2 epochs straight; 1, then resumed for a second (tests/backend_jobs.py)
+    assert out["backend"] == "jax" and out["steps"] == 6
+    a = keras.models.load_model(out["folder"] / "straight" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    b = keras.models.load_model(out["folder"] / "split" / "checkpoints" / "epoch-002.keras", safe_mode=True)
     assert int(a.optimizer.iterations) == int(b.optimizer.iterations) == 6
     for wa, wb in zip(a.get_weights() + [v.numpy() for v in a.optimizer.variables],
                       b.get_weights() + [v.numpy() for v in b.optimizer.variables]):
@@ -222,8 +193,8 @@ def test_steps_per_execution_runs_every_step_of_an_epoch_that_it_does_not_divide
 
 def test_a_run_that_fails_part_way_restores_the_dtype_policy(patches_file, tmp_path):
     class Boom(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            raise RuntimeError("boom in the first step")
+        def on_train_begin(self, logs=None):  # the mixed-precision model built, before its step is compiled
+            raise RuntimeError("boom as training begins")
 
     assert keras.config.dtype_policy().name == "float32"
     with pytest.raises(RuntimeError, match="boom"):

@@ -3,14 +3,17 @@
 One run measures, on this machine: the float32 matrix-multiply rate (the ceiling), DnCNN-S
 inference in deploy form on Keras' TensorFlow backend (``predict``, compiled without and with XLA)
 and JAX backend, a plain PyTorch DnCNN-S with the same weights (if torch is importable), BM3D;
-training-step throughput at batch 32 on each; and patch preparation against a per-patch loop of the
-authors' recipe. Each backend runs in its own process (Keras fixes its backend at import). Timings
-are medians of repeated runs; ratios are taken against baselines measured in the same run.
-Timings never live in tests.
+training throughput at batch 32 on each (ours through the device pipeline training uses, batches
+gathered and noise drawn in the compiled step; the PyTorch peer's on one fixed batch, its data
+loading not counted); and patch preparation against a per-patch loop of the authors' recipe. Each
+backend runs in its own process (Keras fixes its backend at import). Timings are medians of
+repeated runs; ratios are taken against baselines measured in the same run. Timings never live in
+tests.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -59,35 +62,53 @@ def median_seconds(fn, *, repeats: int, warmup: int = 1) -> float:
 
 def measure_train_throughput(*, batch_size: int = 128, patch_size: int = 40, depth: int = 17, filters: int = 64,
                              mixed_precision: bool = False, xla: bool | str = "auto", seconds: float = 20.0,
-                             warmup_steps: int = 3, seed: int = 0) -> dict:
-    """Patches per second of DnCNN training steps on the active Keras backend (one fixed batch)."""
+                             warmup_steps: int = 3, steps_per_execution: int = 1, patches: int = 4096,
+                             seed: int = 0) -> dict:
+    """Patches per second of DnCNN training on the active Keras backend, through the device pipeline
+    that :func:`dncnn.training.train.train` uses (:func:`dncnn.training.pipeline.build_trainer`: the
+    uint8 patches on the device, each step gathering its batch and drawing its noise in the compiled
+    step; :func:`~dncnn.training.pipeline.epoch_inputs`: the host side of an epoch).
+
+    As in training, each "epoch" is one ``fit`` call over the epoch's indices and seeds, and it is
+    timed whole (per-call overhead included, as in the training log's epoch seconds): a first epoch
+    of ``warmup_steps`` compiles, a second of ``steps_per_execution`` x 2 steps sets the step count,
+    and the timed epoch holds enough steps to fill about ``seconds`` (at least 2). ``patches``
+    seeded random (``patches``, ``patch_size``, ``patch_size``) uint8 patches stand in for the
+    training set (the step's cost does not depend on their values).
+
+    Returns:
+        backend, precision, xla, batch_size, steps_per_execution, steps (timed), seconds (timed),
+        warmup_seconds (compilation included), steps_per_second, patches_per_second.
+    """
     import keras
 
     from ..model.network import build_dncnn
+    from ..training.pipeline import build_trainer, epoch_inputs
 
     keras.config.set_dtype_policy("mixed_bfloat16" if mixed_precision else "float32")
     try:
         keras.utils.set_random_seed(seed)
-        model = build_dncnn(depth, filters, seed=seed)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mean_squared_error", jit_compile=xla)
-        clean = np.random.default_rng(seed).random((batch_size, patch_size, patch_size, 1)).astype("float32")
-        noisy = clean + gaussian_noise(clean.shape, 25, seed=[seed, 1], dtype=np.float32)
-        compile_start = time.perf_counter()
-        for _ in range(warmup_steps):
-            loss = model.train_on_batch(noisy, clean)
-        compile_seconds = time.perf_counter() - compile_start
-        steps, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds or steps < 2:
-            loss = model.train_on_batch(noisy, clean)
-            steps += 1
-        float(loss)  # wait for the device
-        elapsed = time.perf_counter() - start
+        bank = np.random.default_rng(seed).integers(0, 256, (patches, patch_size, patch_size), dtype=np.uint8)
+        trainer = build_trainer(build_dncnn(depth, filters, seed=seed), bank, sigma=25.0, optimizer=keras.optimizers.Adam(1e-3),
+                                jit_compile=xla, steps_per_execution=steps_per_execution)
+        epochs = itertools.count()
+
+        def fit_epoch(steps: int) -> float:
+            inputs = epoch_inputs(patches, batch_size=batch_size, steps=steps, seed=seed, epoch=next(epochs))
+            start = time.perf_counter()
+            trainer.fit(inputs, batch_size=1, shuffle=False, epochs=1, verbose=0)
+            return time.perf_counter() - start
+
+        compile_seconds = fit_epoch(warmup_steps)
+        probe = 2 * steps_per_execution
+        steps = max(2, int(seconds / (fit_epoch(probe) / probe)))
+        elapsed = fit_epoch(steps)
     finally:
         keras.config.set_dtype_policy("float32")
     return {
         "backend": keras.config.backend(), "precision": "mixed_bfloat16" if mixed_precision else "float32",
-        "xla": str(xla), "batch_size": batch_size, "steps": steps, "seconds": round(elapsed, 3),
-        "warmup_seconds": round(compile_seconds, 3), "steps_per_second": steps / elapsed,
+        "xla": str(xla), "batch_size": batch_size, "steps_per_execution": steps_per_execution, "steps": steps,
+        "seconds": round(elapsed, 3), "warmup_seconds": round(compile_seconds, 3), "steps_per_second": steps / elapsed,
         "patches_per_second": steps * batch_size / elapsed,
     }
 
@@ -159,7 +180,7 @@ def run_bm3d(*, sizes: dict, repeats: int) -> list[dict]:
     return rows
 
 
-def run_patches(images, *, repeats: int = 3) -> list[dict]:
+def run_patch_preparation(images, *, repeats: int = 3) -> list[dict]:
     """Our vectorised patch preparation against the per-patch loop of the authors' code, same counts."""
     from ..data.patches import generate_patches
     from .peers import generate_patches_loop
@@ -224,7 +245,7 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
     rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
     datasets.fetch_datasets(["Train400"], progress=False)
     _, images = datasets.load_dataset("Train400", limit=patch_images)
-    rows += run_patches(images)
+    rows += run_patch_preparation(images)
     table = pd.DataFrame(rows)
     table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
     if out_dir is not None:
@@ -354,17 +375,17 @@ def format_denoise_cli(rows: list[dict], *, machine: str, sigma: float = 25.0) -
     return "\n".join(lines) + "\n"
 
 
-def probe_training(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict]:
-    """``python -m dncnn bench probe``: training throughput in float32 and bf16 (and with and without
-    XLA on TensorFlow), one JSON line each printed as it is measured; returns the rows."""
-    import json
-
+def probe_training(*, batch_size: int = 128, seconds: float = 20.0, steps_per_execution: int = 1) -> list[dict]:
+    """``python -m dncnn bench probe``: training throughput through the device pipeline
+    (:func:`measure_train_throughput`) in float32 and bf16 (and with and without XLA on TensorFlow),
+    one JSON line each printed as it is measured; returns the rows."""
     import keras
 
     rows = []
     for mixed in (False, True):
         for xla in ([True, False] if keras.config.backend() == "tensorflow" else ["auto"]):
-            rows.append(measure_train_throughput(batch_size=batch_size, mixed_precision=mixed, xla=xla, seconds=seconds))
+            rows.append(measure_train_throughput(batch_size=batch_size, mixed_precision=mixed, xla=xla, seconds=seconds,
+                                                 steps_per_execution=steps_per_execution))
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -372,8 +393,6 @@ def probe_training(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict
 def probe_peer(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict]:
     """``python -m dncnn bench peer``: the PyTorch peer's training throughput in each of its settings
     (:data:`dncnn.bench.peers.PEER_SETTINGS`), one JSON line each; returns the rows."""
-    import json
-
     from .peers import PEER_SETTINGS, measure_torch_training
 
     rows = []

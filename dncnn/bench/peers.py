@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..data.patches import SCALES, augment_patch, scale_size
+from ..data.patches import PATCH_SCALES, augment_patch, scale_size
 
 
 def build_torch_dncnn(*, depth: int = 17, filters: int = 64, batch_norm: bool = True, weights: Sequence[np.ndarray] | None = None):
@@ -93,7 +93,7 @@ PEER_SETTINGS = ((False, False, False), (False, False, True), (True, False, True
 
 
 def generate_patches_loop(images: Sequence[np.ndarray], *, patch_size: int = 40, stride: int = 10,
-                          scales: Sequence[float] = SCALES, batch_size: int = 128, seed: int = 0) -> tuple[np.ndarray, dict]:
+                          scales: Sequence[float] = PATCH_SCALES, batch_size: int = 128, seed: int = 0) -> tuple[np.ndarray, dict]:
     """The authors' ``data_generator.py`` as written: a Python loop per patch (the benchmark's baseline).
 
     Same recipe and counts as :func:`dncnn.data.patches.generate_patches`, and the same patches for

@@ -35,15 +35,23 @@ def check_output(noisy: str | Path, clean: str | Path, *, overwrite: bool = Fals
     noisy, clean = Path(noisy), Path(clean)
     if clean.suffix.lower() not in SUFFIXES:
         raise ValueError(f"output must end in one of {', '.join(SUFFIXES)}. Received: {clean.name}")
-    if not os.path.lexists(clean):
+    target = resolve_output(clean)
+    if not os.path.lexists(target):
         return
-    if clean.is_dir():
+    if target.is_dir():
         raise OutputError(f"{clean} is a folder; give a file name, or use --out-dir {clean} to write into it")
-    if noisy.exists() and os.path.samefile(noisy, clean):
+    if noisy.exists() and os.path.samefile(noisy, target):
         raise OutputError(f"{clean} is the input itself: writing there would destroy the noisy original; "
                           f"choose another output name (--overwrite does not allow this). Received: {noisy} -> {clean}")
     if not overwrite:
         raise OutputError(f"{clean} already exists; pass --overwrite to replace it")
+
+
+def resolve_output(path: str | Path) -> Path:
+    """The file that writing ``path`` will replace, once its missing folders exist: links resolved,
+    and a ``..`` after a missing folder taken lexically (``sub/../keep.png`` is ``keep.png`` even
+    before ``sub/`` is created), so a check made before any folder is created holds for the write."""
+    return Path(os.path.realpath(path))
 
 
 def check_sigma(sigma: float | None) -> None:

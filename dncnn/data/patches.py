@@ -21,7 +21,7 @@ from .. import config
 from ..files import atomic
 from . import datasets
 
-SCALES = (1.0, 0.9, 0.8, 0.7)
+PATCH_SCALES = (1.0, 0.9, 0.8, 0.7)  # the factors each training image is resized by before patches are cut (the authors' recipe)
 
 
 def augment_patch(patch: np.ndarray, mode: int) -> np.ndarray:
@@ -73,7 +73,7 @@ def generate_patches(
     *,
     patch_size: int = 40,
     stride: int = 10,
-    scales: Sequence[float] = SCALES,
+    scales: Sequence[float] = PATCH_SCALES,
     batch_size: int = 128,
     seed: int = 0,
 ) -> tuple[np.ndarray, dict]:
@@ -142,7 +142,7 @@ def prepare_patches(*, out_path: str | Path, train_images: int | None = None, pa
     datasets.fetch_datasets(["Train400"], dest=raw_dir, progress=False)
     names, images = datasets.load_dataset("Train400", root=raw_dir, limit=train_images)
     start = time.perf_counter()
-    patches, info = generate_patches(images, patch_size=patch_size, stride=stride, scales=SCALES,
+    patches, info = generate_patches(images, patch_size=patch_size, stride=stride, scales=PATCH_SCALES,
                                      batch_size=batch_size, seed=seed)
     seconds = time.perf_counter() - start
     sources = datasets.dataset_checksums("Train400", limit=train_images)
@@ -151,7 +151,7 @@ def prepare_patches(*, out_path: str | Path, train_images: int | None = None, pa
         "shape": list(patches.shape),
         "dtype": str(patches.dtype),
         "recipe": {
-            "patch_size": patch_size, "stride": stride, "scales": list(SCALES),
+            "patch_size": patch_size, "stride": stride, "scales": list(PATCH_SCALES),
             "interpolation": "bicubic (cv2.INTER_CUBIC), size int(h*s) x int(w*s)",
             "augmentation": "one of 8 flips/rotations per patch, drawn uniformly",
             "truncation": f"first patches dropped to a multiple of {batch_size}",

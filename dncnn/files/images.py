@@ -1,12 +1,15 @@
 """Reading and writing image files, with clear errors for files that cannot work.
 
-Every reader checks the file before decoding it: it must exist, be non-empty, be complete (a PNG
-must reach its IEND chunk, a JPEG its end-of-image marker, a TIFF's directory and strips must lie
-inside the file, and Pillow's strict decoder must not run out of data), be an image whose header
-Pillow can identify, and claim at most ``MAX_PIXELS`` pixels (so a forged header cannot make the
-decoder allocate gigabytes). Decoding is OpenCV's. A truncated file (an interrupted download) is
-refused with :class:`TruncatedImageError` unless the caller accepts it explicitly; it is then
-decoded as far as its data goes (:func:`decode_partial_image`) and the missing rows are counted.
+Every reader checks the file before decoding it: it must exist, be non-empty, be undamaged (every
+chunk of a PNG must pass its CRC check), be complete (a PNG must reach its IEND chunk, a JPEG its
+end-of-image marker, a TIFF's directory and strips must lie inside the file, and Pillow's strict
+decoder must not run out of data), be an image whose header Pillow can identify, and claim no more
+pixels than the file's size can back (:func:`max_pixels_backed`; so a forged header cannot make
+the decoder allocate gigabytes, while a real photo of any size OpenCV decodes is accepted).
+Decoding is OpenCV's, its own warning lines kept off the terminal (our errors say what is wrong).
+A truncated file (an interrupted download) is refused with :class:`TruncatedImageError` unless the
+caller accepts it explicitly; it is then decoded as far as its data goes
+(:func:`decode_partial_image`) and the missing rows are counted.
 """
 
 from __future__ import annotations
@@ -16,13 +19,43 @@ import io
 import os
 import struct
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")  # the image files written for users
-MAX_PIXELS = 100_000_000  # 100 megapixels: 400 MB as float32, far above any test image
 MIN_SIDE = 8  # the smallest image the denoise command accepts
+DECODER_MAX_PIXELS = 1 << 30  # OpenCV's imread refuses larger images (its OPENCV_IO_MAX_IMAGE_PIXELS default)
+UNBOUNDED_MAX_PIXELS = 100_000_000  # the limit for codings whose file size bounds no pixel count (below)
+
+# The most pixels one byte of a real file can describe, per format and coding. A header claiming
+# more pixels than the file's size times this cannot be backed by the file's data (it is forged, or
+# the data is missing) and is refused before any decoder allocates the image. Each bound takes the
+# format's cheapest pixel and its coding's greatest expansion, so no real image comes near it:
+# - PNG: the filtered rows hold at least 1 bit per pixel (1-bit grey), and deflate expands at most
+#   1032:1 (zlib's technical details, https://zlib.net/zlib_tech.html: "the limit, 1032:1"):
+#   8 x 1032 = 8,256 pixels per byte.
+# - JPEG, Huffman-coded (baseline, extended, progressive, lossless; ITU-T T.81 | ISO/IEC 10918-1):
+#   the frame's full-resolution component codes each of its 8x8 blocks with at least one Huffman code
+#   of its own (the block's DC difference, T.81 F.1.2.1; a progressive file's DC scan comes first,
+#   Annex G), and a Huffman code is 1 to 16 bits long (Annex C): at most 64 pixels per bit, 512 per
+#   byte (an optimized progressive JPEG of a flat grey image, by OpenCV, reaches 255). Arithmetic
+#   coding (SOF9-SOF15, Annex D) can code a block in a small fraction of a bit: no useful bound.
+# - TIFF, by its Compression tag (TIFF 6.0 specification, Adobe 1992): none (1), at least 1 bit per
+#   pixel: 8 per byte; PackBits (32773, section 9), a 2-byte run stands for at most 128 bytes: 512;
+#   LZW (5, section 13), a code of at least 9 bits stands for at most 4,096 bytes (the size of its
+#   table): 8 x 4096 x 8 / 9 = 29,127; Deflate (8 and 32946, zlib's deflate as in PNG): 8,256; JPEG
+#   (7): 512 as JPEG. The CCITT fax codings code a blank row in a few bits whatever its width (Pillow's
+#   Group 4 file of a blank 4000x4000 image holds 16,000 pixels per byte): no useful bound.
+# tests/test_files_images.py writes the most compressible real files of each bounded coding and
+# checks that they pass. Other formats and codings get UNBOUNDED_MAX_PIXELS (the study's BMP test
+# images are far below it).
+PNG_PIXELS_PER_BYTE = 8 * 1032
+JPEG_PIXELS_PER_BYTE = 64 * 8
+TIFF_PIXELS_PER_BYTE = {1: 8, 32773: 512, 5: 8 * 4096 * 8 // 9, 8: PNG_PIXELS_PER_BYTE, 32946: PNG_PIXELS_PER_BYTE,
+                        7: JPEG_PIXELS_PER_BYTE}
+_JPEG_HUFFMAN_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7}  # SOF0-3, SOF5-7
 
 
 class ImageError(ValueError):
@@ -40,8 +73,8 @@ def decode_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> 
     (:func:`decode_partial_image`; the rows it lacks are grey) instead of being refused.
 
     Raises:
-        ImageError: naming the file if it is missing, empty, not an image, or claims more than
-            ``MAX_PIXELS`` pixels in its header (checked before decoding).
+        ImageError: naming the file if it is missing, empty, damaged, not an image, or claims more
+            pixels in its header than its size can back (checked before decoding).
         TruncatedImageError: naming the file and what is missing, if it is truncated and
             ``accept_truncated`` is false.
     """
@@ -55,49 +88,119 @@ def decode_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> 
 
 
 def check_file(path: str | os.PathLike) -> str | None:
-    """Check that ``path`` exists, is a non-empty image of at most ``MAX_PIXELS`` pixels, and whether
-    it is complete; return ``None`` if it is, else a sentence naming the file and what is missing.
+    """Check that ``path`` exists, is a non-empty, undamaged image whose size backs the pixels its
+    header claims, and whether it is complete; return ``None`` if it is, else a sentence naming the
+    file and what is missing.
 
     Raises:
-        ImageError: naming the file if it is missing, empty, not an image or claims too many pixels.
+        ImageError: naming the file if it is missing, empty, damaged (a PNG chunk failing its CRC),
+            not an image or claims more pixels than its size can back.
     """
     path = Path(path)
     if not path.is_file():
         raise ImageError(f"{path} does not exist")
     if path.stat().st_size == 0:
         raise ImageError(f"{path} is empty")
-    problem = find_truncation(path.read_bytes())  # the container, before any decoding
+    data = path.read_bytes()
+    damage = find_damage(data)  # the container, before any decoding
+    if damage is not None:
+        raise ImageError(f"{path} is damaged: {damage}; the file was corrupted (in a copy or download?): fetch it again")
+    problem = find_truncation(data)
     if problem is not None:
         return f"{path} is truncated: {problem}"
-    check_header(path)
+    check_header(path, data)
     problem = find_decoder_truncation(path)
     return None if problem is None else f"{path} is truncated: {problem}"
 
 
-def check_header(path: Path) -> None:
-    """Raise :class:`ImageError` unless Pillow identifies ``path``'s header and it claims at most
-    ``MAX_PIXELS`` pixels (reads the header only)."""
+def check_header(path: Path, data: bytes | None = None) -> None:
+    """Raise :class:`ImageError` unless Pillow identifies ``path``'s header and the pixels it claims
+    are at most :func:`max_pixels_backed` by the file's bytes ``data`` (read if not given) and at
+    most ``DECODER_MAX_PIXELS``. Decodes nothing."""
     from PIL import Image, UnidentifiedImageError
 
+    data = Path(path).read_bytes() if data is None else data
     try:
-        with warnings.catch_warnings(), Image.open(path) as header:  # reads the header only
-            warnings.simplefilter("ignore")
+        with _pillow_settings(truncated=False), Image.open(path) as header:  # reads the header only
             width, height = header.size
+            compression = getattr(header, "tag_v2", {}).get(259, 1) if header.format == "TIFF" else None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
         raise ImageError(f"{path} is not an image (PNG, JPEG or TIFF expected): {err}") from None
-    except Image.DecompressionBombError:
-        raise ImageError(f"{path} claims more pixels than allowed ({MAX_PIXELS:,})") from None
-    if width * height > MAX_PIXELS:
-        raise ImageError(f"{path} claims {width}x{height} pixels, more than the {MAX_PIXELS:,} allowed")
+    pixels = width * height
+    if pixels > DECODER_MAX_PIXELS:
+        raise ImageError(f"{path} claims {width}x{height} pixels, more than the {DECODER_MAX_PIXELS:,} OpenCV decodes")
+    backed = max_pixels_backed(data, tiff_compression=compression)
+    if pixels > backed:
+        raise ImageError(f"{path} claims {width}x{height} pixels, more than its {len(data):,} bytes can hold "
+                         f"(at most {backed:,}): a forged or damaged header")
+
+
+def max_pixels_backed(data: bytes, *, tiff_compression: int | None = None) -> int:
+    """The most pixels a real PNG, JPEG or TIFF file of ``data``'s size can describe (the bounds and
+    their sources are in this module's comments); ``UNBOUNDED_MAX_PIXELS`` for other formats and for
+    codings without a bound (arithmetic-coded JPEG, CCITT fax TIFF). ``tiff_compression``: the
+    TIFF's Compression tag (259)."""
+    per_byte = None
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        per_byte = PNG_PIXELS_PER_BYTE
+    elif data.startswith(b"\xff\xd8"):
+        per_byte = JPEG_PIXELS_PER_BYTE if _jpeg_frame_marker(data) in _JPEG_HUFFMAN_FRAMES else None
+    elif data[:4] in (b"II*\x00", b"MM\x00*"):
+        per_byte = TIFF_PIXELS_PER_BYTE.get(tiff_compression)
+    return UNBOUNDED_MAX_PIXELS if per_byte is None else per_byte * len(data)
+
+
+def _jpeg_frame_marker(data: bytes) -> int | None:
+    """The start-of-frame marker (0xC0-0xCF but DHT 0xC4, JPG 0xC8, DAC 0xCC) of a JPEG, or None."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker
+        if marker == 0xFF:  # a fill byte
+            pos += 1
+        elif marker in _JPEG_STANDALONE:
+            pos += 2
+        elif marker == 0xDA:  # image data before any frame header: not a structure we know
+            return None
+        else:
+            pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    return None
 
 
 def _decode_complete(path: Path) -> np.ndarray:
     import cv2
 
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    from .. import silence_stderr
+
+    with silence_stderr():  # libpng's and libjpeg's own lines ("IDAT: CRC error", ...): our error says it
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageError(f"{path} is not an image OpenCV can decode (corrupted?)")
     return image
+
+
+def find_damage(data: bytes) -> str | None:
+    """What is damaged in a PNG file's container: the first complete chunk whose CRC does not match
+    its type and data (PNG specification, section 5.3), as a phrase, else ``None`` (also for other
+    formats, and for a chunk cut off by truncation, which :func:`find_truncation` reports)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    pos, size = 8, len(data)
+    while pos + 12 <= size:
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if pos + 12 + length > size:
+            return None
+        (stored,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        computed = zlib.crc32(data[pos + 4:pos + 8 + length])
+        if stored != computed:
+            name = kind.decode("latin-1")
+            return (f"its {name} chunk at byte {pos:,} fails its CRC check (stored {stored:08x}, "
+                    f"computed {computed:08x})")
+        if kind == b"IEND":
+            return None
+        pos += 12 + length
+    return None
 
 
 def find_truncation(data: bytes) -> str | None:
@@ -197,18 +300,20 @@ def _tiff_truncation(data: bytes) -> str | None:
 
 
 @contextlib.contextmanager
-def _pillow_truncated(allowed: bool):
-    """Pillow's global ``LOAD_TRUNCATED_IMAGES`` set to ``allowed`` for the block, its warnings silenced."""
-    from PIL import ImageFile
+def _pillow_settings(*, truncated: bool):
+    """Pillow's globals for the block: ``LOAD_TRUNCATED_IMAGES`` set to ``truncated``, and no
+    decompression-bomb limit (:func:`check_header` bounds the pixels by the file's size instead);
+    its warnings silenced."""
+    from PIL import Image, ImageFile
 
-    before = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = allowed
+    before = ImageFile.LOAD_TRUNCATED_IMAGES, Image.MAX_IMAGE_PIXELS
+    ImageFile.LOAD_TRUNCATED_IMAGES, Image.MAX_IMAGE_PIXELS = truncated, None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = before
+        ImageFile.LOAD_TRUNCATED_IMAGES, Image.MAX_IMAGE_PIXELS = before
 
 
 def find_decoder_truncation(path: str | os.PathLike) -> str | None:
@@ -217,7 +322,7 @@ def find_decoder_truncation(path: str | os.PathLike) -> str | None:
     from PIL import Image
 
     try:
-        with _pillow_truncated(False), Image.open(path) as image:
+        with _pillow_settings(truncated=False), Image.open(path) as image:
             image.load()
     except Exception as err:  # noqa: BLE001 - Pillow is only the witness here; OpenCV decodes
         if "truncated" in str(err):
@@ -241,7 +346,7 @@ def decode_partial_image(path: str | os.PathLike) -> tuple[np.ndarray, int, str]
     path = Path(path)
     data = path.read_bytes()
     try:
-        check_header(path)
+        check_header(path, data)
     except ImageError as err:
         if "claims" in str(err):
             raise
@@ -270,7 +375,7 @@ def _decode_pillow(data: bytes, *, fill: int | None) -> tuple[np.ndarray, np.nda
     that value in every band (0, or 255 meaning the mode's peak)."""
     from PIL import Image
 
-    with _pillow_truncated(True), Image.open(io.BytesIO(data)) as image:
+    with _pillow_settings(truncated=True), Image.open(io.BytesIO(data)) as image:
         if fill is not None:
             bands = len(image.getbands())
             value = fill if fill == 0 or image.mode in ("L", "P", "RGB", "RGBA", "LA", "CMYK", "YCbCr", "1") else 65535

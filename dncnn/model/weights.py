@@ -8,9 +8,8 @@ from pathlib import Path
 import keras
 
 from .. import config
+from ..config import SHIPPED_MODELS  # this project's trained models in weights/
 from ..files.fetch import read_manifest, sha256_file
-
-SHIPPED_MODELS = config.SHIPPED_MODELS  # this project's trained models in weights/
 
 
 def load_model(path: str | Path) -> keras.Model:
