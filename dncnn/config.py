@@ -34,6 +34,9 @@ RESULTS_DIR = OUTPUT_ROOT / "results"
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
 # the committed full DnCNN-3 table (`python -m dncnn tasks`), which notebook 05 checks where it cannot rerun it
 TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
+# the committed curves of the paper's Fig. 2 ablation (`python -m dncnn ablation`), one folder per
+# base profile (ablation: CPU; ablation-gpu), which notebook 07 reads
+ABLATION_DIR = PROJECT_ROOT / "results" / "ablation"
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"

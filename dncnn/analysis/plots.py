@@ -32,7 +32,8 @@ def plot_patch_grid(patches: np.ndarray, *, rows: int = 8, cols: int = 12, seed:
 
 
 def plot_training_runs(runs: dict):
-    """Loss, learning rate and seconds per epoch of one or more training runs, side by side.
+    """Loss, learning rate and seconds per epoch of one or more training runs, side by side, and
+    their validation PSNR in a fourth panel when any run's rows carry ``val_psnr``.
 
     Args:
         runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
@@ -41,7 +42,11 @@ def plot_training_runs(runs: dict):
             scale), so runs with different batch sizes and epoch lengths compare directly.
     """
     plt = _pyplot()
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 3.8))
+    validated = any("val_psnr" in r for run in runs.values() for r in run["history"])
+    fig, axes = plt.subplots(1, 4 if validated else 3, figsize=(20 if validated else 15, 3.8))
+    ax1, ax2, ax3 = axes[:3]
+    if validated:  # a fourth panel: the validation PSNR of the runs that measured it (dncnn.training.validation)
+        plot_validation_panel(axes[3], runs)
     for label, run in runs.items():
         history, batch = run["history"], run["batch_size"]
         short, label = label, f"{label} ({run['device']})" if run.get("device") else label
@@ -53,7 +58,7 @@ def plot_training_runs(runs: dict):
     ax1.set(xlabel="training patches seen", ylabel="training MSE (log)", title="loss")
     ax2.set(xlabel="training patches seen", ylabel="learning rate", title="learning rate", xscale="log", yscale="log")
     ax3.set(xlabel="epoch", ylabel="seconds (log)", title="seconds per epoch")
-    for ax in (ax1, ax2, ax3):
+    for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -169,5 +174,50 @@ def plot_bench(table):
     ax2.set(ylabel="fraction of float32 matmul ceiling", title="DnCNN efficiency")
     ax2.axhline(0.7, color="black", ls="--", lw=1)
     ax1.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_validation_panel(ax, runs: dict, *, styles: dict | None = None) -> None:
+    """Draw each run's validation PSNR (``val_psnr`` of its rows, dB) against training patches seen
+    (steps x batch size, log scale) on ``ax``; runs without it are left out. ``styles``: optional
+    ``{label: matplotlib keyword arguments}``; by default each label gets its method's colour."""
+    from .style import method_colour
+
+    for k, (label, run) in enumerate(runs.items()):
+        rows = [r for r in run["history"] if "val_psnr" in r]
+        if not rows:
+            continue
+        style = (styles or {}).get(label) or {"color": method_colour(label, default=k)}
+        ax.plot([r["steps"] * run["batch_size"] for r in rows], [r["val_psnr"] for r in rows], marker="o", ms=3,
+                label=label, **style)
+    ax.set(xlabel="training patches seen", ylabel="validation PSNR (dB)", xscale="log",
+           title="validation PSNR (Set5 crops, dncnn.training.validation)")
+
+
+def plot_ablation_curves(runs: dict):
+    """The paper's Fig. 2 at this project's budgets: validation PSNR against training patches seen,
+    one panel per base profile (CPU, GPU), one colour per combination of residual learning and batch
+    norm, solid for Adam and dashed for SGD.
+
+    Args:
+        runs: ``{label: run}`` of :func:`dncnn.analysis.training_claims.read_ablation_runs` (each with
+            ``history``, ``batch_size``, ``profile``, ``switches``, ``optimizer`` and ``budget_label``).
+    """
+    from .style import method_colour
+
+    plt = _pyplot()
+    profiles = list(dict.fromkeys(run["profile"] for run in runs.values()))
+    fig, axes = plt.subplots(1, max(len(profiles), 1), figsize=(7.5 * max(len(profiles), 1), 4.6), squeeze=False)
+    for ax, profile in zip(axes[0], profiles):
+        part = {label: run for label, run in runs.items() if run["profile"] == profile}
+        styles = {label: {"color": method_colour(run["switches"]), "ls": "-" if run["optimizer"] == "adam" else "--"}
+                  for label, run in part.items()}
+        plot_validation_panel(ax, {label: run for label, run in part.items()}, styles=styles)
+        budget = next(iter(part.values()))["budget_label"]
+        ax.set_title(f"{profile}: {budget}", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Residual learning (RL) and batch norm (BN): validation PSNR while training (the paper's Fig. 2)")
     fig.tight_layout()
     return fig
