@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--sigma", type=float, help="training noise level (0-255; default the profile's 25); "
                                                   "the run goes to data/runs/<profile>-sigma<N>")
     sub.add_argument("--steps-per-execution", type=int, help="training steps per compiled call (default the profile's; 8 on a GPU)")
+    sub.add_argument("--sigma-range", type=parse_sigma_range, metavar="LOW,HIGH",
+                     help="blind training: each patch's noise level drawn uniformly from [LOW, HIGH] (0-255; "
+                          "profile paper-blind: 0,55)")
     sub.add_argument("--lr-schedule", type=parse_lr_schedule, metavar="EPOCH:RATE,...",
                      help="learning-rate steps, e.g. 0:1e-3,6:1e-4 (a shortened run keeps the recipe's drop)")
     sub.add_argument("--devices", help="'all' or a count: train data parallel over several devices (JAX backend; "
@@ -122,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--runs", nargs="+", default=["adam"], metavar="RUN",
                      help="runs or groups: adam (default), sgd, all, or names such as adam-rl-bn, sgd-plain")
     sub.add_argument("--max-minutes", type=float, help="wall-clock bound of each run in this call (it resumes later)")
+    sub.add_argument("--time-limit", type=float, metavar="MINUTES",
+                     help="bound of the whole call: runs get what is left, later ones wait for the next call")
+    sub.add_argument("--epochs", type=int, help="the runs' epochs (default the profile's; ablation: 12 of 50 steps)")
+    sub.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy, cut if missing)")
     sub.add_argument("--out-dir", type=Path, help="folder for <profile>/<run>.log.csv and .json (default results/ablation)")
     sub.add_argument("--devices", help="'all' or a count: data parallel over several devices (JAX backend)")
     sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
@@ -176,7 +183,7 @@ def run_train(args, parser) -> int:
     from .training.train import train
 
     overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch), ("sigma", args.sigma),
-                                   ("lr_schedule", args.lr_schedule)) if v is not None}
+                                   ("lr_schedule", args.lr_schedule), ("sigma_range", args.sigma_range)) if v is not None}
     profile = replace(PROFILES[args.profile], **overrides)
     xla = {"auto": "auto", "on": True, "off": False}[args.xla]
     try:
@@ -204,6 +211,17 @@ def parse_lr_schedule(text: str) -> tuple[tuple[int, float], ...]:
     return steps
 
 
+def parse_sigma_range(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` of ``train --sigma-range`` (``0,55``) on the 0-255 scale."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH such as 0,55. Received: {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"need 0 <= LOW <= HIGH. Received: {text!r}")
+    return low, high
+
+
 def _devices(value: str | None) -> int | str | None:
     """``--devices``: None, ``"all"`` or a count."""
     return value if value in (None, "all") else int(value)
@@ -213,7 +231,9 @@ def run_ablation_command(args, parser) -> int:
     from .commands.ablation import run_ablation
 
     try:
-        sidecars = run_ablation(profile=args.profile, runs=args.runs, max_minutes=args.max_minutes, out_dir=args.out_dir,
+        sidecars = run_ablation(profile=args.profile, runs=args.runs, max_minutes=args.max_minutes, time_limit=args.time_limit,
+                                epochs=args.epochs,
+                                out_dir=args.out_dir, patches_path=args.patches,
                                 devices=_devices(args.devices), mixed_precision=args.mixed_precision,
                                 steps_per_execution=args.steps_per_execution, verbose=args.verbose, argv=sys.argv[1:])
     except (FileNotFoundError, ValueError) as err:

@@ -210,14 +210,14 @@ def plot_ablation_curves(runs: dict):
     profiles = list(dict.fromkeys(run["profile"] for run in runs.values()))
     fig, axes = plt.subplots(1, max(len(profiles), 1), figsize=(7.5 * max(len(profiles), 1), 4.6), squeeze=False)
     for ax, profile in zip(axes[0], profiles):
-        part = {label: run for label, run in runs.items() if run["profile"] == profile}
-        styles = {label: {"color": method_colour(run["switches"]), "ls": "-" if run["optimizer"] == "adam" else "--"}
+        part = {run["switches"]: run for run in runs.values() if run["profile"] == profile}
+        styles = {label: {"color": method_colour(label), "ls": "-" if run["optimizer"] == "adam" else "--"}
                   for label, run in part.items()}
-        plot_validation_panel(ax, {label: run for label, run in part.items()}, styles=styles)
+        plot_validation_panel(ax, part, styles=styles)
         budget = next(iter(part.values()))["budget_label"]
-        ax.set_title(f"{profile}: {budget}", fontsize=9)
+        ax.set_title(textwrap.fill(f"{profile}: {budget}", 70), fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("Residual learning (RL) and batch norm (BN): validation PSNR while training (the paper's Fig. 2)")
+    fig.suptitle("Residual learning (RL) and batch norm (BN) while training (the paper's Fig. 2)", fontsize=11)
     fig.tight_layout()
     return fig

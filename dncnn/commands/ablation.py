@@ -35,6 +35,7 @@ import dataclasses
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -99,9 +100,10 @@ def resolve_runs(names: Sequence[str]) -> list[str]:
 
 
 def run_ablation(*, profile: str | Profile = "ablation", runs: Sequence[str] = ("adam",), max_minutes: float | None = None,
-                 out_dir: str | Path | None = None, patches_path: str | Path | None = None, devices: int | str | None = None,
-                 mixed_precision: bool = False, steps_per_execution: int | None = None, verbose: int = 2,
-                 argv: Sequence[str] = ()) -> list[dict]:
+                 time_limit: float | None = None, epochs: int | None = None, out_dir: str | Path | None = None,
+                 patches_path: str | Path | None = None,
+                 devices: int | str | None = None, mixed_precision: bool = False, steps_per_execution: int | None = None,
+                 verbose: int = 2, argv: Sequence[str] = ()) -> list[dict]:
     """Train (or continue) the named ablation runs of a profile, one after the other, and publish their curves.
 
     Args:
@@ -109,6 +111,9 @@ def run_ablation(*, profile: str | Profile = "ablation", runs: Sequence[str] = (
         runs: run names or groups (``adam``, ``sgd``, ``all``).
         max_minutes: wall-clock bound of each run in this call (default the profile's); a run
             stopped by it continues from its last epoch at the next call.
+        time_limit: minutes for the whole call: each run's bound is cut to what is left, and no run
+            starts with less than half a minute left (it starts at the next call).
+        epochs: the runs' epoch count (default the profile's); a complete run continues to it.
         out_dir: receives ``<profile>/<run>.log.csv`` and ``<run>.json`` (default ``results/ablation``).
         patches_path: the base profile's patches (default ``data/patches/<profile>/patches.npy``; cut
             by ``python -m dncnn patches --profile <profile>`` when missing).
@@ -121,6 +126,8 @@ def run_ablation(*, profile: str | Profile = "ablation", runs: Sequence[str] = (
     from ..training.train import train
 
     base = get_profile(profile) if isinstance(profile, str) else profile
+    if epochs is not None:
+        base = dataclasses.replace(base, epochs=epochs).validate()
     patches_path = Path(patches_path or config.patches_path(base.name))
     if not patches_path.exists():
         prepare_patches(out_path=patches_path, train_images=base.train_images, patch_size=base.patch_size, stride=base.stride,
@@ -128,10 +135,19 @@ def run_ablation(*, profile: str | Profile = "ablation", runs: Sequence[str] = (
     count = _count_patches(patches_path)
     out = Path(out_dir or config.ABLATION_DIR) / base.name
     written = []
+    deadline = time.monotonic() + 60 * time_limit if time_limit else None
     for run in resolve_runs(runs):
         run_profile = ablation_profile(base, run, patches_count=count)
         run_dir = config.RUNS_DIR / "ablation" / base.name / run
-        status, sidecar = _train_one(train, run_profile, run_dir, patches_path=patches_path, max_minutes=max_minutes,
+        bound = max_minutes
+        if deadline is not None:
+            left = (deadline - time.monotonic()) / 60
+            if left < 0.5:
+                print(f"{run}: not started, {left:.1f} min left of --time-limit {time_limit}; the next call starts it",
+                      file=sys.stderr)
+                continue
+            bound = min(bound, left) if bound else left
+        status, sidecar = _train_one(train, run_profile, run_dir, patches_path=patches_path, max_minutes=bound,
                                      devices=devices, mixed_precision=mixed_precision,
                                      steps_per_execution=steps_per_execution, verbose=verbose)
         written.append(publish_run(run, run_dir, out, status=status, sidecar=sidecar, argv=argv))
