@@ -63,6 +63,9 @@ minutes_left() {  # minutes of TIME_LIMIT left, less a margin for packing the re
     "$TIME_LIMIT" "$(date +%s)" "$START"
 }
 enough_time() { $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.5 else 1)" "$(minutes_left)"; }
+complete() {  # model.json epochs: the run finished that many epochs
+  [ -f "$1" ] && $PY -c "import json, sys; f = json.load(open(sys.argv[1])); sys.exit(0 if f['complete'] and f['epochs'] >= int(sys.argv[2]) else 1)" "$1" "$2"
+}
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
 
 { nvidia-smi -L 2>/dev/null || echo "no nvidia-smi: running on $(uname -m) CPU"; echo "start $(date -u +%FT%TZ), TIME_LIMIT ${TIME_LIMIT}s, stages: $STAGES"; } | tee "$LOG"
@@ -88,7 +91,7 @@ for dir in "$abl_runs"/*/; do
   [ -d "$dir" ] || continue
   run=$(basename "$dir"); mkdir -p "$pack/runs/$run"
   for f in model.json log.csv diverged.json; do [ -f "$dir/$f" ] && cp "$dir/$f" "$pack/runs/$run/"; done
-  if [ ! -f "$dir/model.json" ] || ! grep -q '"complete": true' "$dir/model.json"; then
+  if ! complete "$dir/model.json" "$ABLATION_EPOCHS"; then
     last=$(ls "$dir"/checkpoints/epoch-*.keras 2>/dev/null | tail -n 1 || true)
     if [ -n "$last" ]; then
       mkdir -p "$pack/runs/$run/checkpoints"; cp "$last" "${last%.keras}.json" "$pack/runs/$run/checkpoints/"
@@ -110,8 +113,8 @@ train_one() {  # name profile epochs lr-schedule [extra train options]
     cp "$run_dir/previous/model.json" "$run_dir/model.json" 2>/dev/null || true
     [ -n "$(ls "$run_dir"/checkpoints/epoch-*.keras 2>/dev/null)" ] && resume=(--resume)
   fi
-  if [ -f "$run_dir/model.json" ] && grep -q '"complete": true' "$run_dir/model.json"; then
-    echo "$name: complete" | tee -a "$LOG"
+  if complete "$run_dir/model.json" "$epochs"; then
+    echo "$name: complete ($epochs epochs)" | tee -a "$LOG"
   elif enough_time; then
     $PY -m dncnn patches --profile "$profile" 2>&1 | tee -a "$LOG"
     $PY -m dncnn train --profile "$profile" --epochs "$epochs" --lr-schedule "$lr" "$@" --run-dir "$run_dir" "${resume[@]}" \

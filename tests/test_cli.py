@@ -198,7 +198,7 @@ def test_cli_refuses_an_unknown_profile():
 def test_one_parser_holds_every_command_with_the_profiles_choices():
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks", "bench"]
+    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks", "ablation", "bench"]
     from dncnn.profiles import PROFILES
 
     for name in ("patches", "train", "reproduce", "report"):
@@ -211,3 +211,11 @@ def test_no_command_prints_the_help_and_an_unknown_one_is_refused(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["frobnicate"])
     assert exit_info.value.code == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_train_reads_a_learning_rate_schedule_a_sigma_range_and_devices():
+    args = cli.build_parser().parse_args(["train", "--lr-schedule", "0:1e-3,6:1e-4", "--sigma-range", "0,55", "--devices", "all"])
+    assert args.lr_schedule == ((0, 1e-3), (6, 1e-4)) and args.sigma_range == (0.0, 55.0) and args.devices == "all"
+    for bad in (["--lr-schedule", "3:1e-3"], ["--lr-schedule", "0:1e-3,0:1e-4"], ["--sigma-range", "30,10"]):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args(["train", *bad])

@@ -140,8 +140,8 @@ def describe_ablation(runs: dict) -> str:
         others = ", ".join(f"{s} {v:.2f} dB" for s, v in list(c["psnr"].items())[1:])
         text = (f"**{c['profile']}, {optimizer}** ({c['budget_label']}): at {c['patches']:,} patches seen "
                 f"**{c['leader']}** leads with {c['psnr'][c['leader']]:.2f} dB, {c['margin']:.2f} dB ahead of "
-                f"{c['runner_up']} ({others}); it has been ahead of every other run at each validation "
-                f"since {c['leads_from']:,} patches.")
+                f"{c['runner_up']}; the others there: {others}. It has been ahead of every other run at each "
+                f"validation since {c['leads_from']:,} patches.")
         if c["rl_gain"] is not None:
             text += (f" Averaged over batch norm on and off, residual learning adds {c['rl_gain']:+.2f} dB; averaged "
                      f"over residual learning on and off, batch norm adds {c['bn_gain']:+.2f} dB.")

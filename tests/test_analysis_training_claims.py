@@ -1,0 +1,109 @@
+"""Notebook 07's findings: every number in the text read back and checked against the curves."""
+
+import csv
+import json
+import re
+
+import numpy as np
+import pytest
+
+from dncnn import config
+from dncnn.analysis import plots, training_claims
+from dncnn.files import atomic
+
+SWITCHES = {"adam-rl-bn": ("RL+BN (Adam)", True, True), "adam-rl": ("RL (Adam)", True, False),
+            "adam-bn": ("BN (Adam)", False, True), "adam-plain": ("neither (Adam)", False, False)}
+
+
+def _write_run(folder, run, curve, *, batch=32, status="complete"):
+    """A run as `python -m dncnn ablation` publishes it: <run>.log.csv and <run>.json."""
+    label, residual, batch_norm = SWITCHES[run]
+    rows = [{"epoch": k + 1, "steps": 50 * (k + 1), "loss": 0.01, "learning_rate": 1e-3, "epoch_seconds": 60.0,
+             "wall_seconds": 60.0 * (k + 1), "val_psnr": v} for k, v in enumerate(curve)]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{run}.log.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    steps = 50 * len(curve)
+    atomic.save_json(folder / f"{run}.json", {
+        "run": run, "label": label, "status": status, "steps": steps, "wall_seconds": 60.0 * len(curve), "device": "CPU",
+        "profile": {"optimizer": "adam", "residual": residual, "batch_norm": batch_norm},
+        "validation": {"set": "Set5", "images": 5, "crop": 224, "sigmas": [25.0]},
+        "budget": {"steps_planned": 600, "steps_done": steps, "batch_size": batch, "patches_planned": 600 * batch,
+                   "patches_seen": steps * batch, "paper_epochs_planned": 0.08, "max_minutes": None}})
+
+
+def _numbers(text):
+    return [float(x.replace(",", "")) for x in re.findall(r"[-+]?\d[\d,]*\.?\d*", text)]
+
+
+def test_the_findings_name_the_leader_its_margin_and_since_when_from_the_curves(tmp_path):
+    folder = tmp_path / "ablation"
+    curves = {"adam-rl-bn": [20.0, 22.0, 24.5, 25.5], "adam-rl": [20.5, 22.5, 24.0, 25.0],
+              "adam-bn": [12.0, 15.0, 18.0, 20.0], "adam-plain": [11.0, 14.0, 17.5, 18.8]}
+    for run, curve in curves.items():
+        _write_run(folder, run, curve, status="partial" if run == "adam-plain" else "complete")
+    runs = training_claims.read_ablation_runs(tmp_path)
+    assert [r["switches"] for r in runs.values()] == ["RL+BN (Adam)", "RL (Adam)", "BN (Adam)", "neither (Adam)"]
+    text = training_claims.describe_ablation(runs)
+    group = text.split("\n\n")[0]
+    m = re.search(r"at ([\d,]+) patches seen \*\*(.+?)\*\* leads with ([\d.]+) dB, ([\d.]+) dB ahead of (.+?); the others", group)
+    assert m, group
+    patches, leader, psnr, margin, runner_up = int(m[1].replace(",", "")), m[2], float(m[3]), float(m[4]), m[5]
+    # independently: the last common point is 4 x 50 steps x 32; RL+BN leads there by 0.5 dB over RL
+    assert (patches, leader, runner_up) == (4 * 50 * 32, "RL+BN (Adam)", "RL (Adam)")
+    assert psnr == pytest.approx(25.5, abs=0.005) and margin == pytest.approx(0.5, abs=0.005)
+    since = int(re.search(r"since ([\d,]+) patches", group)[1].replace(",", ""))
+    assert since == 3 * 50 * 32  # behind RL at the first two validations, ahead from the third on
+    others = dict((name, float(v)) for name, v in re.findall(r"(\w[\w+]* \(Adam\)) ([\d.]+) dB", group.split("the others there: ")[1]))
+    assert others == {"RL (Adam)": 25.0, "BN (Adam)": 20.0, "neither (Adam)": 18.8}  # each curve's last common value
+    rl, bn = (float(x) for x in re.findall(r"adds ([-+][\d.]+) dB", group))
+    assert rl == pytest.approx(((25.5 + 25.0) - (20.0 + 18.8)) / 2, abs=0.005)
+    assert bn == pytest.approx(((25.5 + 20.0) - (25.0 + 18.8)) / 2, abs=0.005)
+    assert "neither (Adam): partial" in group
+    limits = text.split("\n\n")[-1]
+    assert f"{4 * 50 * 32:,} patches" in limits and "not show the converged PSNR" in limits and "SGD" in limits
+    share = float(re.search(r"([\d.]+) % of the paper", limits)[1])
+    assert share == pytest.approx(100 * 6400 / (50 * 238_336), abs=0.005)
+    table = training_claims.summarize_ablation(runs)
+    assert table.set_index("run").loc["adam-bn", "final_psnr"] == 20.0 and table["best_psnr"].max() == 25.5
+
+
+def test_the_committed_curves_and_their_findings_agree():
+    runs = training_claims.read_ablation_runs(config.ABLATION_DIR)
+    if not runs:
+        pytest.skip("no committed ablation curves in results/ablation")
+    for c in training_claims.compare_curves(runs):
+        members = {r["switches"]: r for r in runs.values() if r["profile"] == c["profile"] and r["optimizer"] == c["optimizer"]}
+        at_last = {s: next(row["val_psnr"] for row in r["history"] if row["steps"] * r["batch_size"] == c["patches"])
+                   for s, r in members.items() if any("val_psnr" in row for row in r["history"])}
+        leader = max(at_last, key=at_last.get)
+        second = sorted(at_last.values())[-2]
+        assert c["leader"] == leader and c["margin"] == pytest.approx(at_last[leader] - second)
+        text = training_claims.describe_ablation(runs)
+        assert f"**{leader}** leads with {at_last[leader]:.2f} dB, {at_last[leader] - second:.2f} dB ahead" in text
+
+
+def test_no_curves_say_how_to_make_them_and_the_figure_draws_one_panel_per_budget(tmp_path):
+    assert "python -m dncnn ablation" in training_claims.describe_ablation({})
+    _write_run(tmp_path / "ablation", "adam-rl-bn", [20.0, 21.0])
+    _write_run(tmp_path / "ablation", "adam-plain", [10.0, 12.0])
+    _write_run(tmp_path / "ablation-gpu", "adam-rl-bn", [25.0, 27.0], batch=128)
+    runs = training_claims.read_ablation_runs(tmp_path)
+    fig = plots.plot_ablation_curves(runs)
+    assert len(fig.axes) == 2 and "ablation-gpu" in fig.axes[1].get_title()
+    assert [line.get_xdata()[-1] for line in fig.axes[1].get_lines()] == [100 * 128]
+    assert atomic.save_figure(tmp_path / "fig.png", fig).stat().st_size > 0
+
+
+def test_a_run_with_validation_gets_a_fourth_panel_in_notebook_02s_figure():
+    rows = [{"epoch": e, "steps": 50 * e, "loss": 0.01, "learning_rate": 1e-3, "epoch_seconds": 1.0, "wall_seconds": e,
+             **({"val_psnr": 20.0 + e} if e > 1 else {})} for e in (1, 2, 3)]
+    fig = plots.plot_training_runs({"new": {"history": rows, "batch_size": 32},
+                                    "old": {"history": [{k: v for k, v in r.items() if k != "val_psnr"} for r in rows],
+                                            "batch_size": 128}})
+    assert len(fig.axes) == 4 and fig.axes[3].get_ylabel() == "validation PSNR (dB)"
+    (line,) = fig.axes[3].get_lines()  # the old run, without validation, is left out
+    np.testing.assert_array_equal(line.get_ydata(), [22.0, 23.0])
+    assert len(plots.plot_training_runs({"old": {"history": rows[:1], "batch_size": 128}}).axes) == 3
