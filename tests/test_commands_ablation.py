@@ -18,6 +18,7 @@ def test_the_runs_differ_only_in_the_switches_and_the_optimizer_and_sgd_gets_the
     assert replace(adam, residual=True) == base  # nothing else changed
     sgd = ablation.ablation_profile(base, "sgd-rl", patches_count=238_336)
     assert (sgd.residual, sgd.batch_norm, sgd.momentum, sgd.weight_decay, sgd.loss) == (True, False, 0.9, 1e-4, "half_sum")
+    assert (sgd.gradient_clip, sgd.init) == (0.005, "matconvnet")  # MatConvNet's clipping and initialisation
     # 1,862 steps a pass = 7 epochs of 266: the paper's logspace(-1, -4, 50) per pass, pass k at epoch 7k
     np.testing.assert_allclose([sgd.learning_rate(7 * k) for k in range(50)], np.logspace(-1, -4, 50), rtol=1e-12)
     assert ablation.describe_switches("sgd-plain") == "neither (SGD)" and ablation.describe_switches("adam-rl-bn") == "RL+BN (Adam)"

@@ -137,7 +137,9 @@ def test_gpu_train_claims_runs_and_resumes_in_the_gpu_stand_in(tmp_path, mirror)
         files = list(out.iterdir())
         assert {f.name for f in files} == names and len(files) <= 8
         assert all(f.stat().st_size < 16 * 2 ** 20 for f in files)
-    runs = env["ABLATION_RUNS"].split()
+    from dncnn.commands.ablation import resolve_runs
+
+    runs = resolve_runs(env["ABLATION_RUNS"].split())
     with tarfile.open(out2 / "ablation.tar") as tar:
         members = set(tar.getnames())
         assert {f"results/{r}.log.csv" for r in runs} <= members and {f"results/{r}.json" for r in runs} <= members

@@ -118,7 +118,7 @@ class PauseInSecondEpoch(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
-profile = replace(get_profile("smoke"), depth=4, filters=8, batch_size=4, epochs=3, steps_per_epoch=8)
+profile = replace(get_profile("smoke"), depth=4, filters=8, batch_size=4, epochs=3, steps_per_epoch=8, validation_images=0)
 pause = PauseInSecondEpoch()
 pause.pause = sys.argv[3] == "pause"
 sidecar = train(profile, patches_path=sys.argv[1], run_dir=sys.argv[2], resume=sys.argv[3] == "resume",
@@ -188,7 +188,7 @@ _JAX_RESUME = textwrap.dedent("""
     from dncnn.profiles import get_profile
     from dncnn.training.train import train
     tmp = sys.argv[1]
-    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
+    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4, validation_images=0)
     patches = save_npy(tmp + "/p.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
     train(profile, patches_path=patches, run_dir=tmp + "/straight", verbose=0, steps_per_execution=2)
     train(replace(profile, epochs=1), patches_path=patches, run_dir=tmp + "/split", verbose=0, steps_per_execution=2)
@@ -308,3 +308,17 @@ def test_two_devices_train_the_weights_of_one_and_resume(tmp_path, mirror):
     assert int(one.optimizer.iterations) == int(two.optimizer.iterations) == 4
     for a, b in zip(one.get_weights(), two.get_weights()):  # the same global batches: equal up to the order of sums
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_clipped_sgd_moves_no_weight_by_more_than_its_bound_and_survives_a_checkpoint():
+    from dncnn.training.train import ClippedSGD, make_optimizer
+
+    opt = ClippedSGD(0.1, momentum=0.9, clip_step=0.005 / 128)
+    weights = keras.Variable(np.zeros(4, np.float32))
+    opt.apply_gradients([(keras.ops.convert_to_tensor(np.array([1e-5, -1e-5, 1.0, -3.0], np.float32)), weights)])
+    bound = 0.005 / 128 / 0.1  # MatConvNet: the batch-summed gradient clipped to theta / lr, i.e. the mean to theta / (lr * batch)
+    np.testing.assert_allclose(weights.numpy(), -0.1 * np.array([1e-5, -1e-5, bound, -bound]), rtol=1e-6)
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+    assert type(again) is ClippedSGD and again.clip_step == opt.clip_step and again.momentum == 0.9
+    sgd = replace(TINY, optimizer="sgd", gradient_clip=0.005, lr_schedule=((0, 1e-1),))
+    assert isinstance(make_optimizer(sgd), ClippedSGD) and make_optimizer(sgd).clip_step == 0.005 / TINY.batch_size

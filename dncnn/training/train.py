@@ -208,26 +208,58 @@ def make_optimizer(profile: Profile) -> keras.optimizers.Optimizer:
     """The optimizer of a new run at the profile's first learning rate: Adam (Keras' defaults, the
     authors' Keras code: beta 0.9/0.999, epsilon 1e-7) or SGD with the profile's momentum (the
     paper: 0.9; its weight decay is added to the loss by the trainer, as MatConvNet adds it to the
-    gradient). A resumed run keeps its checkpoint's optimizer and state instead."""
+    gradient), clipped as MatConvNet clips when the profile sets ``gradient_clip``
+    (:class:`ClippedSGD`). A resumed run keeps its checkpoint's optimizer and state instead."""
+    if profile.optimizer == "sgd" and profile.gradient_clip:
+        return ClippedSGD(profile.learning_rate(0), momentum=profile.momentum,
+                          clip_step=profile.gradient_clip / profile.batch_size)
     if profile.optimizer == "sgd":
         return keras.optimizers.SGD(profile.learning_rate(0), momentum=profile.momentum)
     return keras.optimizers.Adam(profile.learning_rate(0))
 
 
+@keras.saving.register_keras_serializable(package="dncnn")
+class ClippedSGD(keras.optimizers.SGD):
+    """SGD with momentum whose gradient elements are clipped to ``+-clip_step / learning_rate`` first.
+
+    MatConvNet's ``DnCNN_train.m`` clips each element of the gradient summed over the batch to
+    ``+-theta / lr`` before dividing by the batch size; the trainer's gradient is the batch mean, so
+    ``clip_step = theta / batch``. A step then moves no weight by more than ``clip_step`` before
+    momentum, whatever the learning rate. (The weight decay the trainer adds to the loss is clipped
+    with the gradient here, not in MatConvNet: at 1e-4 times kernels of about 0.06 it is far below
+    the bound.)
+    """
+
+    def __init__(self, learning_rate=0.01, *, clip_step: float, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.clip_step = float(clip_step)
+
+    def update_step(self, gradient, variable, learning_rate):
+        bound = self.clip_step / keras.ops.cast(learning_rate, gradient.dtype)
+        super().update_step(keras.ops.clip(gradient, -bound, bound), variable, learning_rate)
+
+    def get_config(self):
+        return {**super().get_config(), "clip_step": self.clip_step}
+
+
 def resolve_devices(devices: int | str | None, *, batch_size: int) -> int:
-    """The number of devices a run trains on: 1 for ``None``; ``"all"``: every device Keras lists.
+    """The number of devices a run trains on: 1 for ``None``; ``"all"``: every device JAX lists (1 on
+    another backend, which trains on its default device).
 
     Raises:
         ValueError: more than one device on a backend other than JAX, more devices than there are,
             or a batch that does not split evenly over them.
     """
-    if devices is None:
+    jax = keras.config.backend() == "jax"
+    if devices is None or (devices == "all" and not jax):
         return 1
-    available = keras.distribution.list_devices() if keras.config.backend() == "jax" else []
+    available = keras.distribution.list_devices() if jax else []
     count = len(available) if devices == "all" else int(devices)
-    if count == 1 or (devices == "all" and keras.config.backend() != "jax"):
+    if count == 1:
         return 1
-    if keras.config.backend() != "jax":
+    if count < 1:
+        raise ValueError(f"devices must be 'all' or a count >= 1. Received: devices={devices!r}")
+    if not jax:
         raise ValueError(f"training on several devices needs the JAX backend (KERAS_BACKEND=jax). Received: "
                          f"devices={devices!r} on {keras.config.backend()}")
     if not 1 <= count <= len(available):
@@ -451,7 +483,7 @@ def _export_model(weights: list, path: Path, profile: Profile) -> None:
 
 def _build_network(profile: Profile, *, seed: int | None) -> keras.Model:
     return build_dncnn(profile.depth, profile.filters, batch_norm=profile.batch_norm, residual=profile.residual,
-                       bn_momentum=profile.bn_momentum, seed=seed)
+                       bn_momentum=profile.bn_momentum, seed=seed, init=profile.init)
 
 
 def _write_log(path: Path, history: list[dict]) -> None:
