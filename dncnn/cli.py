@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--max-minutes", type=float, help="wall-clock bound of each run in this call (it resumes later)")
     sub.add_argument("--time-limit", type=float, metavar="MINUTES",
                      help="bound of the whole call: runs get what is left, later ones wait for the next call")
-    sub.add_argument("--epochs", type=int, help="the runs' epochs (default the profile's; ablation: 12 of 50 steps)")
+    sub.add_argument("--epochs", type=int, help="the runs' epochs (default the profile's; ablation: 8 of 50 steps)")
     sub.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy, cut if missing)")
     sub.add_argument("--out-dir", type=Path, help="folder for <profile>/<run>.log.csv and .json (default results/ablation)")
     sub.add_argument("--devices", help="'all' or a count: data parallel over several devices (JAX backend)")

@@ -52,7 +52,7 @@ def read_ablation_runs(folder: str | Path) -> dict:
 
 
 def describe_budget(budget: dict, *, device: str = "") -> str:
-    """``"19,200 patches (batch 32, 600 steps; 0.08 of one of the paper's 50 epochs) on <device>"``."""
+    """``"12,800 patches (batch 32, 400 steps; 0.05 of one of the paper's 50 epochs) on <device>"``."""
     patches = budget["patches_planned"]
     where = f" on {device}" if device else ""
     return (f"{patches:,} patches (batch {budget['batch_size']}, {budget['steps_planned']:,} steps; "
