@@ -131,10 +131,17 @@ _COMPILED = textwrap.dedent("""
         noisy, clean = plain_noisy, plain_clean
     eager_noisy, eager_clean = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2)
     noisy, clean = keras.ops.convert_to_numpy(noisy), keras.ops.convert_to_numpy(clean)
+    blind = PatchBank(patches, sigma=25, sigma_range=(0, 55))  # DnCNN-B: each patch's level drawn in the step too
+    if keras.config.backend() == "jax":
+        blind_noisy, _ = jax.jit(lambda v, i, s: blind.stateless_call([], [v], i, s)[0])(blind.patches.value, idx, seeds)
+    else:
+        blind_noisy = tf.function(lambda i, s: blind(i, s), jit_compile=True)(tf.constant(idx), tf.constant(seeds))[0]
+    eager_blind, _ = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2, sigma_range=(0, 55))
+    blind_diff = float(np.abs(keras.ops.convert_to_numpy(blind_noisy) - eager_blind).max())
     print(json.dumps({"backend": keras.config.backend(), "tensorflow_loaded": "tensorflow" in sys.modules and sys.modules["tensorflow"] is not None,
                       "clean_equal": bool(np.array_equal(clean, eager_clean)),
                       "noise_max_diff": float(np.abs((noisy - clean) - (eager_noisy - eager_clean)).max()),
-                      "noise_std": float((noisy - clean).std() * 255)}))
+                      "noise_std": float((noisy - clean).std() * 255), "blind_max_diff": blind_diff}))
 """)
 
 
@@ -149,6 +156,7 @@ def test_the_compiled_step_draws_what_the_eager_draw_returns(backend):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["backend"] == backend and out["clean_equal"]
     assert out["noise_max_diff"] < 1e-6, out  # the same stateless draw, compiled or eager
+    assert out["blind_max_diff"] < 1e-6, out  # and the same per-patch levels
     assert abs(out["noise_std"] - 25) < 1.5
     if backend == "jax":
         assert not out["tensorflow_loaded"]
