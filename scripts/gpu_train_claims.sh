@@ -134,7 +134,7 @@ train_one() {  # name profile epochs lr-schedule [extra train options]
 }
 if wants s15; then train_one s15 "$PROFILE_S" "$S_EPOCHS" "$S_LR" --sigma 15; fi
 if wants s50; then train_one s50 "$PROFILE_S" "$S_EPOCHS" "$S_LR" --sigma 50; fi
-if wants blind; then train_one blind "$PROFILE_B" "$B_EPOCHS" "$B_LR"; fi
+if wants blind; then train_one blind "$PROFILE_B" "$B_EPOCHS" "$B_LR" $B_OPTIONS; fi
 
 echo "end $(date -u +%FT%TZ), $(( $(date +%s) - START )) s" | tee -a "$LOG"
 ls -la "$OUT" | tee -a "$LOG"

@@ -4,6 +4,7 @@ That machine has Python 3.12, JAX, numpy, h5py, pandas, opencv, matplotlib and s
 TensorFlow and no network; scripts/gpu-wheels.txt lists the wheels carried to it.
 """
 
+import json
 import os
 import re
 import subprocess

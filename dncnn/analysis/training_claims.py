@@ -170,8 +170,9 @@ def describe_limits(comparisons: list[dict], runs: dict) -> str:
         text += (f" The PSNR is measured on {'; '.join(sorted(sets))}, not on BSD68 as in the paper: its level "
                  f"differs from the paper's, only the comparison between runs carries over.")
     if "sgd" not in optimizers:
-        text += (" SGD, the paper's other panel, was not run here: at the paper's learning rate of 1e-1 it is GPU work "
-                 "(`scripts/gpu_train_claims.sh`).")
+        text += (" SGD, the paper's other panel, has no curve yet: the CPU budget went to the four Adam runs, and "
+                 "`scripts/gpu_train_claims.sh` trains the SGD ones (with MatConvNet's initialisation and gradient "
+                 "clipping, without which SGD at the paper's 1e-1 diverged in our probes).")
     return text
 
 
