@@ -64,6 +64,7 @@ def test_the_findings_name_the_leader_its_margin_and_since_when_from_the_curves(
     assert "neither (Adam): partial" in group
     limits = text.split("\n\n")[-1]
     assert f"{4 * 50 * 32:,} patches" in limits and "not show the converged PSNR" in limits and "SGD" in limits
+    assert "The batch is 32 where the paper's is 128" in limits
     share = float(re.search(r"([\d.]+) % of the paper", limits)[1])
     assert share == pytest.approx(100 * 6400 / (50 * 238_336), abs=0.005)
     table = training_claims.summarize_ablation(runs)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 PAPER_EPOCHS = 50  # the paper's Fig. 2 trains 50 epochs
 PAPER_EPOCH_PATCHES = 238_336  # one pass of the paper profile's patches (128 x 1,862)
+PAPER_BATCH = 128
 
 
 def read_ablation_runs(folder: str | Path) -> dict:
@@ -52,11 +53,11 @@ def read_ablation_runs(folder: str | Path) -> dict:
 
 
 def describe_budget(budget: dict, *, device: str = "") -> str:
-    """``"12,800 patches (batch 32, 400 steps; 0.05 of one of the paper's 50 epochs) on <device>"``."""
+    """``"12,800 patches (batch 32, 400 steps: 5.4 % of one epoch of the paper's data) on <device>"``."""
     patches = budget["patches_planned"]
     where = f" on {device}" if device else ""
-    return (f"{patches:,} patches (batch {budget['batch_size']}, {budget['steps_planned']:,} steps; "
-            f"{patches / PAPER_EPOCH_PATCHES:.2f} of one of the paper's {PAPER_EPOCHS} epochs){where}")
+    return (f"{patches:,} patches (batch {budget['batch_size']}, {budget['steps_planned']:,} steps: "
+            f"{100 * patches / PAPER_EPOCH_PATCHES:.1f} % of one epoch of the paper's data){where}")
 
 
 def summarize_ablation(runs: dict):
@@ -165,6 +166,11 @@ def describe_limits(comparisons: list[dict], runs: dict) -> str:
             f"which combination learns fastest at the start of training on the same data, batches and noise; it does "
             f"not show the converged PSNR the paper's Fig. 2 compares after {PAPER_EPOCHS} epochs, nor whether the "
             f"order holds that long.")
+    batches = sorted({run["batch_size"] for run in runs.values() if _points(run)})
+    if batches != [PAPER_BATCH]:
+        text += (f" The batch is {' and '.join(str(b) for b in batches)} where the paper's is {PAPER_BATCH}: batch norm's "
+                 f"statistics come from fewer patches, and the curves measure the networks in inference mode, with the "
+                 f"moving statistics that batch norm has gathered so far.")
     sets = {_describe_set(run["validation"]) for run in runs.values() if run.get("validation")}
     if sets:
         text += (f" The PSNR is measured on {'; '.join(sorted(sets))}, not on BSD68 as in the paper: its level "
