@@ -62,6 +62,7 @@ def test_the_findings_name_the_leader_its_margin_and_since_when_from_the_curves(
     assert rl == pytest.approx(((25.5 + 25.0) - (20.0 + 18.8)) / 2, abs=0.005)
     assert bn == pytest.approx(((25.5 + 20.0) - (25.0 + 18.8)) / 2, abs=0.005)
     assert "neither (Adam): partial" in group
+    assert "RL+BN, the paper's combination, ranks 1 of 4 here, as in the paper's Fig. 2." in group
     limits = text.split("\n\n")[-1]
     assert f"{4 * 50 * 32:,} patches" in limits and "not show the converged PSNR" in limits and "SGD" in limits
     assert "The batch is 32 where the paper's is 128" in limits
@@ -72,18 +73,43 @@ def test_the_findings_name_the_leader_its_margin_and_since_when_from_the_curves(
 
 
 def test_the_committed_curves_and_their_findings_agree():
+    """Every number of each group's paragraph, read back and recomputed from the committed logs."""
     runs = training_claims.read_ablation_runs(config.ABLATION_DIR)
     if not runs:
         pytest.skip("no committed ablation curves in results/ablation")
-    for c in training_claims.compare_curves(runs):
-        members = {r["switches"]: r for r in runs.values() if r["profile"] == c["profile"] and r["optimizer"] == c["optimizer"]}
-        at_last = {s: next(row["val_psnr"] for row in r["history"] if row["steps"] * r["batch_size"] == c["patches"])
-                   for s, r in members.items() if any("val_psnr" in row for row in r["history"])}
-        leader = max(at_last, key=at_last.get)
-        second = sorted(at_last.values())[-2]
-        assert c["leader"] == leader and c["margin"] == pytest.approx(at_last[leader] - second)
-        text = training_claims.describe_ablation(runs)
-        assert f"**{leader}** leads with {at_last[leader]:.2f} dB, {at_last[leader] - second:.2f} dB ahead" in text
+    paragraphs = training_claims.describe_ablation(runs).split("\n\n")
+    groups = {(r["profile"], r["optimizer"]) for r in runs.values()}
+    for profile, optimizer in sorted(groups):
+        members = [r for r in runs.values() if r["profile"] == profile and r["optimizer"] == optimizer]
+        curves = {r["switches"]: {int(row["steps"]) * r["batch_size"]: row["val_psnr"] for row in r["history"] if "val_psnr" in row}
+                  for r in members}
+        curves = {sw: c for sw, c in curves.items() if c}
+        if len(curves) < 2:
+            continue
+        name = "Adam" if optimizer == "adam" else "SGD"
+        (group,) = [p for p in paragraphs if p.startswith(f"**{profile}, {name}**")]
+        common = sorted(set.intersection(*(set(c) for c in curves.values())))
+        last = common[-1]
+        at_last = {sw: c[last] for sw, c in curves.items()}
+        ranked = sorted(at_last, key=at_last.get, reverse=True)
+        m = re.search(r"at ([\d,]+) patches seen \*\*(.+?)\*\* leads with ([\d.]+) dB, ([\d.]+) dB ahead of (.+?); the others", group)
+        assert int(m[1].replace(",", "")) == last and (m[2], m[5]) == (ranked[0], ranked[1])
+        assert float(m[3]) == pytest.approx(at_last[ranked[0]], abs=0.005)
+        assert float(m[4]) == pytest.approx(at_last[ranked[0]] - at_last[ranked[1]], abs=0.0051)
+        others = dict((sw, float(v)) for sw, v in re.findall(rf"(\w[\w+]* \({name}\)) ([\d.]+) dB", group.split("the others there: ")[1]))
+        assert others == pytest.approx({sw: at_last[sw] for sw in ranked[1:]}, abs=0.005)
+        since = int(re.search(r"since ([\d,]+) patches", group)[1].replace(",", ""))
+        ahead = [all(curves[ranked[0]][p] > curves[sw][p] for sw in curves if sw != ranked[0]) for p in common]
+        first = len(ahead) - next(k for k, a in enumerate(reversed(ahead)) if not a) if not all(ahead) else 0
+        assert since == common[first]
+        if "RL+BN " + f"({name})" in at_last:
+            rank = 1 + ranked.index(f"RL+BN ({name})")
+            assert f"ranks {rank} of {len(at_last)} here" in group
+        if len(at_last) == 4:
+            rl, bn = (float(x) for x in re.findall(r"adds ([-+][\d.]+) dB", group))
+            v = {(sw.startswith("RL"), "BN" in sw.split(" ")[0]): at_last[sw] for sw in at_last}
+            assert rl == pytest.approx((v[True, True] + v[True, False] - v[False, True] - v[False, False]) / 2, abs=0.005)
+            assert bn == pytest.approx((v[True, True] + v[False, True] - v[True, False] - v[False, False]) / 2, abs=0.005)
 
 
 def test_no_curves_say_how_to_make_them_and_the_figure_draws_one_panel_per_budget(tmp_path):

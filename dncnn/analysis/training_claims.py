@@ -143,6 +143,12 @@ def describe_ablation(runs: dict) -> str:
                 f"**{c['leader']}** leads with {c['psnr'][c['leader']]:.2f} dB, {c['margin']:.2f} dB ahead of "
                 f"{c['runner_up']}; the others there: {others}. It has been ahead of every other run at each "
                 f"validation since {c['leads_from']:,} patches.")
+        paper_choice = next((sw for sw in c["psnr"] if sw.startswith("RL+BN ")), None)
+        if paper_choice is not None:
+            rank = list(c["psnr"]).index(paper_choice) + 1
+            text += (f" RL+BN, the paper's combination, ranks {rank} of {len(c['psnr'])} here"
+                     + (", as in the paper's Fig. 2." if rank == 1 else ": the paper's Fig. 2, where it leads, is not "
+                        "reproduced at this budget."))
         if c["rl_gain"] is not None:
             text += (f" Averaged over batch norm on and off, residual learning adds {c['rl_gain']:+.2f} dB; averaged "
                      f"over residual learning on and off, batch norm adds {c['bn_gain']:+.2f} dB.")
