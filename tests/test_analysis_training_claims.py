@@ -56,6 +56,7 @@ def test_the_findings_name_the_leader_its_margin_and_since_when_from_the_curves(
     assert psnr == pytest.approx(25.5, abs=0.005) and margin == pytest.approx(0.5, abs=0.005)
     since = int(re.search(r"since ([\d,]+) patches", group)[1].replace(",", ""))
     assert since == 3 * 50 * 32  # behind RL at the first two validations, ahead from the third on
+    assert "ahead of every other run at 2 of 4 validations" in group and "(RL (Adam) was first at 3,200)" in group
     others = dict((name, float(v)) for name, v in re.findall(r"(\w[\w+]* \(Adam\)) ([\d.]+) dB", group.split("the others there: ")[1]))
     assert others == {"RL (Adam)": 25.0, "BN (Adam)": 20.0, "neither (Adam)": 18.8}  # each curve's last common value
     rl, bn = (float(x) for x in re.findall(r"adds ([-+][\d.]+) dB", group))
@@ -102,6 +103,10 @@ def test_the_committed_curves_and_their_findings_agree():
         ahead = [all(curves[ranked[0]][p] > curves[sw][p] for sw in curves if sw != ranked[0]) for p in common]
         first = len(ahead) - next(k for k, a in enumerate(reversed(ahead)) if not a) if not all(ahead) else 0
         assert since == common[first]
+        assert f"at {sum(ahead)} of {len(common)} validations" in group
+        if first > 0:
+            point = common[first - 1]
+            assert f"({max(curves, key=lambda sw: curves[sw][point])} was first at {point:,})" in group
         if "RL+BN " + f"({name})" in at_last:
             rank = 1 + ranked.index(f"RL+BN ({name})")
             assert f"ranks {rank} of {len(at_last)} here" in group

@@ -85,7 +85,9 @@ def compare_curves(runs: dict) -> list[dict]:
         One dict per group: ``profile``, ``optimizer``, ``budget_label``, ``patches`` (the last common
         point), ``psnr`` ({switches: dB there}), ``leader``, ``runner_up``, ``margin`` (dB),
         ``leads_from`` (patches seen from which the leader is ahead of every other run at every common
-        point up to the last), ``rl_gain`` and ``bn_gain`` (dB at the last point, RL on minus off
+        point up to the last), ``lead_count`` (at how many of the ``points`` common points it is ahead
+        of all), ``before`` (``(switches, patches)``: who was first at the point before that streak,
+        or None), ``rl_gain`` and ``bn_gain`` (dB at the last point, RL on minus off
         averaged over BN on and off, and vice versa; None unless all four ran), ``missing`` (the
         combinations without a curve) and ``statuses``.
     """
@@ -103,12 +105,15 @@ def compare_curves(runs: dict) -> list[dict]:
         last = common[-1]
         ranked = sorted(curves, key=lambda s: curves[s][last], reverse=True)
         leader = ranked[0]
-        leads_from = last
-        for point in reversed(common):
-            if all(curves[leader][point] > curves[s][point] for s in curves if s != leader):
-                leads_from = point
-            else:
-                break
+        ahead = [all(curves[leader][point] > curves[s][point] for s in curves if s != leader) for point in common]
+        start = len(common) - 1
+        while start > 0 and ahead[start - 1]:
+            start -= 1
+        leads_from = common[start]
+        before = None
+        if start > 0:  # who was first at the validation before the leader's last streak began
+            point = common[start - 1]
+            before = (max(curves, key=lambda s: curves[s][point]), point)
         by_switch = {(run["residual"], run["batch_norm"]): curves[run["switches"]][last]
                      for run in members if run["switches"] in curves}
         four = len(by_switch) == 4
@@ -116,6 +121,7 @@ def compare_curves(runs: dict) -> list[dict]:
             "profile": profile, "optimizer": optimizer, "budget_label": members[0]["budget_label"], "patches": last,
             "psnr": {s: curves[s][last] for s in ranked}, "leader": leader, "runner_up": ranked[1],
             "margin": curves[leader][last] - curves[ranked[1]][last], "leads_from": leads_from,
+            "lead_count": sum(ahead), "points": len(common), "before": before,
             "rl_gain": (by_switch[True, True] + by_switch[True, False] - by_switch[False, True] - by_switch[False, False]) / 2
             if four else None,
             "bn_gain": (by_switch[True, True] + by_switch[False, True] - by_switch[True, False] - by_switch[False, False]) / 2
@@ -141,8 +147,9 @@ def describe_ablation(runs: dict) -> str:
         others = ", ".join(f"{s} {v:.2f} dB" for s, v in list(c["psnr"].items())[1:])
         text = (f"**{c['profile']}, {optimizer}** ({c['budget_label']}): at {c['patches']:,} patches seen "
                 f"**{c['leader']}** leads with {c['psnr'][c['leader']]:.2f} dB, {c['margin']:.2f} dB ahead of "
-                f"{c['runner_up']}; the others there: {others}. It has been ahead of every other run at each "
-                f"validation since {c['leads_from']:,} patches.")
+                f"{c['runner_up']}; the others there: {others}. It is ahead of every other run at {c['lead_count']} of "
+                f"{c['points']} validations, without a break since {c['leads_from']:,} patches")
+        text += f" ({c['before'][0]} was first at {c['before'][1]:,})." if c["before"] else "."
         paper_choice = next((sw for sw in c["psnr"] if sw.startswith("RL+BN ")), None)
         if paper_choice is not None:
             rank = list(c["psnr"]).index(paper_choice) + 1
