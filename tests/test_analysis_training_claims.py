@@ -138,4 +138,5 @@ def test_a_run_with_validation_gets_a_fourth_panel_in_notebook_02s_figure():
     assert len(fig.axes) == 4 and fig.axes[3].get_ylabel() == "validation PSNR (dB)"
     (line,) = fig.axes[3].get_lines()  # the old run, without validation, is left out
     np.testing.assert_array_equal(line.get_ydata(), [22.0, 23.0])
+    assert line.get_color() == fig.axes[0].get_lines()[0].get_color()  # the run's colour in every panel
     assert len(plots.plot_training_runs({"old": {"history": rows[:1], "batch_size": 128}}).axes) == 3

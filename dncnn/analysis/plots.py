@@ -45,19 +45,21 @@ def plot_training_runs(runs: dict):
     validated = any("val_psnr" in r for run in runs.values() for r in run["history"])
     fig, axes = plt.subplots(1, 4 if validated else 3, figsize=(20 if validated else 15, 3.8))
     ax1, ax2, ax3 = axes[:3]
-    if validated:  # a fourth panel: the validation PSNR of the runs that measured it (dncnn.training.validation)
-        plot_validation_panel(axes[3], runs)
+    colours = {}
     for label, run in runs.items():
         history, batch = run["history"], run["batch_size"]
         short, label = label, f"{label} ({run['device']})" if run.get("device") else label
         seen = [r["steps"] * batch for r in history]
-        ax1.loglog(seen, [r["loss"] for r in history], marker="o", ms=3, label=label)
+        (line,) = ax1.loglog(seen, [r["loss"] for r in history], marker="o", ms=3, label=label)
+        colours[short] = {"color": line.get_color()}
         ax2.step(seen, [r["learning_rate"] for r in history], where="pre", label=label)
         ax3.semilogy([r["epoch"] for r in history], [r["epoch_seconds"] for r in history], marker="o", ms=3,
                      label=f"{short}: {np.median([r['epoch_seconds'] for r in history]):.1f} s (median)")
     ax1.set(xlabel="training patches seen", ylabel="training MSE (log)", title="loss")
     ax2.set(xlabel="training patches seen", ylabel="learning rate", title="learning rate", xscale="log", yscale="log")
     ax3.set(xlabel="epoch", ylabel="seconds (log)", title="seconds per epoch")
+    if validated:  # a fourth panel: the validation PSNR of the runs that measured it (dncnn.training.validation)
+        plot_validation_panel(axes[3], runs, styles=colours)
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
