@@ -23,7 +23,7 @@
 # gpu-data/data.tar.xz of scripts/gpu_data.sh carried):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl \
 #     && export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax PYTHONUNBUFFERED=1; OUT=$OUT bash scripts/gpu_train_claims.sh
-# It leaves at most 6 files in $OUT, each under 16 MiB: ablation.tar (every ablation run's log.csv
+# It leaves at most 5 files in $OUT, each under 16 MiB: ablation.tar (every ablation run's log.csv
 # and sidecar in results/, and runs/ with each run's state: model.json when complete, diverged.json,
 # and the last checkpoint of at most one unfinished run), s15.tar, s50.tar, blind.tar (model.keras,
 # model.json, log.csv, train.log and the last checkpoint of that run) and claims.log. To ship:
