@@ -3,7 +3,8 @@
 Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
 training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the
 README's and docs/results.md's generated blocks), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
-05's tables on their own), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
+05's tables on their own), ``ablation`` (the paper's Fig. 2 runs, notebook 07's curves), ``bench``
+(speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--sigma", type=float, help="training noise level (0-255; default the profile's 25); "
                                                   "the run goes to data/runs/<profile>-sigma<N>")
     sub.add_argument("--steps-per-execution", type=int, help="training steps per compiled call (default the profile's; 8 on a GPU)")
+    sub.add_argument("--sigma-range", type=parse_sigma_range, metavar="LOW,HIGH",
+                     help="blind training: each patch's noise level drawn uniformly from [LOW, HIGH] (0-255; "
+                          "profile paper-blind: 0,55)")
+    sub.add_argument("--lr-schedule", type=parse_lr_schedule, metavar="EPOCH:RATE,...",
+                     help="learning-rate steps, e.g. 0:1e-3,6:1e-4 (a shortened run keeps the recipe's drop)")
+    sub.add_argument("--devices", help="'all' or a count: train data parallel over several devices (JAX backend; "
+                                       "the batch must divide by the count)")
     sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
     sub.add_argument("--xla", choices=["auto", "on", "off"], default="auto", help="XLA on TensorFlow")
     sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
@@ -109,6 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
 
+    sub = command("ablation", run_ablation_command,
+                  "train the paper's Fig. 2 runs (residual learning and batch norm on/off, Adam and SGD), resumable, "
+                  "and write their validation curves to results/ablation/<profile>/ (notebook 07)")
+    sub.add_argument("--profile", default="ablation", choices=list(PROFILES),
+                     help="base profile (default ablation: the CPU budget; ablation-gpu on a GPU)")
+    sub.add_argument("--runs", nargs="+", default=["adam"], metavar="RUN",
+                     help="runs or groups: adam (default), sgd, all, or names such as adam-rl-bn, sgd-plain")
+    sub.add_argument("--max-minutes", type=float, help="wall-clock bound of each run in this call (it resumes later)")
+    sub.add_argument("--time-limit", type=float, metavar="MINUTES",
+                     help="bound of the whole call: runs get what is left, later ones wait for the next call")
+    sub.add_argument("--epochs", type=int, help="the runs' epochs (default the profile's; ablation: 8 of 50 steps)")
+    sub.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy, cut if missing)")
+    sub.add_argument("--out-dir", type=Path, help="folder for <profile>/<run>.log.csv and .json (default results/ablation)")
+    sub.add_argument("--devices", help="'all' or a count: data parallel over several devices (JAX backend)")
+    sub.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision")
+    sub.add_argument("--steps-per-execution", type=int, help="training steps per compiled call (default the profile's)")
+    sub.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
+
     sub = command("bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
     sub.add_argument("what", choices=["run", "probe", "peer", "cli"])
@@ -157,8 +183,8 @@ def run_patches(args, parser) -> int:
 def run_train(args, parser) -> int:
     from .training.train import train
 
-    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch), ("sigma", args.sigma))
-                 if v is not None}
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("steps_per_epoch", args.steps_per_epoch), ("sigma", args.sigma),
+                                   ("lr_schedule", args.lr_schedule), ("sigma_range", args.sigma_range)) if v is not None}
     profile = replace(PROFILES[args.profile], **overrides)
     xla = {"auto": "auto", "on": True, "off": False}[args.xla]
     try:
@@ -166,12 +192,58 @@ def run_train(args, parser) -> int:
             profile, patches_path=args.patches, run_dir=args.run_dir, resume=args.resume, overwrite=args.overwrite,
             max_minutes=args.max_minutes, mixed_precision=args.mixed_precision, xla=xla,
             deterministic=args.deterministic, verbose=args.verbose,
-            steps_per_execution=args.steps_per_execution,
+            steps_per_execution=args.steps_per_execution, devices=_devices(args.devices),
         )
     except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(json.dumps({k: sidecar[k] for k in ("complete", "epochs", "steps", "wall_seconds", "final_loss", "device", "backend")}))
+    return 0
+
+
+def parse_lr_schedule(text: str) -> tuple[tuple[int, float], ...]:
+    """``EPOCH:RATE,...`` of ``train --lr-schedule`` (``0:1e-3,6:1e-4``): 0-based first epochs, ascending from 0."""
+    try:
+        steps = tuple((int(e), float(r)) for e, r in (part.split(":") for part in text.split(",")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected EPOCH:RATE,... such as 0:1e-3,6:1e-4. Received: {text!r}") from None
+    if not steps or steps[0][0] != 0 or any(b[0] <= a[0] for a, b in zip(steps, steps[1:])) or any(r <= 0 for _, r in steps):
+        raise argparse.ArgumentTypeError(f"the epochs must start at 0 and rise, the rates be > 0. Received: {text!r}")
+    return steps
+
+
+def parse_sigma_range(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` of ``train --sigma-range`` (``0,55``) on the 0-255 scale."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH such as 0,55. Received: {text!r}") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"need 0 <= LOW <= HIGH. Received: {text!r}")
+    return low, high
+
+
+def _devices(value: str | None) -> int | str | None:
+    """``--devices``: None, ``"all"`` or a count."""
+    return value if value in (None, "all") else int(value)
+
+
+def run_ablation_command(args, parser) -> int:
+    from .commands.ablation import run_ablation
+
+    try:
+        sidecars = run_ablation(profile=args.profile, runs=args.runs, max_minutes=args.max_minutes, time_limit=args.time_limit,
+                                epochs=args.epochs,
+                                out_dir=args.out_dir, patches_path=args.patches,
+                                devices=_devices(args.devices), mixed_precision=args.mixed_precision,
+                                steps_per_execution=args.steps_per_execution, verbose=args.verbose, argv=sys.argv[1:])
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for facts in sidecars:
+        final = (facts.get("validation") or {}).get("final_psnr")
+        print(json.dumps({"run": facts["run"], "status": facts["status"], "steps": facts.get("steps"),
+                          "val_psnr": final, "wall_seconds": facts.get("wall_seconds")}))
     return 0
 
 

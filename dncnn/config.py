@@ -15,9 +15,12 @@ OUTPUT_ROOT = Path(os.environ.get("DNCNN_OUTPUT_ROOT") or PROJECT_ROOT).resolve(
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this project
-# The models in WEIGHTS_DIR: file stem -> the sigma it was trained for and its label in tables and
-# figures. Each comes with <stem>.json (sidecar) and <stem>.log.csv, and is checked against
-# dncnn/manifests/ours.sha256 when it is loaded.
+# The models in WEIGHTS_DIR: file stem -> the profile that trained it, the sigma it was trained for
+# (None: blind, a DnCNN-B of the paper-blind profile, evaluated at every sigma) and its label in
+# tables and figures. Each comes with <stem>.json (sidecar) and <stem>.log.csv, and is checked
+# against dncnn/manifests/ours.sha256 when it is loaded. Runs of scripts/gpu_train_claims.sh are
+# registered here once shipped, e.g. "dncnn-s-sigma15" ({"profile": "paper", "sigma": 15.0, ...}),
+# "dncnn-b-blind" ({"profile": "paper-blind", "sigma": None, "label": "DnCNN-B ours, paper recipe (GPU)"}).
 SHIPPED_MODELS = {
     "dncnn-s-sigma25": {"profile": "paper", "sigma": 25.0, "label": "DnCNN-S ours, paper recipe (GPU)"},
 }
@@ -36,6 +39,9 @@ DOCS_DIR = PROJECT_ROOT / "docs"  # the guides the README links; some hold block
 README = PROJECT_ROOT / "README.md"  # the front page; its blocks between <!-- NAME:start/end --> are generated
 # the committed full DnCNN-3 table (`python -m dncnn tasks`), which notebook 05 checks where it cannot rerun it
 TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
+# the committed curves of the paper's Fig. 2 ablation (`python -m dncnn ablation`), one folder per
+# base profile (ablation: CPU; ablation-gpu), which notebook 07 reads
+ABLATION_DIR = PROJECT_ROOT / "results" / "ablation"
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"

@@ -57,6 +57,13 @@ def compiled_step(folder: Path) -> dict:
         result["xla_max_diff"] = float(np.abs(noisy.numpy() - xla_noisy).max())  # the same draw; XLA may fuse the add (1 ulp)
     eager_noisy, eager_clean = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2)
     noisy, clean = keras.ops.convert_to_numpy(noisy), keras.ops.convert_to_numpy(clean)
+    blind = PatchBank(patches, sigma=25, sigma_range=(0, 55))  # DnCNN-B: each patch's level drawn in the step too
+    if keras.config.backend() == "jax":
+        blind_noisy, _ = jax.jit(lambda v, i, s: blind.stateless_call([], [v], i, s)[0])(blind.patches.value, idx, seeds)
+    else:
+        blind_noisy = tf.function(lambda i, s: blind(i, s), jit_compile=True)(tf.constant(idx), tf.constant(seeds))[0]
+    eager_blind, _ = draw_batch(patches, batch_size=16, sigma=25, seed=5, epoch=1, step=2, sigma_range=(0, 55))
+    result["blind_max_diff"] = float(np.abs(keras.ops.convert_to_numpy(blind_noisy) - eager_blind).max())
     return {**result, "backend": keras.config.backend(),
             "tensorflow_loaded": sys.modules.get("tensorflow") is not None,
             "clean_equal": bool(np.array_equal(clean, eager_clean)),
@@ -93,7 +100,7 @@ def resume(folder: Path) -> dict:
     from dncnn.training.train import train
     from helpers import copy_first_epoch
 
-    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4)
+    profile = replace(get_profile("smoke"), depth=4, filters=8, epochs=2, steps_per_epoch=3, batch_size=4, validation_images=0)
     patches = save_npy(folder / "p.npy", np.random.default_rng(0).integers(0, 256, (64, 40, 40), dtype=np.uint8))
     train(profile, patches_path=patches, run_dir=folder / "straight", verbose=0, steps_per_execution=2)
     copy_first_epoch(folder / "straight", folder / "split")

@@ -212,6 +212,9 @@ def test_cli_refuses_an_unknown_profile():
     assert result.returncode == 2 and "invalid choice: 'nope'" in result.stderr
 
 
+_PARSED_SAMPLES = {"sigma_range": "0,55", "lr_schedule": "0:1e-3,2:1e-4", "devices": "2"}  # options with a parser of their own
+
+
 def _train_options():
     """The ``train`` subparser's options (help aside), and for each a command-line value unlike its default."""
     train_parser = cli.build_parser()._subparsers._group_actions[0].choices["train"]
@@ -224,6 +227,8 @@ def _train_options():
             options[action.dest] = [flag]
         elif action.choices:
             options[action.dest] = [flag, str(next(c for c in action.choices if c != action.default))]
+        elif action.dest in _PARSED_SAMPLES:  # a value its own parser accepts
+            options[action.dest] = [flag, _PARSED_SAMPLES[action.dest]]
         else:
             options[action.dest] = [flag, {int: "7", float: "3.5"}.get(action.type, f"/nowhere/{action.dest}")]
     return options
@@ -264,7 +269,7 @@ def test_every_train_option_changes_what_train_receives(monkeypatch, capsys):
 def test_one_parser_holds_every_command_with_the_profiles_choices():
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks", "bench"]
+    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks", "ablation", "bench"]
     from dncnn.profiles import PROFILES
 
     for name in ("patches", "train", "reproduce", "report"):
@@ -277,3 +282,11 @@ def test_no_command_prints_the_help_and_an_unknown_one_is_refused(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["frobnicate"])
     assert exit_info.value.code == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_train_reads_a_learning_rate_schedule_a_sigma_range_and_devices():
+    args = cli.build_parser().parse_args(["train", "--lr-schedule", "0:1e-3,6:1e-4", "--sigma-range", "0,55", "--devices", "all"])
+    assert args.lr_schedule == ((0, 1e-3), (6, 1e-4)) and args.sigma_range == (0.0, 55.0) and args.devices == "all"
+    for bad in (["--lr-schedule", "3:1e-3"], ["--lr-schedule", "0:1e-3,0:1e-4"], ["--sigma-range", "30,10"]):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args(["train", *bad])

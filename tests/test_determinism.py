@@ -24,7 +24,7 @@ def _tables_of_one_run(root, raw_dir, *, bm3d_workers):
     from dncnn.model.weights import load_model
     from dncnn.training.train import train
 
-    profile = replace(get_profile("smoke"), depth=5, filters=16)
+    profile = replace(get_profile("smoke"), depth=5, filters=16, validation_images=0)
     patches, sidecar = prepare_patches(out_path=root / "patches.npy", train_images=profile.train_images, batch_size=profile.batch_size,
                                        seed=profile.patch_seed, raw_dir=raw_dir)
     train(profile, patches_path=root / "patches.npy", run_dir=root / "run", verbose=0, tensorboard=False)

@@ -4,6 +4,8 @@ That machine has Python 3.12, JAX, numpy, h5py, pandas, opencv, matplotlib and s
 TensorFlow and no network; scripts/gpu-wheels.txt lists the wheels carried to it.
 """
 
+import json
+import os
 import re
 import subprocess
 import tomllib
@@ -73,3 +75,59 @@ def test_the_package_runs_on_jax_without_tensorflow(tmp_path_factory):
     out = jax_job(tmp_path_factory, "package_without_tensorflow")  # tests/backend_jobs.py, TensorFlow blocked
     assert {k: v for k, v in out.items() if k != "folder"} == {"backend": "jax", "shape": [16, 16], "dtype": "float32",
                                                               "provenance_backend": "jax"}
+
+
+def _standin_env(tmp_path, mirror, **extra) -> dict:
+    """The GPU machine's environment, for scripts/gpu_train_claims.sh at a tiny size (smoke profiles, fp32)."""
+    return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), "KERAS_BACKEND": "jax",
+            "PYTHONPATH": f"{tmp_path / 'site'}:{config.PROJECT_ROOT}", "DNCNN_DATA_MIRROR": str(mirror),
+            "PY": os.environ["DNCNN_STANDIN_PYTHON"], "MIXED": "", "STEPS_PER_EXECUTION": "2",
+            "ABLATION_PROFILE": "smoke", "ABLATION_EPOCHS": "2", "ABLATION_RUNS": os.environ.get("ABLATION_RUNS", "adam-rl-bn sgd-plain"),
+            "PROFILE_S": "smoke", "S_EPOCHS": "2", "S_LR": "0:1e-3,1:1e-4", "PROFILE_B": "smoke", "B_EPOCHS": "2",
+            "B_LR": "0:1e-3,1:1e-4", "B_OPTIONS": "--sigma-range 0,55", **extra}
+
+
+@pytest.mark.skipif(not os.environ.get("DNCNN_STANDIN_PYTHON"),
+                    reason="minutes long: run by hand with DNCNN_STANDIN_PYTHON=<a Python 3.12 with jax and no TensorFlow> "
+                           "after scripts/gpu_wheels.sh (docs/training-claims.md)")
+def test_gpu_train_claims_runs_and_resumes_in_the_gpu_stand_in(tmp_path, mirror):
+    import tarfile
+
+    py = os.environ["DNCNN_STANDIN_PYTHON"]
+    assert subprocess.run([py, "-c", "import tensorflow"], capture_output=True).returncode != 0, "the stand-in must lack TensorFlow"
+    wheels = sorted(str(p) for p in (config.PROJECT_ROOT / ".whl").glob("*.whl"))
+    assert wheels, "run scripts/gpu_wheels.sh first"
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-index", "--no-deps", "--target", str(tmp_path / "site"), *wheels], check=True)
+    script = str(SCRIPTS / "gpu_train_claims.sh")
+    out1, out2 = tmp_path / "out1", tmp_path / "out2"
+    out1.mkdir(), out2.mkdir()
+    # call 1: the ablation and S15, S50; DnCNN-B waits (as if the time were spent)
+    env = _standin_env(tmp_path, mirror, OUT=str(out1), DNCNN_OUTPUT_ROOT=str(tmp_path / "machine1"), STAGES="ablation s15 s50")
+    first = subprocess.run(["bash", script], cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    # call 2 on a fresh machine: resumes from the tars, S15 continues to 3 epochs, the ablation is not retrained, B trains
+    env = _standin_env(tmp_path, mirror, OUT=str(out2), DNCNN_OUTPUT_ROOT=str(tmp_path / "machine2"), RESUME_FROM=str(out1),
+                       S_EPOCHS="3", STAGES="ablation s15 blind")
+    second = subprocess.run(["bash", script], cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    for out, names in ((out1, {"ablation.tar", "s15.tar", "s50.tar", "claims.log"}), (out2, {"ablation.tar", "s15.tar", "blind.tar", "claims.log"})):
+        files = list(out.iterdir())
+        assert {f.name for f in files} == names and len(files) <= 8
+        assert all(f.stat().st_size < 16 * 2 ** 20 for f in files)
+    from dncnn.commands.ablation import resolve_runs
+
+    runs = resolve_runs(env["ABLATION_RUNS"].split())
+    with tarfile.open(out2 / "ablation.tar") as tar:
+        members = set(tar.getnames())
+        assert {f"results/{r}.log.csv" for r in runs} <= members and {f"results/{r}.json" for r in runs} <= members
+        facts = {r: json.load(tar.extractfile(f"results/{r}.json")) for r in runs}
+    assert all(f["status"] == "complete" or f["status"].startswith("diverged") for f in facts.values()), facts
+    log2 = (out2 / "claims.log").read_text()
+    assert "resuming from epoch-002" in log2 and "s50" not in log2.split("stages:")[1].splitlines()[0]
+    with tarfile.open(out2 / "s15.tar") as tar:
+        rows = tar.extractfile("log.csv").read().decode().splitlines()
+        sidecar = json.load(tar.extractfile("model.json"))
+    assert len(rows) == 1 + 3 and sidecar["complete"] and sidecar["backend"] == "jax" and sidecar["profile"]["sigma"] == 15.0
+    with tarfile.open(out2 / "blind.tar") as tar:
+        blind = json.load(tar.extractfile("model.json"))
+    assert blind["profile"]["sigma_range"] == [0.0, 55.0] and blind["complete"]

@@ -93,3 +93,14 @@ def test_fold_batchnorm_keeps_the_layer_names_and_folds_each_bn_into_its_own_con
     kernel, bias = deploy.get_layer("dncnn_conv4").get_weights()
     np.testing.assert_array_equal(kernel, model.get_layer("dncnn_conv4").get_weights()[0])
     np.testing.assert_array_equal(bias, np.zeros(1, np.float32))
+
+
+def test_the_matconvnet_initialisation_draws_kernels_and_bn_scales_of_its_scale():
+    model = build_dncnn(8, seed=0, init="matconvnet")
+    std = (2 / (9 * 64)) ** 0.5  # DnCNN_init_model_64_25_Res_Bnorm_Adam.m: sqrt(2/(9*64))*randn for every layer
+    kernels = np.concatenate([model.get_layer(f"dncnn_conv{i}").kernel.numpy().ravel() for i in range(2, 8)])
+    scales = np.concatenate([model.get_layer(f"dncnn_bn{i}").gamma.numpy() for i in range(2, 8)])  # 384 values
+    assert abs(kernels.std() / std - 1) < 0.01 and abs(scales.std() / std - 1) < 0.15 and abs(scales.mean()) < 0.01
+    assert build_dncnn(4, seed=0).get_layer("dncnn_bn2").gamma.numpy().tolist() == [1.0] * 64  # the Keras recipe
+    with pytest.raises(ValueError, match="init must be"):
+        build_dncnn(5, init="he")

@@ -8,7 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from dncnn.training.pipeline import PatchBank, draw_batch, epoch_order, step_seeds  # noqa: E402
+from dncnn.training.pipeline import PatchBank, draw_batch, epoch_inputs, epoch_order, patch_sigmas, step_seeds  # noqa: E402
 from dncnn.training.train import _Deadline  # noqa: E402
 import backend_jobs  # noqa: E402
 from helpers import jax_job  # noqa: E402
@@ -66,6 +66,33 @@ def test_noise_is_reproducible_fresh_per_step_and_epoch_of_the_right_level_and_n
         assert abs(np.corrcoef(noise.ravel(), other.ravel())[0, 1]) < 0.02  # fresh noise, not the same draw
 
 
+def test_blind_noise_draws_each_patchs_level_uniformly_from_the_range(patches):
+    from scipy import stats
+
+    noisy, clean = draw_batch(patches, batch_size=256, sigma=25, seed=0, epoch=0, step=0, sigma_range=(0.0, 55.0))
+    again, _ = draw_batch(patches, batch_size=256, sigma=25, seed=0, epoch=0, step=0, sigma_range=(0.0, 55.0))
+    np.testing.assert_array_equal(noisy, again)
+    levels = keras.ops.convert_to_numpy(patch_sigmas(256, seed=step_seeds(seed=0, epoch=0, steps=1)[0], sigma_range=(0.0, 55.0)))
+    assert levels.shape == (256,) and levels.min() >= 0 and levels.max() <= 55
+    assert stats.kstest(levels / 55, "uniform").pvalue > 0.01  # uniform on [0, 55], not one fixed level
+    measured = (noisy - clean).reshape(256, -1).std(axis=1) * 255  # 1,600 values a patch: within a few % of its level
+    np.testing.assert_allclose(measured, levels, rtol=0.1, atol=0.05)
+    fixed, _ = draw_batch(patches, batch_size=256, sigma=25, seed=0, epoch=0, step=0)
+    z = (fixed - clean) / np.float32(25 / 255)  # the fixed-level step's standard normal draw, scaled per patch
+    np.testing.assert_allclose(noisy - clean, z * (levels / np.float32(255))[:, None, None, None], atol=1e-5)
+
+
+def test_several_devices_split_each_steps_batch_into_rows_with_its_seed():
+    one = epoch_inputs(100, batch_size=8, steps=3, seed=1, epoch=2)
+    two = epoch_inputs(100, batch_size=8, steps=3, seed=1, epoch=2, devices=2)
+    assert one["indices"].shape == (3, 8) and two["indices"].shape == (6, 4) and two["seeds"].shape == (6, 2)
+    np.testing.assert_array_equal(two["indices"].reshape(3, 8), one["indices"])
+    np.testing.assert_array_equal(two["seeds"][::2], one["seeds"])
+    np.testing.assert_array_equal(two["seeds"][1::2], one["seeds"])
+    with pytest.raises(ValueError, match="split evenly"):
+        epoch_inputs(100, batch_size=8, steps=3, seed=1, epoch=2, devices=3)
+
+
 def test_the_patch_bank_is_never_saved(patches):
     bank = PatchBank(patches, sigma=25)
     store = {}
@@ -95,6 +122,7 @@ def test_the_compiled_step_draws_what_the_eager_draw_returns(backend, tmp_path_f
         assert out["xla_max_diff"] < 1e-6  # with and without XLA: the same draw (XLA may fuse the add: 1 ulp)
     assert out["backend"] == backend and out["clean_equal"]
     assert out["noise_max_diff"] < 1e-6, out  # the same stateless draw, compiled or eager
+    assert out["blind_max_diff"] < 1e-6, out  # and the same per-patch levels
     assert abs(out["noise_std"] - 25) < 1.5
 
 

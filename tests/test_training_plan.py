@@ -90,3 +90,25 @@ def test_a_trained_plan_names_the_folder_train_writes_also_for_another_sigma(tmp
         assert (log, sidecar) == (tmp_path / "data" / "runs" / folder / "log.csv", tmp_path / "data" / "runs" / folder / "model.json")
     with pytest.raises(ValueError, match="trains no run here"):
         plan.planned_run_files(plan.plan_training(get_profile("paper"), accelerator=False))
+
+
+def test_a_blind_recipe_plans_its_own_shipped_model_and_is_evaluated_at_every_sigma(monkeypatch, tmp_path):
+    blind = get_profile("paper-blind")
+    with pytest.raises(FileNotFoundError, match=r"sigma in \[0, 55\]"):  # none shipped yet
+        plan.plan_training(blind, accelerator=False)
+    monkeypatch.setitem(config.SHIPPED_MODELS, "dncnn-b-blind", {"profile": "paper-blind", "sigma": None, "label": "DnCNN-B ours"})
+    assert plan.shipped_model_for(blind) == "dncnn-b-blind" and plan.shipped_model_for(get_profile("paper")) == "dncnn-s-sigma25"
+    loaded = plan.plan_training(blind, accelerator=False)["model"]
+    assert loaded["shipped"] == "dncnn-b-blind" and loaded["sigma"] is None
+    monkeypatch.setattr(config, "OUTPUT_ROOT", tmp_path)
+    monkeypatch.setattr(config, "RUNS_DIR", tmp_path / "data" / "runs")
+    trained = plan.plan_training(blind, accelerator=True)["model"]
+    assert trained["label"] == "DnCNN-B ours (paper-blind)" and trained["sigma"] is None
+
+    from dncnn.evaluation import denoisers
+    from dncnn.model import weights
+    from dncnn.model.network import build_dncnn
+
+    monkeypatch.setattr(weights, "load_shipped_model", lambda name: build_dncnn(3, 4, seed=0))
+    (blind_denoiser,) = denoisers.shipped_blind_denoisers()
+    assert blind_denoiser.name == "DnCNN-B ours" and blind_denoiser.trained_sigma is None  # run at every sigma

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -117,7 +118,7 @@ profile = replace(get_profile("smoke"), **json.loads(sys.argv[3]))
 train(profile, patches_path=sys.argv[1], run_dir=sys.argv[2], deterministic=True, verbose=0, tensorboard=False,
       callbacks=[PauseInSecondEpoch()])
 """
-_KILLED_SIZE = {"depth": 4, "filters": 8, "batch_size": 4, "epochs": 3, "steps_per_epoch": 8}
+_KILLED_SIZE = {"depth": 4, "filters": 8, "batch_size": 4, "epochs": 3, "steps_per_epoch": 8, "validation_images": 0}
 
 
 @pytest.mark.slow
@@ -273,3 +274,95 @@ def test_check_training_run_compares_the_log_with_the_profile_and_the_sidecar(tm
     save_json(sidecar, {**facts, "epochs": 1, "steps": 3, "final_loss": 0.05})
     with pytest.raises(ValueError, match="complete=True after 1 of 2 epochs"):
         check_training_run(log, sidecar, profile)
+
+
+@pytest.mark.slow
+def test_every_epoch_logs_the_validation_psnr_and_the_switches_shape_the_network(patches_file, tmp_path, mirror):
+    from dncnn.model.network import count_layers
+
+    profile = replace(TINY, residual=False, batch_norm=False, optimizer="sgd", loss="half_sum", weight_decay=1e-4,
+                      lr_schedule=((0, 1e-5),), validation_images=2, validation_crop=24)
+    sidecar = train(profile, patches_path=patches_file, run_dir=tmp_path / "run", verbose=0, tensorboard=False)
+    log = read_log(tmp_path / "run" / "log.csv")
+    assert [r["epoch"] for r in log] == [1, 2] and all(np.isfinite(r["val_psnr"]) for r in log)
+    facts = sidecar["validation"]
+    assert facts["set"] == "Set5" and facts["crop"] == 24 and facts["sigmas"] == [25.0]
+    assert facts["final_psnr"] == log[-1]["val_psnr"] and facts["best_psnr"] == max(r["val_psnr"] for r in log)
+    assert sidecar["patches_seen"] == 6 * 4 and sidecar["devices"] == 1
+    exported = keras.models.load_model(tmp_path / "run" / "model.keras", safe_mode=True)
+    assert count_layers(exported, "bn") == 0 and not any(isinstance(l, keras.layers.Subtract) for l in exported.layers)
+    checkpoint = keras.models.load_model(tmp_path / "run" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    assert type(checkpoint.optimizer).__name__ == "SGD" and checkpoint.optimizer.momentum == 0.9
+
+
+def test_the_authors_loss_scale_and_weight_decay_enter_the_objective():
+    from dncnn.model.network import build_dncnn
+    from dncnn.training.pipeline import DenoiserTrainer
+
+    net = build_dncnn(3, 4, seed=0)
+    patches = np.zeros((4, 10, 10), np.uint8)
+    plain = DenoiserTrainer(net, patches, sigma=25)
+    authors = DenoiserTrainer(net, patches, sigma=25, loss="half_sum", weight_decay=1e-2)
+    rng = np.random.default_rng(0)
+    denoised, clean = rng.random((2, 10, 10, 1)).astype("float32"), rng.random((2, 10, 10, 1)).astype("float32")
+    mse = float(np.mean((denoised - clean) ** 2))
+    kernels = sum(float(np.sum(layer.kernel.numpy() ** 2)) for layer in net.layers if isinstance(layer, keras.layers.Conv2D))
+    assert float(plain.compute_loss(y_pred=(denoised, clean))) == pytest.approx(mse, rel=1e-5)
+    # vl_nnloss.m: half the squared error summed over a 10x10 patch, averaged over the batch; MatConvNet's decay
+    assert float(authors.compute_loss(y_pred=(denoised, clean))) == pytest.approx(50 * mse + 0.5e-2 * kernels, rel=1e-5)
+
+
+_DEVICES = textwrap.dedent("""
+    import json, sys
+    sys.modules["tensorflow"] = None  # as on the GPU machine
+    from dataclasses import replace
+    import keras, numpy as np
+    from dncnn.files.atomic import save_npy
+    from dncnn.profiles import get_profile
+    from dncnn.training.train import train
+    tmp = sys.argv[1]
+
+    class Where(keras.callbacks.Callback):  # on how many devices the weights live while training
+        devices = set()
+        def on_train_batch_end(self, batch, logs=None):
+            Where.devices.add(len(self.model.trainable_weights[0].value.sharding.device_set))
+
+    profile = replace(get_profile("smoke"), depth=3, filters=4, epochs=2, steps_per_epoch=2, batch_size=4,
+                      validation_images=1, validation_crop=16)
+    patches = save_npy(tmp + "/p.npy", np.random.default_rng(0).integers(0, 256, (32, 40, 40), dtype=np.uint8))
+    train(profile, patches_path=patches, run_dir=tmp + "/one", verbose=0)
+    train(replace(profile, epochs=1), patches_path=patches, run_dir=tmp + "/two", verbose=0, devices=2, callbacks=[Where()])
+    two = train(profile, patches_path=patches, run_dir=tmp + "/two", resume=True, verbose=0, devices="all")
+    print(json.dumps({"devices": keras.distribution.list_devices(), "sharded_over": sorted(Where.devices),
+                      "sidecar_devices": two["devices"], "epochs": two["epochs"], "val_psnr": two["validation"]["final_psnr"]}))
+""")
+
+
+@pytest.mark.slow
+def test_two_devices_train_the_weights_of_one_and_resume(tmp_path, mirror):
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = subprocess.run([sys.executable, "-c", _DEVICES, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["devices"] == ["cpu:0", "cpu:1"] and out["sharded_over"] == [2]  # data parallel: weights on both devices
+    assert out["sidecar_devices"] == 2 and out["epochs"] == 2 and np.isfinite(out["val_psnr"])
+    one = keras.models.load_model(tmp_path / "one" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    two = keras.models.load_model(tmp_path / "two" / "checkpoints" / "epoch-002.keras", safe_mode=True)
+    assert int(one.optimizer.iterations) == int(two.optimizer.iterations) == 4
+    for a, b in zip(one.get_weights(), two.get_weights()):  # the same global batches: equal up to the order of sums
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_clipped_sgd_moves_no_weight_by_more_than_its_bound_and_survives_a_checkpoint():
+    from dncnn.training.train import ClippedSGD, make_optimizer
+
+    opt = ClippedSGD(0.1, momentum=0.9, clip_step=0.005 / 128)
+    weights = keras.Variable(np.zeros(4, np.float32))
+    opt.apply_gradients([(keras.ops.convert_to_tensor(np.array([1e-5, -1e-5, 1.0, -3.0], np.float32)), weights)])
+    bound = 0.005 / 128 / 0.1  # MatConvNet: the batch-summed gradient clipped to theta / lr, i.e. the mean to theta / (lr * batch)
+    np.testing.assert_allclose(weights.numpy(), -0.1 * np.array([1e-5, -1e-5, bound, -bound]), rtol=1e-6)
+    again = keras.optimizers.deserialize(keras.optimizers.serialize(opt))
+    assert type(again) is ClippedSGD and again.clip_step == opt.clip_step and again.momentum == 0.9
+    sgd = replace(TINY, optimizer="sgd", gradient_clip=0.005, lr_schedule=((0, 1e-1),))
+    assert isinstance(make_optimizer(sgd), ClippedSGD) and make_optimizer(sgd).clip_step == 0.005 / TINY.batch_size

@@ -54,7 +54,8 @@ def plot_patch_grid(patches: np.ndarray, *, rows: int = 8, cols: int = 12, seed:
 
 
 def plot_training_runs(runs: dict):
-    """Training PSNR, learning rate and seconds per epoch of one or more training runs, side by side.
+    """Training PSNR, learning rate and seconds per epoch of one or more training runs, side by side,
+    and their validation PSNR in a fourth panel when any run's rows carry ``val_psnr``.
 
     Args:
         runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
@@ -67,7 +68,9 @@ def plot_training_runs(runs: dict):
     from matplotlib.ticker import FuncFormatter
 
     plt = _pyplot()
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 4.2))
+    validated = any("val_psnr" in r for run in runs.values() for r in run["history"])
+    fig, axes = plt.subplots(1, 4 if validated else 3, figsize=(20 if validated else 15, 4.2))
+    ax1, ax2, ax3 = axes[:3]
     for k, (label, run) in enumerate(runs.items()):
         history, batch = run["history"], run["batch_size"]
         colour = method_colour(label, default=k)
@@ -82,10 +85,12 @@ def plot_training_runs(runs: dict):
     ax2.set(xlabel="training patches seen", ylabel="learning rate", xscale="log", yscale="log", title="learning rate")
     ax3.set(xlabel="epoch", ylabel="seconds", title="seconds per epoch")
     ax3.set_ylim(bottom=0)
-    for ax in (ax1, ax2):
+    if validated:  # a fourth panel: the validation PSNR of the runs that measured it (dncnn.training.validation)
+        plot_validation_panel(axes[3], runs)
+    for ax in axes[[0, 1, 3] if validated else [0, 1]]:
         ax.xaxis.set_major_formatter(FuncFormatter(format_count))
     ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    for ax in (ax1, ax2, ax3):
+    for ax in axes:
         _plain_axes(ax, grid="both")
         ax.legend(fontsize=8, frameon=False)
     devices = "; ".join(f"{label} on {_short_device(run['device'])}" for label, run in runs.items() if run.get("device"))
@@ -297,5 +302,50 @@ def plot_visual_comparison(examples: list, *, zoom: float = 0.22):
         row[0].text(-0.04, 0.5, title, transform=row[0].transAxes, rotation=90, ha="right", va="center", fontsize=9)
     fig.suptitle("Visual comparison (as the paper's Figs. 9-10): PSNR under each name, the outlined centre zoomed in the "
                  "corner", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_validation_panel(ax, runs: dict, *, styles: dict | None = None) -> None:
+    """Draw each run's validation PSNR (``val_psnr`` of its rows, dB) against training patches seen
+    (steps x batch size, log scale) on ``ax``; runs without it are left out. ``styles``: optional
+    ``{label: matplotlib keyword arguments}``; by default each label gets its method's colour."""
+    from .style import method_colour
+
+    for k, (label, run) in enumerate(runs.items()):
+        rows = [r for r in run["history"] if "val_psnr" in r]
+        if not rows:
+            continue
+        style = (styles or {}).get(label) or {"color": method_colour(label, default=k)}
+        ax.plot([r["steps"] * run["batch_size"] for r in rows], [r["val_psnr"] for r in rows], marker="o", ms=3,
+                label=label, **style)
+    ax.set(xlabel="training patches seen", ylabel="validation PSNR (dB)", xscale="log",
+           title="validation PSNR (Set5 crops, dncnn.training.validation)")
+
+
+def plot_ablation_curves(runs: dict):
+    """The paper's Fig. 2 at this project's budgets: validation PSNR against training patches seen,
+    one panel per base profile (CPU, GPU), one colour per combination of residual learning and batch
+    norm, solid for Adam and dashed for SGD.
+
+    Args:
+        runs: ``{label: run}`` of :func:`dncnn.analysis.training_claims.read_ablation_runs` (each with
+            ``history``, ``batch_size``, ``profile``, ``switches``, ``optimizer`` and ``budget_label``).
+    """
+    from .style import method_colour
+
+    plt = _pyplot()
+    profiles = list(dict.fromkeys(run["profile"] for run in runs.values()))
+    fig, axes = plt.subplots(1, max(len(profiles), 1), figsize=(7.5 * max(len(profiles), 1), 4.6), squeeze=False)
+    for ax, profile in zip(axes[0], profiles):
+        part = {run["switches"]: run for run in runs.values() if run["profile"] == profile}
+        styles = {label: {"color": method_colour(label), "ls": "-" if run["optimizer"] == "adam" else "--"}
+                  for label, run in part.items()}
+        plot_validation_panel(ax, part, styles=styles)
+        budget = next(iter(part.values()))["budget_label"]
+        ax.set_title(textwrap.fill(f"{profile}: {budget}", 70), fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Residual learning (RL) and batch norm (BN) while training (the paper's Fig. 2)", fontsize=11)
     fig.tight_layout()
     return fig

@@ -16,6 +16,11 @@ OKABE_ITO = {
 
 # (what the label contains, colour), the first match wins: the more specific patterns come first
 METHOD_COLOURS = (
+    # the four networks of the paper's Fig. 2 (notebook 07): residual learning (RL) and batch norm (BN) on or off
+    ("RL+BN", OKABE_ITO["vermillion"]),  # the paper's (and our recipe's) combination
+    ("RL (", OKABE_ITO["sky blue"]),
+    ("BN (", OKABE_ITO["bluish green"]),
+    ("neither (", OKABE_ITO["grey"]),
     ("noisy", OKABE_ITO["grey"]),
     ("CBM3D", OKABE_ITO["black"]),
     ("BM3D", OKABE_ITO["black"]),

@@ -70,6 +70,15 @@ def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
                           weights=f"loaded: weights/{name}.keras")
 
 
+def shipped_blind_denoisers() -> list[KerasDenoiser]:
+    """This project's shipped blind models (``config.SHIPPED_MODELS`` entries whose sigma is None: a
+    DnCNN-B trained by the ``paper-blind`` profile), each run at every sigma; empty while none is
+    shipped. Notebook 04 and the noise-level study add them to their denoisers."""
+    from ..model.weights import SHIPPED_MODELS
+
+    return [shipped_denoiser(name) for name, facts in SHIPPED_MODELS.items() if facts["sigma"] is None]
+
+
 def trained_denoiser(plan: dict) -> KerasDenoiser | None:
     """The denoiser of the model notebook 02 trained in this run, as the training plan names it
     (:func:`dncnn.training.plan.plan_training`: its path, label and sigma), or None where the plan

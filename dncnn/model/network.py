@@ -15,6 +15,7 @@ def build_dncnn(
     bn_momentum: float = 0.9,
     bn_epsilon: float = 1e-4,
     seed: int | None = None,
+    init: str = "orthogonal",
     name: str = "dncnn",
 ) -> keras.Model:
     """Build DnCNN: conv+ReLU, (depth-2) x conv+BN+ReLU, conv; output = input - predicted residual.
@@ -33,6 +34,10 @@ def build_dncnn(
         bn_momentum: Keras BN momentum (weight of the old moving statistics). Keras' default 0.99
             leaves them stale after short runs; 0.9 is used here.
         seed: seeds the initialisers (None: Keras' global seed).
+        init: ``"orthogonal"`` (the authors' Keras code: orthogonal kernels, BN scale 1) or
+            ``"matconvnet"`` (the authors' MatConvNet ``DnCNN_init_model_64_25_Res_Bnorm_Adam.m``:
+            every kernel and every BN scale drawn from N(0, 2 / (9 * 64)), so the network starts
+            with a small output; the SGD runs of the ablation use it).
 
     Input and output: (batch, H, W, channels) float, any H and W; images in [0, 1].
     """
@@ -40,22 +45,33 @@ def build_dncnn(
         raise ValueError(f"depth must be at least 2. Received: depth={depth}")
     if filters < 1 or channels < 1:
         raise ValueError(f"filters and channels must be >= 1. Received: filters={filters}, channels={channels}")
+    if init not in ("orthogonal", "matconvnet"):
+        raise ValueError(f"init must be 'orthogonal' or 'matconvnet'. Received: init={init!r}")
+    std = (2 / (9 * 64)) ** 0.5  # MatConvNet's sqrt(2/(9*64)), the same for every layer
 
-    def init(i):
+    def kernel_init(i):
+        if init == "matconvnet":
+            return keras.initializers.RandomNormal(stddev=std, seed=None if seed is None else seed + i)
         return keras.initializers.Orthogonal(seed=None if seed is None else seed + i)
 
+    def scale_init(i):
+        if init == "matconvnet":
+            return keras.initializers.RandomNormal(stddev=std, seed=None if seed is None else seed + 1000 + i)
+        return "ones"
+
     inputs = keras.Input(shape=(None, None, channels), name=f"{name}_input")
-    x = keras.layers.Conv2D(filters, 3, padding="same", kernel_initializer=init(1), name=f"{name}_conv1")(inputs)
+    x = keras.layers.Conv2D(filters, 3, padding="same", kernel_initializer=kernel_init(1), name=f"{name}_conv1")(inputs)
     x = keras.layers.ReLU(name=f"{name}_relu1")(x)
     for i in range(2, depth):
         x = keras.layers.Conv2D(
-            filters, 3, padding="same", use_bias=not batch_norm, kernel_initializer=init(i), name=f"{name}_conv{i}"
+            filters, 3, padding="same", use_bias=not batch_norm, kernel_initializer=kernel_init(i), name=f"{name}_conv{i}"
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon, name=f"{name}_bn{i}")(x)
+            x = keras.layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon, gamma_initializer=scale_init(i),
+                                                name=f"{name}_bn{i}")(x)
         x = keras.layers.ReLU(name=f"{name}_relu{i}")(x)
     x = keras.layers.Conv2D(
-        channels, 3, padding="same", use_bias=not batch_norm, kernel_initializer=init(depth),
+        channels, 3, padding="same", use_bias=not batch_norm, kernel_initializer=kernel_init(depth),
         dtype="float32", name=f"{name}_conv{depth}",
     )(x)
     if residual:

@@ -59,7 +59,12 @@ def shipped_model_for(profile: Profile) -> str | None:
     """The name of this project's shipped model (``weights/<name>.keras``) trained by the profile's
     recipe at the profile's training sigma, or None."""
     for name, facts in config.SHIPPED_MODELS.items():
-        if facts.get("profile") == profile.name and float(facts["sigma"]) == float(profile.sigma):
+        if facts.get("profile") != profile.name:
+            continue
+        if profile.sigma_range is not None or facts["sigma"] is None:  # a blind recipe: one model for every level
+            if profile.sigma_range is not None and facts["sigma"] is None:
+                return name
+        elif float(facts["sigma"]) == float(profile.sigma):
             return name
     return None
 
@@ -97,9 +102,10 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
         name = shipped_model_for(profile)
         if name is None:
             raise FileNotFoundError(f"`{profile.name}` is not trained here and weights/ holds no model of its recipe at "
-                                    f"sigma {profile.sigma:g}: set train_model = True (notebook 02) or `python -m dncnn train`")
+                                    f"{profile.noise_label()}: set train_model = True (notebook 02) or `python -m dncnn train`")
+        sigma = config.SHIPPED_MODELS[name]["sigma"]
         model = {"source": "loaded", "shipped": name, "path": f"weights/{name}.keras",
-                 "label": config.SHIPPED_MODELS[name]["label"], "sigma": float(config.SHIPPED_MODELS[name]["sigma"])}
+                 "label": config.SHIPPED_MODELS[name]["label"], "sigma": None if sigma is None else float(sigma)}
         reason += f"; the study uses `weights/{name}.keras` instead"
     return {"profile": profile.name, "train": bool(train), "reason": reason, "model": model, "estimate": estimate}
 
@@ -107,10 +113,12 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
 def trained_model_entry(profile: Profile) -> dict:
     """The ``model`` entry of a plan whose profile trains here: where the run writes (``run_dir``,
     ``path`` of its ``model.keras``, relative to the output root), its label in every table and
-    figure, and the sigma it is trained for."""
+    figure (``DnCNN-S ours (<run>)``, ``DnCNN-B ours (<run>)`` for a blind profile), and the sigma it
+    is trained for (None for a blind profile: it is evaluated at every level)."""
     run_dir = config.run_dir(run_name(profile))
     return {"source": "trained", "run_dir": _display(run_dir), "path": _display(run_dir / "model.keras"),
-            "label": f"DnCNN-S ours ({run_name(profile)})", "sigma": float(profile.sigma)}
+            "label": f"{profile.model_family()} ours ({run_name(profile)})",
+            "sigma": None if profile.sigma_range is not None else float(profile.sigma)}
 
 
 def planned_run_files(plan: dict) -> tuple[Path, Path]:

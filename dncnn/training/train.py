@@ -6,7 +6,14 @@ over the epoch's patch indices and noise seeds, pure functions of ``(seed, epoch
 is gathered and its noise drawn inside the compiled step, ``steps_per_execution`` steps per call. So
 resuming from a checkpoint replays exactly the batches an uninterrupted run would have seen. After every completed epoch the full model
 (weights and optimizer state) is saved as ``checkpoints/epoch-NNN.keras`` with a JSON state beside
-it; a run killed at any point resumes from the last completed epoch.
+it; a run killed at any point resumes from the last completed epoch. After every epoch the
+validation PSNR (:mod:`dncnn.training.validation`) joins the epoch's row of ``log.csv``.
+
+Several devices (``devices="all"`` or a count, JAX backend): the run trains data parallel under
+``keras.distribution.DataParallel`` over the first ``devices`` of ``keras.distribution.list_devices()``;
+each step's global batch is split into one row per device (:func:`dncnn.training.pipeline.epoch_inputs`)
+and the step is one SPMD program over the global batch, so batch norm's statistics, the noise and
+the loss are those of the whole batch and the weights are those of one device up to float rounding.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from ..model.network import build_dncnn
 from ..profiles import Profile, get_profile, run_name
 from . import plan
 from .pipeline import build_trainer, epoch_inputs
+from .validation import describe_validation, load_validation_set, measure_validation
 
 KEEP_CHECKPOINTS = 2
-LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds")
+# val_psnr: the validation PSNR (dB) after the epoch; empty in runs made before it was measured
+LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds", "val_psnr")
 
 
 class _Deadline(keras.callbacks.Callback):
@@ -70,6 +79,8 @@ def train(
     tensorboard: bool = True,
     verbose: int | str = "auto",
     steps_per_execution: int | None = None,
+    devices: int | str | None = None,
+    validate: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> dict:
     """Train DnCNN by ``profile``; return the sidecar of the exported model.
@@ -92,6 +103,10 @@ def train(
             when the profile asks for it.
         steps_per_execution: training steps per compiled call (default: the profile's); a resumed
             run may change it without changing the result beyond float rounding.
+        devices: ``None`` or 1: the default device; ``"all"`` or a count N > 1: data parallel over
+            the first N devices (JAX backend; the batch size must divide by N). A run may resume
+            on another device count.
+        validate: measure the validation PSNR after every epoch (the profile's set; False skips it).
         verbose: Keras progress bar: ``"auto"``/1 a bar per epoch, 2 one line per epoch, 0 silent.
         callbacks: more Keras callbacks for every epoch's ``fit`` (their ``epoch`` is 0-based
             and absolute: a resumed run continues the count).
@@ -106,23 +121,30 @@ def train(
     patches_path = Path(patches_path or config.patches_path(profile.name))
     run_dir = Path(run_dir or config.run_dir(run_name(profile)))
     deadline = time.monotonic() + 60 * profile.max_minutes if profile.max_minutes else None
+    count = resolve_devices(devices, batch_size=profile.batch_size)
     prepare_run_dir(run_dir, resume=resume, overwrite=overwrite)
     patches = load_training_patches(patches_path, profile)
+    validation = load_validation_set(profile) if validate else None
     with training_numerics(profile, mixed_precision=mixed_precision, deterministic=deterministic):
-        model, state = start_or_resume(profile, run_dir / "checkpoints", resume=resume)
-        # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
-        trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=keras.optimizers.Adam(profile.learning_rate(0)),
-                                jit_compile=xla, steps_per_execution=profile.steps_per_execution)
-        callbacks = [_Deadline(deadline), *callbacks]
-        if tensorboard and _has_tensorflow():
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
-        stop_reason = run_epochs(trainer, model, state, profile, patches_count=len(patches), run_dir=run_dir,
-                                 callbacks=callbacks, deadline=deadline, verbose=verbose)
+        with _data_parallel(count):
+            model, state = start_or_resume(profile, run_dir / "checkpoints", resume=resume)
+            # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
+            trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=make_optimizer(profile),
+                                    jit_compile=xla, steps_per_execution=profile.steps_per_execution,
+                                    sigma_range=profile.sigma_range, loss=profile.loss, weight_decay=profile.weight_decay)
+            callbacks = [_Deadline(deadline), *callbacks]
+            if tensorboard and _has_tensorflow():
+                callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
+            stop_reason = run_epochs(trainer, model, state, profile, patches_count=len(patches), run_dir=run_dir,
+                                     callbacks=callbacks, deadline=deadline, verbose=verbose, validation=validation,
+                                     devices=count)
+            weights = model.get_weights()
         if stop_reason:
             print(stop_reason, file=sys.stderr)
-        _export_model(model, run_dir / "model.keras", profile)
+        _export_model(weights, run_dir / "model.keras", profile)
     sidecar = describe_run(profile, state, stop_reason=stop_reason, mixed_precision=mixed_precision, xla=xla,
-                           patches_path=patches_path, patches_count=len(patches))
+                           patches_path=patches_path, patches_count=len(patches), devices=count,
+                           validation=validation is not None)
     atomic.save_json(run_dir / "model.json", sidecar)
     return sidecar
 
@@ -175,18 +197,98 @@ def training_numerics(profile: Profile, *, mixed_precision: bool, deterministic:
 
 def start_or_resume(profile: Profile, ckpt_dir: Path, *, resume: bool) -> tuple[keras.Model, dict]:
     """The model to train and the run's state: the last good checkpoint with its state when
-    ``resume``, else a new seeded DnCNN and ``{"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}``."""
+    ``resume``, else a new seeded DnCNN (the profile's depth, width, residual learning and batch
+    norm) and ``{"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}``."""
     if resume:
         return _load_last_checkpoint(ckpt_dir)
-    model = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum, seed=profile.train_seed)
-    return model, {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
+    return _build_network(profile, seed=profile.train_seed), {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
+
+
+def make_optimizer(profile: Profile) -> keras.optimizers.Optimizer:
+    """The optimizer of a new run at the profile's first learning rate: Adam (Keras' defaults, the
+    authors' Keras code: beta 0.9/0.999, epsilon 1e-7) or SGD with the profile's momentum (the
+    paper: 0.9; its weight decay is added to the loss by the trainer, as MatConvNet adds it to the
+    gradient), clipped as MatConvNet clips when the profile sets ``gradient_clip``
+    (:class:`ClippedSGD`). A resumed run keeps its checkpoint's optimizer and state instead."""
+    if profile.optimizer == "sgd" and profile.gradient_clip:
+        return ClippedSGD(profile.learning_rate(0), momentum=profile.momentum,
+                          clip_step=profile.gradient_clip / profile.batch_size)
+    if profile.optimizer == "sgd":
+        return keras.optimizers.SGD(profile.learning_rate(0), momentum=profile.momentum)
+    return keras.optimizers.Adam(profile.learning_rate(0))
+
+
+@keras.saving.register_keras_serializable(package="dncnn")
+class ClippedSGD(keras.optimizers.SGD):
+    """SGD with momentum whose gradient elements are clipped to ``+-clip_step / learning_rate`` first.
+
+    MatConvNet's ``DnCNN_train.m`` clips each element of the gradient summed over the batch to
+    ``+-theta / lr`` before dividing by the batch size; the trainer's gradient is the batch mean, so
+    ``clip_step = theta / batch``. A step then moves no weight by more than ``clip_step`` before
+    momentum, whatever the learning rate. (The weight decay the trainer adds to the loss is clipped
+    with the gradient here, not in MatConvNet: at 1e-4 times kernels of about 0.06 it is far below
+    the bound.)
+    """
+
+    def __init__(self, learning_rate=0.01, *, clip_step: float, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.clip_step = float(clip_step)
+
+    def update_step(self, gradient, variable, learning_rate):
+        bound = self.clip_step / keras.ops.cast(learning_rate, gradient.dtype)
+        super().update_step(keras.ops.clip(gradient, -bound, bound), variable, learning_rate)
+
+    def get_config(self):
+        return {**super().get_config(), "clip_step": self.clip_step}
+
+
+def resolve_devices(devices: int | str | None, *, batch_size: int) -> int:
+    """The number of devices a run trains on: 1 for ``None``; ``"all"``: every device JAX lists (1 on
+    another backend, which trains on its default device).
+
+    Raises:
+        ValueError: more than one device on a backend other than JAX, more devices than there are,
+            or a batch that does not split evenly over them.
+    """
+    jax = keras.config.backend() == "jax"
+    if devices is None or (devices == "all" and not jax):
+        return 1
+    available = keras.distribution.list_devices() if jax else []
+    count = len(available) if devices == "all" else int(devices)
+    if count == 1:
+        return 1
+    if count < 1:
+        raise ValueError(f"devices must be 'all' or a count >= 1. Received: devices={devices!r}")
+    if not jax:
+        raise ValueError(f"training on several devices needs the JAX backend (KERAS_BACKEND=jax). Received: "
+                         f"devices={devices!r} on {keras.config.backend()}")
+    if not 1 <= count <= len(available):
+        raise ValueError(f"devices must be 'all' or a count in [1, {len(available)}] (the devices JAX sees: "
+                         f"{', '.join(available)}). Received: devices={devices!r}")
+    if batch_size % count:
+        raise ValueError(f"the batch of {batch_size} does not split evenly over {count} devices; choose a device count "
+                         f"that divides it. Received: devices={devices!r}")
+    return count
+
+
+@contextlib.contextmanager
+def _data_parallel(count: int):
+    """``keras.distribution.DataParallel`` over the first ``count`` devices for the block (nothing for 1)."""
+    if count == 1:
+        yield
+        return
+    distribution = keras.distribution.DataParallel(devices=keras.distribution.list_devices()[:count])
+    with distribution.scope():
+        yield
 
 
 def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, patches_count: int, run_dir: Path,
-               callbacks: list, deadline: float | None, verbose) -> str | None:
+               callbacks: list, deadline: float | None, verbose, validation: dict | None = None,
+               devices: int = 1) -> str | None:
     """Train the epochs from ``state["epoch"]`` to ``profile.epochs``, one ``fit`` call each; after
-    every completed epoch update ``state``, save a checkpoint and the log. ``callbacks[0]`` is the
-    :class:`_Deadline`. Returns why training stopped early (the deadline), or None.
+    every completed epoch measure the validation PSNR (when ``validation`` is given), update
+    ``state``, save a checkpoint and the log. ``callbacks[0]`` is the :class:`_Deadline`. Returns why
+    training stopped early (the deadline), or None.
 
     Raises:
         FloatingPointError: the loss became NaN or infinite (the last good checkpoint is kept).
@@ -200,9 +302,9 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
         model.optimizer.learning_rate.assign(lr)
         keras.utils.set_random_seed(profile.train_seed + epoch)
         inputs = epoch_inputs(patches_count, batch_size=profile.batch_size, steps=steps_per_epoch,
-                              seed=profile.train_seed, epoch=epoch)
+                              seed=profile.train_seed, epoch=epoch, devices=devices)
         epoch_start = time.monotonic()
-        history = trainer.fit(inputs, batch_size=1, shuffle=False, initial_epoch=epoch, epochs=epoch + 1,
+        history = trainer.fit(inputs, batch_size=devices, shuffle=False, initial_epoch=epoch, epochs=epoch + 1,
                               callbacks=callbacks, verbose=verbose)
         epoch_seconds = time.monotonic() - epoch_start
         if callbacks[0].batches < steps_per_epoch:
@@ -211,6 +313,11 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
         loss = float(history.history["loss"][-1])
         if not math.isfinite(loss):
             raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}; the last good checkpoint is kept")
+        val_psnr = ""
+        if validation is not None:
+            val_psnr, val_seconds = measure_validation(model, validation, devices=devices)
+            state["validation_seconds"] = round(state.get("validation_seconds", 0.0) + val_seconds, 3)
+            val_psnr = round(val_psnr, 4)
         last_epoch_seconds = epoch_seconds
         state["epoch"] = epoch + 1
         state["steps"] += steps_per_epoch
@@ -218,6 +325,7 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
         state["history"].append({
             "epoch": epoch + 1, "steps": state["steps"], "loss": loss, "learning_rate": lr,
             "epoch_seconds": round(epoch_seconds, 3), "wall_seconds": round(state["wall_seconds"], 3),
+            "val_psnr": val_psnr,
         })
         _save_checkpoint(model, state, run_dir / "checkpoints")
         _write_log(run_dir / "log.csv", state["history"])
@@ -225,8 +333,10 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
 
 
 def describe_run(profile: Profile, state: dict, *, stop_reason: str | None, mixed_precision: bool, xla,
-                 patches_path: Path, patches_count: int) -> dict:
-    """The sidecar of a run (``model.json``): profile, progress, precision, data and provenance."""
+                 patches_path: Path, patches_count: int, devices: int = 1, validation: bool = True) -> dict:
+    """The sidecar of a run (``model.json``): profile, progress, precision, devices, data, the
+    validation set with its last and best PSNR, and provenance."""
+    measured = [row for row in state["history"] if row.get("val_psnr") not in ("", None)]
     return {
         "profile": profile.to_dict(),
         "complete": state["epoch"] >= profile.epochs,
@@ -239,6 +349,12 @@ def describe_run(profile: Profile, state: dict, *, stop_reason: str | None, mixe
         "pipeline": "device (patches on the device, noise drawn in the compiled step)",
         "wall_seconds": round(state["wall_seconds"], 3),
         "final_loss": state["history"][-1]["loss"] if state["history"] else None,
+        "validation": {**describe_validation(profile),
+                       "final_psnr": measured[-1]["val_psnr"] if measured else None,
+                       "best_psnr": max(row["val_psnr"] for row in measured) if measured else None,
+                       "seconds": state.get("validation_seconds", 0.0)} if validation else None,
+        "patches_seen": state["steps"] * profile.batch_size,
+        "devices": devices,
         "precision": "mixed_bfloat16" if mixed_precision else "float32",
         "xla": "always (JAX)" if keras.config.backend() == "jax" else str(xla),
         "patches": str(patches_path.name),
@@ -266,7 +382,7 @@ def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, pa
     clock = _StepClock()
     with tempfile.TemporaryDirectory(prefix="dncnn-timing-") as scratch:
         train(short, patches_path=patches_path or config.patches_path(profile.name), run_dir=scratch, overwrite=True,
-              mixed_precision=mixed_precision, xla=xla, tensorboard=False, verbose=0, callbacks=[clock])
+              mixed_precision=mixed_precision, xla=xla, tensorboard=False, verbose=0, validate=False, callbacks=[clock])
     after = [mark for mark in clock.marks if mark[0] >= warmup] or clock.marks[-1:]
     first, last = after[0], clock.marks[-1]
     if last[0] == first[0]:  # one dispatch held every step: no interval between dispatches to time
@@ -299,9 +415,10 @@ class _StepClock(keras.callbacks.Callback):
 
 
 def read_log(path: str | Path) -> list[dict]:
-    """Rows of a ``log.csv`` written by :func:`train`, numbers parsed."""
+    """Rows of a ``log.csv`` written by :func:`train`, numbers parsed; an empty cell (a log written
+    before a column existed, or an epoch without validation) leaves its key out of the row."""
     with open(path, newline="") as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
 
 
 def read_run(log: str | Path, sidecar: str | Path) -> dict:
@@ -387,13 +504,18 @@ def _load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | No
     raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (--overwrite)")
 
 
-def _export_model(model: keras.Model, path: Path, profile: Profile) -> None:
+def _export_model(weights: list, path: Path, profile: Profile) -> None:
     """Save the weights in a float32 model without optimizer state (the small file users load)."""
     keras.config.set_dtype_policy("float32")
-    export = build_dncnn(profile.depth, profile.filters, bn_momentum=profile.bn_momentum)
-    export.set_weights(model.get_weights())
+    export = _build_network(profile, seed=None)
+    export.set_weights(weights)
     with atomic.atomic_path(path) as tmp:
         export.save(tmp)
+
+
+def _build_network(profile: Profile, *, seed: int | None) -> keras.Model:
+    return build_dncnn(profile.depth, profile.filters, batch_norm=profile.batch_norm, residual=profile.residual,
+                       bn_momentum=profile.bn_momentum, seed=seed, init=profile.init)
 
 
 def _write_log(path: Path, history: list[dict]) -> None:
