@@ -28,13 +28,13 @@ def test_a_changed_training_sigma_gets_its_own_run_folder():
 
 
 def test_paper_blind_is_the_authors_dncnn_b_recipe():
-    from dncnn.data.patches import SCALES, scale_size
+    from dncnn.data.patches import PATCH_SCALES, scale_size
 
     b = PROFILES["paper-blind"]
     assert (b.depth, b.patch_size, b.sigma_range, b.batch_size, b.epochs) == (20, 50, (0.0, 55.0), 128, 50)
     assert b.model_family() == "DnCNN-B" and b.noise_label() == "sigma in [0, 55]" and b.validation_sigmas == (15.0, 25.0, 50.0)
     # 400 images of 180x180 at the four scales, stride 7: within 1 % of the paper's 128 x 3,000 patches
-    per_image = sum(((h - 50) // b.stride + 1) * ((w - 50) // b.stride + 1) for h, w in (scale_size(180, 180, s) for s in SCALES))
+    per_image = sum(((h - 50) // b.stride + 1) * ((w - 50) // b.stride + 1) for h, w in (scale_size(180, 180, s) for s in PATCH_SCALES))
     assert abs(400 * per_image // 128 * 128 - 128 * 3000) / (128 * 3000) < 0.01
 
 
