@@ -3,7 +3,7 @@
 Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
 training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the README's
 results section), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
-05's tables on their own), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
+05's tables on their own), ``noise-levels`` (notebook 06's grid on its own), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -108,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
+
+    sub = command("noise-levels", run_noise_levels, "measure notebook 06's grid: every method on BSD68 at every noise level, "
+                                                    "and the sigma estimators (resumable; about 100 minutes on 2 cores)")
+    sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/noise-levels of the output root)")
+    sub.add_argument("--images", type=int, help="first N BSD68 images (default: all 68)")
+    sub.add_argument("--crop", type=int, help="central square of this side (default: whole images)")
+    sub.add_argument("--sigmas", type=float, nargs="+", help="noise levels (default 5 15 25 35 45 50 55 65 75)")
+    sub.add_argument("--no-networks", action="store_true", help="measure the estimators only (fills the partial table)")
+    sub.add_argument("--no-estimators", action="store_true", help="measure the denoisers only (fills the partial table)")
 
     sub = command("bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
@@ -304,6 +313,20 @@ def run_tasks(args, parser) -> int:
     except ValueError as err:
         parser.error(str(err))
     print(format_tasks_markdown(summary))
+    return 0
+
+
+def run_noise_levels(args, parser) -> int:
+    from .commands.noise_levels import measure_noise_levels
+
+    if args.no_networks and args.no_estimators:
+        parser.error("--no-networks and --no-estimators leave nothing to measure: give at most one")
+    done = measure_noise_levels(out_dir=args.out_dir, images=args.images, crop=args.crop, sigmas=args.sigmas,
+                                networks=not args.no_networks, estimators=not args.no_estimators, argv=sys.argv[1:])
+    if not done["paths"]:
+        print("partial tables written; run again without --no-networks/--no-estimators to finish the grid")
+        return 0
+    print(done["paths"]["summary_md"].read_text())
     return 0
 
 
