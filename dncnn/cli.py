@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
     group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
                                        "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind, cdncnn_b_color_blind (colour)")
-    sub.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
+    sub.add_argument("--sigma", type=parse_sigma, metavar="SIGMA|auto",
+                     help="noise level (0-255): picks DnCNN-S for 15/25/50, else DnCNN-B; 'auto' (the default without "
+                          "--sigma, --model and --weights) estimates it per image, prints it and lets the noise-level "
+                          "study's table (results/noise-levels) pick the model")
     sub.add_argument("--grey", action="store_true",
                      help="convert colour images to grey and use the grey models (default: colour images stay in "
                           "colour and go to the authors' CDnCNN-B, cdncnn_b_color_blind)")
@@ -183,6 +186,16 @@ def run_train(args, parser) -> int:
     return 0
 
 
+def parse_sigma(text: str) -> float | str:
+    """``--sigma``: a number (0-255 scale) or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number (0-255) or auto. Received: {text!r}") from None
+
+
 def parse_param(text: str) -> tuple[str, object]:
     """``NAME=VALUE`` of ``reproduce --param``: VALUE as a Python literal (``True``, ``6``, ``None``,
     ``"a"``), else as the string itself."""
@@ -248,6 +261,10 @@ def run_denoise(args, parser) -> int:
         print(f"warning: {done['truncated']}", file=sys.stderr)
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
+    if done.get("sigma_estimate") is not None:
+        from .commands.denoise import describe_estimate
+
+        print(describe_estimate(done))
     print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
     return 0
 

@@ -34,6 +34,9 @@ RESULTS_DIR = OUTPUT_ROOT / "results"
 BUILD_DIR = OUTPUT_ROOT / "build"  # executed notebooks
 # the committed full DnCNN-3 table (`python -m dncnn tasks`), which notebook 05 checks where it cannot rerun it
 TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
+# the committed noise-level grid (`python -m dncnn noise-levels`): notebook 06 checks its rerun against it and
+# draws its figures from it; `python -m dncnn denoise` without --sigma reads its rule (noise_levels_rule.csv)
+NOISE_LEVELS_TABLE_DIR = PROJECT_ROOT / "results" / "noise-levels"
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"

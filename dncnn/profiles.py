@@ -51,6 +51,10 @@ class Profile:
     tasks_crop: int | None = None  # central square of this side (a multiple of 24); None = whole image
     colour_images: int | None = None  # first N LIVE1 images for CDnCNN-B against colour BM3D; None = all 29
     colour_crop: int | None = None  # central square of this side for the colour row; None = whole image
+    # noise levels (notebook 06): a subset of the committed grid (results/noise-levels) rerun and checked
+    noise_images: int = 2  # first N BSD68 images, whole (so that their rows are the committed table's)
+    noise_sigmas: tuple[float, ...] = (25.0, 65.0)  # true noise levels rerun (0-255 scale)
+    noise_methods: tuple[str, ...] | None = None  # rows rerun (table labels); None = every row of the grid
 
     def learning_rate(self, epoch: int) -> float:
         """Learning rate of a (0-based) epoch under the step schedule."""
@@ -90,6 +94,8 @@ PROFILES: dict[str, Profile] = {
         accelerator_only=True,
         stats_batches=50,  # 6,400 patches per model: about 80 s on a 2-core CPU
         eval_sigmas=(15.0, 25.0, 50.0),
+        noise_images=4,  # about 2.5 minutes on 2 cores (BM3D at 15 and 50 cached by notebook 04)
+        noise_sigmas=(5.0, 15.0, 50.0, 75.0),
     ),
     "quick": Profile(
         name="quick",
@@ -123,6 +129,9 @@ PROFILES: dict[str, Profile] = {
         tasks_crop=96,
         colour_images=1,
         colour_crop=96,
+        noise_images=1,  # one whole image, one network: seconds
+        noise_sigmas=(25.0,),
+        noise_methods=("noisy input", "DnCNN-B authors' weights"),
     ),
 }
 

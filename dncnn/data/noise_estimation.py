@@ -80,27 +80,36 @@ def estimate_sigma_pca(noisy: np.ndarray, *, patch: int = PATCH, confidence: flo
 
 
 def _pca_one_channel(image: np.ndarray, patch: int, confidence: float, iterations: int) -> float:
-    """Liu et al.'s estimate (see :func:`estimate_sigma_pca`) of one HxW float64 channel, in its own units."""
+    """Liu et al.'s estimate (see :func:`estimate_sigma_pca`) of one HxW float64 channel, in its own units.
+
+    The patches' second-moment matrix is summed over bands of patch rows, so memory stays bounded
+    for any image size (the same sums in the same order on every run)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     n = patch * patch
-    patches = sliding_window_view(image, (patch, patch)).reshape(-1, n)
-    texture = _texture_strength(image, patch)
+    windows = sliding_window_view(image, (patch, patch))  # (H-p+1, W-p+1, p, p), a view
+    texture = _texture_strength(image, patch).reshape(windows.shape[:2])
     threshold = _texture_threshold(patch, confidence)
-    sigma2 = _smallest_eigenvalue(patches)
+    keep = np.ones(texture.shape, bool)
+    sigma2 = _smallest_eigenvalue(windows, keep)
     for _ in range(iterations - 1):
-        keep = texture < sigma2 * threshold
-        patches, texture = patches[keep], texture[keep]
-        if len(patches) < n:
+        keep &= texture < sigma2 * threshold
+        if keep.sum() < n:
             break
-        sigma2 = _smallest_eigenvalue(patches)
+        sigma2 = _smallest_eigenvalue(windows, keep)
     return float(np.sqrt(max(sigma2, 0.0)))
 
 
-def _smallest_eigenvalue(patches: np.ndarray) -> float:
-    """Smallest eigenvalue of ``patches.T @ patches / (n - 1)`` (n patches as rows)."""
-    second_moment = patches.T @ patches / (len(patches) - 1)
-    return float(np.linalg.eigvalsh(second_moment)[0])
+def _smallest_eigenvalue(windows: np.ndarray, keep: np.ndarray, *, band: int = 64) -> float:
+    """Smallest eigenvalue of ``Y^T Y / (n - 1)``, Y the n patches of ``windows`` (H' x W' x p x p)
+    where ``keep`` (H' x W') is true, one vector per row; summed ``band`` patch rows at a time."""
+    n = windows.shape[2] * windows.shape[3]
+    total, count = np.zeros((n, n)), 0
+    for top in range(0, windows.shape[0], band):
+        rows = windows[top:top + band].reshape(-1, n)[keep[top:top + band].reshape(-1)]
+        total += rows.T @ rows
+        count += len(rows)
+    return float(np.linalg.eigvalsh(total / (count - 1))[0])
 
 
 def _texture_strength(image: np.ndarray, patch: int) -> np.ndarray:

@@ -43,6 +43,17 @@ def authors_specific_label(sigma: float) -> str:
 BLIND_LABEL = "DnCNN-B authors' weights"
 
 
+def reference_model_of(label: str) -> str:
+    """The name of the authors' released model (:data:`dncnn.model.reference.REFERENCE_MODELS`, the
+    denoise command's ``--model``) behind a table label of this study."""
+    if label == BLIND_LABEL:
+        return "dncnn_b_gray_blind"
+    for sigma in (15.0, 25.0, 50.0):
+        if label == authors_specific_label(sigma):
+            return f"dncnn_s_sigma{int(sigma)}"
+    raise ValueError(f"{label!r} is not one of the authors' grey models in this study. Received: {label!r}")
+
+
 def noise_level_denoisers(*, specific_sigmas: Sequence[float] = (15.0, 25.0, 50.0), shipped: bool = True,
                           bm3d: bool = True, bm3d_cache=None) -> list:
     """The rows of the study, in table order: the noisy input, BM3D (told the true sigma), the
@@ -459,7 +470,8 @@ def write_noise_level_tables(per_image, estimates, *, out_dir, extra: dict | Non
     out_dir = Path(out_dir)
     derived = derived_rows(per_image, estimates)
     summary = summarize_noise_levels(per_image, derived)
-    rules = pd.DataFrame([{**row, "default": name == derived["estimator"]} for name, rule in derived["rules"].items() for row in rule])
+    rules = pd.DataFrame([{**row, "reference_model": reference_model_of(row["model"]), "default": name == derived["estimator"]}
+                          for name, rule in derived["rules"].items() for row in rule])
     facts = provenance.provenance()
     machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
     text = (f"Mean PSNR (dB) on {NOISE_SET} at each true sigma:\n\n" + format_pivot_markdown(pivot_summary(summary))
@@ -479,4 +491,53 @@ def write_noise_level_tables(per_image, estimates, *, out_dir, extra: dict | Non
         "json": atomic.save_json(out_dir / "noise_levels.json", {
             "protocol": NOISE_LEVELS_PROTOCOL, "default_estimator": derived["estimator"],
             "thresholds": derived["thresholds"], **(extra or {}), **facts}),
+    }
+
+
+def load_noise_level_tables(folder=None) -> dict:
+    """The committed grid (``results/noise-levels`` of the project, :data:`dncnn.config.NOISE_LEVELS_TABLE_DIR`,
+    or ``folder``): ``{"per_image", "estimates"}`` DataFrames.
+
+    Raises:
+        FileNotFoundError: naming the missing file and the command that remakes it.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .. import config
+
+    folder = Path(folder or config.NOISE_LEVELS_TABLE_DIR)
+    out = {}
+    for key in ("per_image", "estimates"):
+        path = folder / f"noise_levels_{key}.csv"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing (it is committed; `python -m dncnn noise-levels --out-dir {folder}` "
+                                    "remakes it in about 100 minutes on 2 cores)")
+        out[key] = pd.read_csv(path, keep_default_na=True).fillna({"weights": ""})
+    return out
+
+
+def rerun_noise_levels(profile, *, progress: bool = True) -> dict:
+    """Notebook 06's rerun: the profile's subset of the grid (its first ``noise_images`` whole BSD68
+    images at ``noise_sigmas``, the rows named by ``noise_methods`` or all), denoisers and estimators.
+
+    Returns:
+        ``{"per_image", "estimates"}`` DataFrames with the committed table's columns.
+    """
+    from ..data import datasets
+    from ..data.noise_estimation import ESTIMATORS
+
+    datasets.fetch_datasets([NOISE_SET], progress=False)
+    names, images = datasets.load_dataset(NOISE_SET, limit=profile.noise_images)
+    methods = profile.noise_methods
+    denoisers = noise_level_denoisers(shipped=methods is None or any("ours" in m for m in methods),
+                                      bm3d=methods is None or "BM3D" in methods,
+                                      specific_sigmas=[s for s in (15.0, 25.0, 50.0)
+                                                       if methods is None or authors_specific_label(s) in methods])
+    if methods is not None:
+        denoisers = [d for d in denoisers if d.name in methods]
+    return {
+        "per_image": evaluate_noise_levels(denoisers, images, names, sigmas=profile.noise_sigmas, progress=progress),
+        "estimates": estimate_noise_levels(ESTIMATORS, images, names, sigmas=profile.noise_sigmas, progress=progress),
     }

@@ -1,0 +1,142 @@
+"""Notebook 06's findings: short Markdown paragraphs written from the noise-level tables, every number
+formatted from them (``describe_*(...) -> str``; tests read the numbers back)."""
+
+from __future__ import annotations
+
+from ..evaluation.noise_levels import (BLIND_LABEL, DEFAULT_LABEL, DNCNN_B_RANGE, NEAREST_LABEL, ORACLE_LABEL,
+                                       pivot_summary, specific_models)
+
+BM3D = "BM3D"
+
+
+def describe_specific_vs_bm3d(summary, per_image) -> str:
+    """Where each DnCNN-S (the authors' three and ours) beats BM3D told the true sigma, and where it
+    falls behind: one sentence per network, the sigmas and the dB from the summary."""
+    table = pivot_summary(summary)
+    sigmas = [float(c) for c in table.columns]
+    networks = list(specific_models(per_image).items())
+    ours = per_image[per_image.trained_sigma.notna()][["trained_sigma", "method"]].drop_duplicates()
+    networks += [(float(s), m) for s, m in ours.itertuples(index=False) if m not in dict(networks).values()]
+    sentences = []
+    for trained, method in networks:
+        gap = table.loc[method] - table.loc[BM3D]
+        ahead = [s for s, g in zip(sigmas, gap) if g > 0]
+        if not ahead:
+            sentences.append(f"{method} (trained for sigma {trained:g}) is behind BM3D at every sigma "
+                             f"(by {-gap.max():.2f} dB at best).")
+            continue
+        low, high = _run_around(ahead, sigmas, trained)
+        parts = [f"{method} (trained for sigma {trained:g}) beats BM3D from sigma {low:g} to {high:g}"
+                 f" (by {gap[f'{trained:g}'] if f'{trained:g}' in gap.index else gap.max():.2f} dB at its own level)"]
+        above = [s for s in sigmas if s > high]
+        below = [s for s in sigmas if s < low]
+        if above:
+            parts.append(f"falls behind from sigma {above[0]:g} ({gap[f'{above[0]:g}']:+.2f} dB there, "
+                         f"{gap[f'{sigmas[-1]:g}']:+.2f} dB at sigma {sigmas[-1]:g})")
+        if below:
+            parts.append(f"is behind below sigma {low:g} ({gap[f'{below[-1]:g}']:+.2f} dB at sigma {below[-1]:g})")
+        sentences.append(", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + ".")
+    return "**Each DnCNN-S away from its noise level.** " + " ".join(sentences)
+
+
+def _run_around(ahead: list[float], sigmas: list[float], trained: float) -> tuple[float, float]:
+    """The contiguous run of grid sigmas in ``ahead`` that contains (or is nearest) ``trained``."""
+    runs, current = [], []
+    for s in sigmas:
+        if s in ahead:
+            current.append(s)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    best = min(runs, key=lambda run: 0 if run[0] <= trained <= run[-1] else min(abs(run[0] - trained), abs(run[-1] - trained)))
+    return best[0], best[-1]
+
+
+def describe_blind_gap(summary, per_image) -> str:
+    """How far DnCNN-B stays from the DnCNN-S trained for the true sigma inside its training range
+    [0, 55], and what happens past 55 (against BM3D and the best row)."""
+    table = pivot_summary(summary)
+    sigmas = [float(c) for c in table.columns]
+    models = specific_models(per_image)
+    inside = [s for s in sigmas if DNCNN_B_RANGE[0] <= s <= DNCNN_B_RANGE[1]]
+    matched = [(s, models[s]) for s in inside if s in models]
+    gaps = [(s, table.loc[BLIND_LABEL, f"{s:g}"] - table.loc[m, f"{s:g}"]) for s, m in matched]
+    text = ("**DnCNN-B against the matched DnCNN-S.** Inside its training range [0, 55], DnCNN-B is "
+            + ", ".join(f"{g:+.2f} dB from DnCNN-S{s:g} at sigma {s:g}" for s, g in gaps)
+            + f" (largest gap {max(abs(g) for _, g in gaps):.2f} dB)")
+    best_specific = table.loc[list(models.values())].max()
+    worst_inside = min((table.loc[BLIND_LABEL, f"{s:g}"] - best_specific[f"{s:g}"], s) for s in inside)
+    text += (f"; against the best DnCNN-S at every sigma from {inside[0]:g} to {inside[-1]:g} it is at worst "
+             f"{worst_inside[0]:+.2f} dB (sigma {worst_inside[1]:g}).")
+    past = [s for s in sigmas if s > DNCNN_B_RANGE[1]]
+    if past:
+        rows = [m for m in table.index if m != ORACLE_LABEL]
+        parts = []
+        for s in past:
+            col = f"{s:g}"
+            best_row = table.loc[rows, col].idxmax()
+            parts.append(f"at sigma {s:g} it is {table.loc[BLIND_LABEL, col] - table.loc[BM3D, col]:+.2f} dB from BM3D and "
+                         f"{table.loc[BLIND_LABEL, col] - table.loc[best_row, col]:+.2f} dB from the best row ({best_row})")
+        text += " Past 55, outside the levels it was trained on: " + "; ".join(parts) + "."
+    else:
+        text += " The grid has no sigma past 55."
+    return text
+
+
+def describe_choice(summary, rules, *, estimator: str, thresholds: list[dict], headline=(15.0, 25.0, 50.0)) -> str:
+    """What a user who does not know sigma should choose: the denoise command's default path and the
+    "nearest DnCNN-S" row against DnCNN-B and the DnCNN-S told the true sigma.
+
+    Args:
+        rules: the rule rows of the default estimator (``noise_levels_rule.csv`` where ``default``).
+        thresholds: :func:`dncnn.evaluation.noise_levels.specific_thresholds`.
+    """
+    table = pivot_summary(summary)
+    cols = [f"{s:g}" for s in headline if f"{s:g}" in table.columns]
+    default, oracle, blind, nearest = (table.loc[k] for k in (DEFAULT_LABEL, ORACLE_LABEL, BLIND_LABEL, NEAREST_LABEL))
+    mean = lambda row: float(row.mean())  # noqa: E731 - over every sigma of the grid
+    rule_text = "; ".join(f"estimates in [{r['low']:g}, {'inf' if r['high'] == float('inf') else format(r['high'], 'g')}) "
+                          f"-> {r['model']}" for r in rules)
+    picks_specific = [r for r in rules if r["model"] != BLIND_LABEL]
+    return (
+        f"**Without sigma.** The denoise command estimates sigma with the {estimator} estimator (the one whose rule "
+        f"scores best over the grid) and follows the rule derived from this table: {rule_text}. "
+        + (f"It leaves DnCNN-B for a DnCNN-S in {len(picks_specific)} range(s) of the estimate. " if picks_specific
+           else "The table never prefers a DnCNN-S to DnCNN-B for any estimate. ")
+        + "Its PSNR against the DnCNN-S told the true sigma: "
+        + ", ".join(f"{default[c]:.2f} against {oracle[c]:.2f} dB at sigma {c}" for c in cols)
+        + f"; over the whole grid it averages {mean(default):.2f} dB, DnCNN-B alone {mean(blind):.2f} dB, "
+        f"the estimate with the nearest DnCNN-S (thresholds "
+        + ", ".join(f"{t['threshold']:.1f}" for t in thresholds)
+        + f") {mean(nearest):.2f} dB and the DnCNN-S told the true sigma {mean(oracle):.2f} dB. "
+        + _recommend({DEFAULT_LABEL: default, BLIND_LABEL: blind, NEAREST_LABEL: nearest}, oracle)
+    )
+
+
+def _recommend(rows: dict, oracle) -> str:
+    """The sentence naming the best choice without sigma: the highest mean PSNR over the grid, and
+    its largest shortfall from the DnCNN-S told the true sigma."""
+    best = max(rows, key=lambda k: float(rows[k].mean()))
+    shortfall = (rows[best] - oracle).min()
+    where = (rows[best] - oracle).idxmin()
+    return (f"A user without sigma gets the most from {best!r} ({float(rows[best].mean()):.2f} dB over the grid); "
+            f"its largest shortfall from the DnCNN-S told the true sigma is {shortfall:+.2f} dB (sigma {where}).")
+
+
+def describe_estimators(table, *, headline=(15.0, 25.0, 50.0)) -> str:
+    """The bias and spread of each estimator (:func:`dncnn.evaluation.noise_levels.summarize_estimators`)."""
+    parts = []
+    for name, rows in table.groupby("estimator", sort=False):
+        rows = rows.set_index("sigma")
+        at = ", ".join(f"{rows.loc[s, 'bias']:+.2f} at sigma {s:g}" for s in headline if s in rows.index)
+        worst = rows.bias.abs().idxmax()
+        parts.append(f"{name}: bias {at} (spread {rows.spread.min():.2f} to {rows.spread.max():.2f}; largest |bias| "
+                     f"{abs(rows.loc[worst, 'bias']):.2f} at sigma {worst:g}; {1000 * rows.mean_seconds.mean():.0f} ms per image)")
+    lowest = table[table.sigma == table.sigma.min()]
+    over = [name for name, bias in zip(lowest.estimator, lowest.bias) if bias > 0]
+    note = (f" At the lowest sigma ({lowest.sigma.iloc[0]:g}) {' and '.join(over)} overestimate{'s' if len(over) == 1 else ''}: "
+            "the image's own texture passes for noise." if over else "")
+    return ("**Estimating sigma** (estimate minus true sigma, 0-255 scale, over the images): " + "; ".join(parts) + "."
+            + note)
