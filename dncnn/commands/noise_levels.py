@@ -62,8 +62,11 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
         estimates = NL.estimate_noise_levels(ESTIMATORS, clean, names, sigmas=sigmas, done=estimates, progress=progress,
                                              on_setting=lambda rows: atomic.save_csv(partial_estimates, rows))
     if networks:
-        scores = NL.evaluate_noise_levels(denoisers, clean, names, sigmas=sigmas, done=scores, progress=progress,
-                                          on_setting=lambda rows: atomic.save_csv(partial_scores, rows))
+        # the networks at every sigma first (a second each per image), then BM3D (several seconds each)
+        for group in ([d for d in denoisers if not hasattr(d, "denoise_many")], [d for d in denoisers if hasattr(d, "denoise_many")]):
+            scores = NL.evaluate_noise_levels(group, clean, names, sigmas=sigmas, done=scores, progress=progress,
+                                              on_setting=lambda rows: atomic.save_csv(partial_scores, rows))
+        scores = NL.order_scores(scores, denoisers=denoisers, sigmas=sigmas)
     out = {"per_image": scores, "estimates": estimates, "paths": {}}
     if not (networks and estimators):
         return out

@@ -102,7 +102,7 @@ def evaluate_noise_levels(denoisers: Sequence, images: Sequence[np.ndarray], nam
 
     Returns:
         DataFrame ``dataset, sigma, method, trained_sigma, weights, image, psnr, ssim, seconds``,
-        sigma by sigma in the order of ``denoisers``.
+        sigma by sigma in the order of ``denoisers`` (rows of ``done`` for other methods after them).
     """
     import pandas as pd
 
@@ -124,13 +124,13 @@ def evaluate_noise_levels(denoisers: Sequence, images: Sequence[np.ndarray], nam
 
 
 def order_scores(per_image, *, denoisers=None, sigmas=None):
-    """Rows sorted by sigma, then method in the order of ``denoisers`` (else as they come), then image
-    as they come; only the settings of ``sigmas`` and ``denoisers`` when given."""
+    """Rows sorted by sigma, then method in the order of ``denoisers`` (other methods after them, as
+    they come), then image as they come; only the sigmas of ``sigmas`` when given."""
     table = per_image
     if sigmas is not None:
         table = table[table.sigma.isin([float(s) for s in sigmas])]
-    methods = [d.name for d in denoisers] if denoisers is not None else list(dict.fromkeys(table.method))
-    table = table[table.method.isin(methods)]
+    methods = [d.name for d in denoisers] if denoisers is not None else []
+    methods += [m for m in dict.fromkeys(table.method) if m not in methods]
     image_order = {name: i for i, name in enumerate(dict.fromkeys(table.image))}
     rank = {name: i for i, name in enumerate(methods)}
     keys = table.sigma.astype(float) * 1e6 + table.method.map(rank) * 1e3 + table.image.map(image_order)
