@@ -3,6 +3,8 @@ formatted from them (``describe_*(...) -> str``; tests read the numbers back).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..evaluation.noise_levels import (BLIND_LABEL, DEFAULT_LABEL, DNCNN_B_RANGE, NEAREST_LABEL, ORACLE_LABEL,
                                        pivot_summary, specific_models)
 
@@ -26,7 +28,8 @@ def describe_specific_vs_bm3d(summary, per_image) -> str:
                              f"(by {-gap.max():.2f} dB at best).")
             continue
         low, high = _run_around(ahead, sigmas, trained)
-        parts = [f"{method} (trained for sigma {trained:g}) beats BM3D from sigma {low:g} to {high:g}"
+        span = f"at sigma {low:g} only" if low == high else f"from sigma {low:g} to {high:g}"
+        parts = [f"{method} (trained for sigma {trained:g}) beats BM3D {span}"
                  f" (by {gap[f'{trained:g}'] if f'{trained:g}' in gap.index else gap.max():.2f} dB at its own level)"]
         above = [s for s in sigmas if s > high]
         below = [s for s in sigmas if s < low]
@@ -140,3 +143,80 @@ def describe_estimators(table, *, headline=(15.0, 25.0, 50.0)) -> str:
             "the image's own texture passes for noise." if over else "")
     return ("**Estimating sigma** (estimate minus true sigma, 0-255 scale, over the images): " + "; ".join(parts) + "."
             + note)
+
+
+def describe_clean_photos(table) -> str:
+    """What the denoise command's default path does to clean photos (sigma near 0):
+    :func:`dncnn.commands.noise_levels.measure_clean_photos` rows."""
+    margin = float(table.margin_db.iloc[0])
+    worst = table.loc[table.psnr.idxmin()]
+    below = table[table.psnr < margin]
+    chosen = ", ".join(f"{m} ({n})" for m, n in table.model.value_counts().items())
+    return (f"**A clean photo.** On {len(table)} of scikit-image's photographs (outside the test sets) the estimates "
+            f"are {table.sigma_estimate.min():.2f} to {table.sigma_estimate.max():.2f} and the default path chose {chosen}. "
+            f"The output stays at {table.psnr.min():.2f} to {table.psnr.max():.2f} dB from the photo itself "
+            f"(worst: {worst.photo}, {worst.psnr:.2f} dB); the margin is {margin:.2f} dB, the PSNR that Gaussian noise "
+            f"of sigma {255.0 / 10 ** (margin / 20):.3g} would leave. "
+            + ("Every photo clears it." if below.empty else
+               f"{len(below)} photo(s) fall below it: " + ", ".join(f"{r.photo} {r.psnr:.2f} dB" for r in below.itertuples()) + "."))
+
+
+DOC_START, DOC_END = "<!-- noise-levels:start -->", "<!-- noise-levels:end -->"
+
+
+def render_noise_levels(folder=None) -> str:
+    """The measured part of ``docs/noise-levels.md``, generated from the committed study
+    (``results/noise-levels``): the PSNR table, the estimators' bias, the denoise command's rule,
+    the clean photos and the findings, every number from the tables."""
+    import pandas as pd
+
+    from .. import config
+    from ..evaluation import noise_levels as NL
+
+    folder = config.NOISE_LEVELS_TABLE_DIR if folder is None else folder
+    tables = NL.load_noise_level_tables(folder)
+    derived = NL.derived_rows(tables["per_image"], tables["estimates"])
+    summary = NL.summarize_noise_levels(tables["per_image"], derived)
+    estimators = NL.summarize_estimators(tables["estimates"])
+    bias = estimators.assign(value=[f"{b:+.2f} ± {s:.2f}" for b, s in zip(estimators.bias, estimators.spread)])
+    bias = bias.pivot_table(index="estimator", columns="sigma", values="value", aggfunc="first", sort=False)
+    bias.columns = [f"{c:g}" for c in bias.columns]
+    rule = derived["rules"][derived["estimator"]]
+    rule_lines = ["| estimated sigma | model | (image, sigma) pairs | its mean PSNR there (dB) | DnCNN-B's (dB) |",
+                  "|---|---|---|---|---|"]
+    for r in rule:
+        high = "and above" if r["high"] == float("inf") else f"to {r['high']:g}"
+        rule_lines.append(f"| {r['low']:g} {high} | {NL.reference_model_of(r['model'])} | {r['pairs']} | "
+                          f"{r['psnr']:.2f} | {r['psnr_blind']:.2f} |")
+    parts = [
+        f"Generated from `results/noise-levels/` by `python -m dncnn noise-levels` (do not edit by hand).",
+        "Mean PSNR (dB) on BSD68 at each true sigma:",
+        NL.format_pivot_markdown(NL.pivot_summary(summary)).strip(),
+        "Estimators, estimate minus true sigma (0-255 scale), mean ± standard deviation over the 68 images:",
+        _format_text_pivot(bias, corner="estimator").strip(),
+        f"The denoise command's rule (estimator: {derived['estimator']}):",
+        "\n".join(rule_lines),
+        describe_specific_vs_bm3d(summary, tables["per_image"]),
+        describe_blind_gap(summary, tables["per_image"]),
+        describe_estimators(estimators),
+        describe_choice(summary, rule, estimator=derived["estimator"], thresholds=derived["thresholds"]),
+    ]
+    clean = Path(folder) / "noise_levels_clean_photos.csv"
+    if clean.exists():
+        parts.append(describe_clean_photos(pd.read_csv(clean)))
+    return "\n\n".join(parts)
+
+
+def _format_text_pivot(table, *, corner: str) -> str:
+    lines = [f"| {corner} | " + " | ".join(f"sigma {c}" for c in table.columns) + " |", "|---|" + "---|" * len(table.columns)]
+    lines += [f"| {name} | " + " | ".join(str(v) for v in row) + " |" for name, row in table.iterrows()]
+    return "\n".join(lines) + "\n"
+
+
+def update_noise_levels_doc(folder=None, *, doc=None) -> None:
+    """Rewrite the generated block of ``docs/noise-levels.md`` from the committed study."""
+    from .. import config
+    from .report import replace_block
+
+    doc = config.PROJECT_ROOT / "docs" / "noise-levels.md" if doc is None else doc
+    replace_block(doc, DOC_START, DOC_END, render_noise_levels(folder))

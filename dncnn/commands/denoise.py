@@ -167,11 +167,10 @@ def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=No
     check_sigma(sigma)
     check_output(noisy, clean, overwrite=overwrite)
     auto = wants_estimate(sigma=sigma, weights=weights, model=model)
-    rule = read_sigma_rule() if auto else None  # a missing table fails before the image is read
     keep = keeps_colour(weights=weights, model=model, grey=grey)
     image, info = read_input(noisy, colour=keep, accept_truncated=accept_truncated)  # a bad file fails before the model loads
     if auto:
-        denoiser, field, facts = choose_for_image(image, rule=rule, load=load_named_model)
+        denoiser, field, facts = choose_for_image(image, rule=read_sigma_rule(), load=load_named_model)
         return denoise_and_write(denoiser, image, {**info, **facts}, noisy, clean, field=field, sigma=None, tile=tile,
                                  overwrite=overwrite)
     if image.ndim == 3:
