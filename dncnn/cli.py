@@ -262,9 +262,9 @@ def run_denoise(args, parser) -> int:
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
     if done.get("sigma_estimate") is not None:
-        from .commands.denoise import describe_estimate
+        from .commands.denoise import describe_sigma_estimate
 
-        print(describe_estimate(done))
+        print(describe_sigma_estimate(done))
     print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
     return 0
 

@@ -19,9 +19,10 @@ def test_notebook_is_stored_without_outputs_with_a_parameters_cell(path):
     assert not any("def " in "".join(c["source"]) or "class " in "".join(c["source"]) for c in code)
 
 
-def test_the_five_notebooks_in_order():
+def test_the_notebooks_in_order():
     assert [p.name for p in reproduce.list_notebooks()] == [
-        "01-patches.ipynb", "02-training.ipynb", "03-histograms.ipynb", "04-evaluation.ipynb", "05-three-tasks.ipynb"]
+        "01-patches.ipynb", "02-training.ipynb", "03-histograms.ipynb", "04-evaluation.ipynb", "05-three-tasks.ipynb",
+        "06-noise-levels.ipynb"]
 
 
 @pytest.mark.slow

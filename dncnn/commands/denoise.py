@@ -312,7 +312,7 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
             if result[key]:
                 notify(f"{label}: {noisy}: {result[key]}")
         if result.get("sigma_estimate") is not None:
-            notify(f"{noisy}: {describe_estimate(result)}")
+            notify(f"{noisy}: {describe_sigma_estimate(result)}")
         done.append(result)
     bar.close()
     return {"done": done, "failed": failed, "seconds": time.perf_counter() - start, "load_seconds": load_seconds}
@@ -418,6 +418,6 @@ def cached_model(name: str, cache: dict) -> tuple:
     return cache[name]
 
 
-def describe_estimate(done: dict) -> str:
+def describe_sigma_estimate(done: dict) -> str:
     """One line for the user: the estimated sigma, the estimator and the model it chose."""
     return (f"estimated sigma {done['sigma_estimate']:.1f} (0-255, {done['estimator']}) -> {done['chosen']}")

@@ -57,12 +57,12 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
     partial_estimates = out_dir / "noise_levels_estimates.partial.csv"
     scores = _read_first(partial_scores, out_dir / "noise_levels_per_image.csv")  # a finished grid is done too
     estimates = _read_first(partial_estimates, out_dir / "noise_levels_estimates.csv")
-    denoisers = NL.noise_level_denoisers(shipped=shipped)
     if estimators:
         from ..data.noise_estimation import ESTIMATORS
 
         estimates = NL.estimate_noise_levels(ESTIMATORS, clean, names, sigmas=sigmas, done=estimates, progress=progress,
                                              on_setting=lambda rows: atomic.save_csv(partial_estimates, rows))
+    denoisers = NL.noise_level_denoisers(shipped=shipped) if networks else []
     if networks:
         # the networks at every sigma first (a second each per image), then BM3D (several seconds each)
         for group in ([d for d in denoisers if not hasattr(d, "denoise_many")], [d for d in denoisers if hasattr(d, "denoise_many")]):
