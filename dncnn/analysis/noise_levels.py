@@ -34,8 +34,8 @@ def describe_specific_vs_bm3d(summary, per_image) -> str:
         above = [s for s in sigmas if s > high]
         below = [s for s in sigmas if s < low]
         if above:
-            parts.append(f"falls behind from sigma {above[0]:g} ({gap[f'{above[0]:g}']:+.2f} dB there, "
-                         f"{gap[f'{sigmas[-1]:g}']:+.2f} dB at sigma {sigmas[-1]:g})")
+            last = "" if above[0] == sigmas[-1] else f", {gap[f'{sigmas[-1]:g}']:+.2f} dB at sigma {sigmas[-1]:g}"
+            parts.append(f"falls behind from sigma {above[0]:g} ({gap[f'{above[0]:g}']:+.2f} dB there{last})")
         if below:
             parts.append(f"is behind below sigma {low:g} ({gap[f'{below[-1]:g}']:+.2f} dB at sigma {below[-1]:g})")
         sentences.append(", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + ".")
@@ -192,7 +192,8 @@ def render_noise_levels(folder=None) -> str:
         f"Generated from `results/noise-levels/` by `python -m dncnn noise-levels` (do not edit by hand).",
         "Mean PSNR (dB) on BSD68 at each true sigma:",
         NL.format_pivot_markdown(NL.pivot_summary(summary)).strip(),
-        "Estimators, estimate minus true sigma (0-255 scale), mean ± standard deviation over the 68 images:",
+        f"Estimators, estimate minus true sigma (0-255 scale), mean ± standard deviation over the "
+        f"{int(estimators.images.max())} images:",
         _format_text_pivot(bias, corner="estimator").strip(),
         f"The denoise command's rule (estimator: {derived['estimator']}):",
         "\n".join(rule_lines),

@@ -193,7 +193,7 @@ def plot_noise_levels(summary, *, blind_range: tuple[float, float] = (0.0, 55.0)
     for k, method in enumerate(table.index):
         colour = method_colour(method, default=k)
         trained = re.search(r"DnCNN-S(\d+)", method)
-        style = {"15": "-", "25": "--", "50": ":"}.get(trained.group(1), "-.") if trained else "-"
+        style = {"15": "-", "25": "--", "50": ":"}.get(trained.group(1), "-.") if trained else ("-." if "DnCNN-S ours" in method else "-")
         kwargs = dict(color=colour, ls=style, marker="o", ms=4, label=method,
                       mec="black" if "default" in method else colour, lw=2.5 if "default" in method else 1.5)
         if method == ORACLE_LABEL:

@@ -62,13 +62,16 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
 
         estimates = NL.estimate_noise_levels(ESTIMATORS, clean, names, sigmas=sigmas, done=estimates, progress=progress,
                                              on_setting=lambda rows: atomic.save_csv(partial_estimates, rows))
-    denoisers = NL.noise_level_denoisers(shipped=shipped) if networks else []
-    if networks:
-        # the networks at every sigma first (a second each per image), then BM3D (several seconds each)
-        for group in ([d for d in denoisers if not hasattr(d, "denoise_many")], [d for d in denoisers if hasattr(d, "denoise_many")]):
-            scores = NL.evaluate_noise_levels(group, clean, names, sigmas=sigmas, done=scores, progress=progress,
+    methods = NL.noise_level_methods(shipped=shipped)
+    missing = {(s, m) for s in sigmas for m in methods} - NL.done_settings(scores, images=len(clean))
+    if networks and missing:  # the models are loaded only when a setting is left to measure
+        denoisers = NL.noise_level_denoisers(shipped=shipped)
+        # sigma by sigma in the order given (an interrupted run leaves whole sigmas), every method at each
+        for sigma in dict.fromkeys(s for s, _ in sorted(missing, key=lambda item: sigmas.index(item[0]))):
+            scores = NL.evaluate_noise_levels(denoisers, clean, names, sigmas=(sigma,), done=scores, progress=progress,
                                               on_setting=lambda rows: atomic.save_csv(partial_scores, rows))
-        scores = NL.order_scores(scores, denoisers=denoisers, sigmas=sigmas)
+    if networks:
+        scores = NL.order_scores(scores, methods=methods, sigmas=sigmas)
     out = {"per_image": scores, "estimates": estimates, "paths": {}}
     if not (networks and estimators):
         return out

@@ -54,6 +54,16 @@ def reference_model_of(label: str) -> str:
     raise ValueError(f"{label!r} is not one of the authors' grey models in this study. Received: {label!r}")
 
 
+def noise_level_methods(*, specific_sigmas: Sequence[float] = (15.0, 25.0, 50.0), shipped: bool = True,
+                        bm3d: bool = True) -> list[str]:
+    """The labels of :func:`noise_level_denoisers`' rows, in the same order, without loading a model."""
+    from .. import config
+
+    labels = ["noisy input"] + (["BM3D"] if bm3d else []) + [authors_specific_label(s) for s in specific_sigmas]
+    labels += [config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"]] if shipped else []
+    return labels + [BLIND_LABEL]
+
+
 def noise_level_denoisers(*, specific_sigmas: Sequence[float] = (15.0, 25.0, 50.0), shipped: bool = True,
                           bm3d: bool = True, bm3d_cache=None) -> list:
     """The rows of the study, in table order: the noisy input, BM3D (told the true sigma), the
@@ -102,34 +112,40 @@ def evaluate_noise_levels(denoisers: Sequence, images: Sequence[np.ndarray], nam
 
     Returns:
         DataFrame ``dataset, sigma, method, trained_sigma, weights, image, psnr, ssim, seconds``,
-        sigma by sigma in the order of ``denoisers`` (rows of ``done`` for other methods after them).
+        sigma by sigma in the order of ``denoisers``; every row of ``done`` is kept (other sigmas and
+        methods too, after them).
     """
     import pandas as pd
 
     skip = done_settings(done, images=len(images))
     frames = [] if done is None or len(done) == 0 else [done]
-    for sigma in sigmas:
-        for denoiser in denoisers:
-            if (float(sigma), denoiser.name) in skip:
-                continue
-            rows = evaluate_denoisers([denoiser], images, names, dataset=dataset, sigma=float(sigma), seed=seed,
-                                      progress=progress)
-            frame = pd.DataFrame(rows)
-            trained = getattr(denoiser, "trained_sigma", None)
-            frame.insert(3, "trained_sigma", np.nan if trained is None else float(trained))
-            frames.append(frame)
-            if on_setting is not None:
-                on_setting(pd.concat(frames, ignore_index=True))
-    return order_scores(pd.concat(frames, ignore_index=True), denoisers=denoisers, sigmas=sigmas)
+    todo = [(s, d) for s in sigmas for d in denoisers if (float(s), d.name) not in skip]
+    bar = _bar(len(todo), "noise levels (sigma, method)", enabled=progress and bool(todo), unit="setting")
+    for sigma, denoiser in todo:
+        if bar is not None:
+            bar.set_postfix_str(f"sigma {float(sigma):g}, {denoiser.name}")
+        rows = evaluate_denoisers([denoiser], images, names, dataset=dataset, sigma=float(sigma), seed=seed, progress=False)
+        frame = pd.DataFrame(rows)
+        trained = getattr(denoiser, "trained_sigma", None)
+        frame.insert(3, "trained_sigma", np.nan if trained is None else float(trained))
+        frames.append(frame)
+        if on_setting is not None:
+            on_setting(pd.concat(frames, ignore_index=True))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return order_scores(pd.concat(frames, ignore_index=True), denoisers=denoisers)
 
 
-def order_scores(per_image, *, denoisers=None, sigmas=None):
-    """Rows sorted by sigma, then method in the order of ``denoisers`` (other methods after them, as
-    they come), then image as they come; only the sigmas of ``sigmas`` when given."""
+def order_scores(per_image, *, denoisers=None, sigmas=None, methods=None):
+    """Rows sorted by sigma, then method in the order of ``denoisers`` (or of the labels ``methods``;
+    other methods after them, as they come), then image as they come; only the sigmas of ``sigmas``
+    when given."""
     table = per_image
     if sigmas is not None:
         table = table[table.sigma.isin([float(s) for s in sigmas])]
-    methods = [d.name for d in denoisers] if denoisers is not None else []
+    methods = [d.name for d in denoisers] if denoisers is not None else list(methods or [])
     methods += [m for m in dict.fromkeys(table.method) if m not in methods]
     image_order = {name: i for i, name in enumerate(dict.fromkeys(table.image))}
     rank = {name: i for i, name in enumerate(methods)}
@@ -179,12 +195,13 @@ def estimate_noise_levels(estimators: Mapping[str, Callable], images: Sequence[n
     return table.iloc[np.argsort(keys.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
-def _bar(total: int, desc: str, *, enabled: bool):
+def _bar(total: int, desc: str, *, enabled: bool, unit: str = "image"):
+    """A ``tqdm.auto`` progress bar (a widget in a notebook, not a red stderr block), or None."""
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="image")
+    return tqdm(total=total, desc=desc, unit=unit)
 
 
 # --- the tables: means by sigma, the rows chosen by an estimate, the rule of the denoise command ---
@@ -339,14 +356,14 @@ def oracle_rows(per_image):
 
 def choose_default_estimator(per_image, estimates) -> str:
     """The estimator whose rule (:func:`derive_rule`) gives the highest mean PSNR over the whole grid
-    (every true sigma and image); ties go to the first in table order."""
-    best, score = None, -float("inf")
+    (every true sigma and image); on a tie, the one with the smaller mean absolute error."""
+    scores = {}
     for name in dict.fromkeys(estimates.estimator):
         rule = derive_rule(per_image, estimates, estimator=name)
         rows = choose_by_estimate(per_image, estimates, estimator=name, choose=lambda e: apply_rule(e, rule), label=DEFAULT_LABEL)
-        if rows.psnr.mean() > score:
-            best, score = name, rows.psnr.mean()
-    return best
+        mine = estimates[estimates.estimator == name]
+        scores[name] = (rows.psnr.mean(), -(mine.estimate - mine.sigma).abs().mean())
+    return max(scores, key=scores.get)
 
 
 def derived_rows(per_image, estimates) -> dict:
