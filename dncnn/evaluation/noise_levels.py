@@ -507,7 +507,10 @@ def write_noise_level_tables(per_image, estimates, *, out_dir, extra: dict | Non
         "summary_md": atomic.save_text(out_dir / "noise_levels_summary.md", text),
         "json": atomic.save_json(out_dir / "noise_levels.json", {
             "protocol": NOISE_LEVELS_PROTOCOL, "default_estimator": derived["estimator"],
-            "thresholds": derived["thresholds"], **(extra or {}), **facts}),
+            "thresholds": derived["thresholds"],
+            # the sum of every row's own seconds (a shared machine makes them longer than on a quiet one)
+            "seconds_measured": {"denoisers": float(per_image.seconds.sum()), "estimators": float(estimates.seconds.sum())},
+            **(extra or {}), **facts}),
     }
 
 
