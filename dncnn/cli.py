@@ -3,8 +3,8 @@
 Commands: ``fetch`` (the datasets), ``patches`` (notebook 01's patches), ``train`` (notebook 02's
 training, resumable), ``reproduce`` (every notebook, as ``make reproduce``), ``report`` (the
 README's and docs/results.md's generated blocks), ``denoise``, ``deblock`` and ``upscale`` (a user's own images), ``tasks`` (notebook
-05's tables on their own), ``ablation`` (the paper's Fig. 2 runs, notebook 07's curves), ``bench``
-(speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
+05's tables on their own), ``noise-levels`` (notebook 06's grid on its own), ``ablation`` (the paper's Fig. 2 runs, notebook 07's
+curves), ``bench`` (speed against peers and this machine's ceiling). Each command imports only what it needs, so ``fetch`` never loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -90,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
     group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
                                        "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind, cdncnn_b_color_blind (colour)")
-    sub.add_argument("--sigma", type=float, help="noise level (0-255); picks DnCNN-S for 15/25/50")
+    sub.add_argument("--sigma", type=parse_sigma, metavar="SIGMA|auto",
+                     help="noise level (0-255): picks DnCNN-S for 15/25/50, else DnCNN-B; 'auto' (the default without "
+                          "--sigma, --model and --weights) estimates it per image, prints it and lets the noise-level "
+                          "study's table (results/noise-levels) pick the model")
     sub.add_argument("--grey", action="store_true",
                      help="convert colour images to grey and use the grey models (default: colour images stay in "
                           "colour and go to the authors' CDnCNN-B, cdncnn_b_color_blind)")
@@ -116,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
+
+    sub = command("noise-levels", run_noise_levels, "measure notebook 06's grid: every method on BSD68 at every noise level, "
+                                                    "and the sigma estimators (resumable; about 100 minutes on 2 cores)")
+    sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/noise-levels of the output root)")
+    sub.add_argument("--images", type=int, help="first N BSD68 images (default: all 68)")
+    sub.add_argument("--crop", type=int, help="central square of this side (default: whole images)")
+    sub.add_argument("--sigmas", type=float, nargs="+", help="noise levels (default 5 15 25 35 45 50 55 65 75)")
+    sub.add_argument("--no-networks", action="store_true", help="measure the estimators only (fills the partial table)")
+    sub.add_argument("--no-estimators", action="store_true", help="measure the denoisers only (fills the partial table)")
 
     sub = command("ablation", run_ablation_command,
                   "train the paper's Fig. 2 runs (residual learning and batch norm on/off, Adam and SGD), resumable, "
@@ -247,6 +259,16 @@ def run_ablation_command(args, parser) -> int:
     return 0
 
 
+def parse_sigma(text: str) -> float | str:
+    """``--sigma``: a number (0-255 scale) or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number (0-255) or auto. Received: {text!r}") from None
+
+
 def parse_param(text: str) -> tuple[str, object]:
     """``NAME=VALUE`` of ``reproduce --param``: VALUE as a Python literal (``True``, ``6``, ``None``,
     ``"a"``), else as the string itself."""
@@ -312,6 +334,10 @@ def run_denoise(args, parser) -> int:
         print(f"warning: {done['truncated']}", file=sys.stderr)
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
+    if done.get("sigma_estimate") is not None:
+        from .commands.denoise import describe_sigma_estimate
+
+        print(describe_sigma_estimate(done))
     print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
     return 0
 
@@ -377,6 +403,20 @@ def run_tasks(args, parser) -> int:
     except ValueError as err:
         parser.error(str(err))
     print(format_tasks_markdown(summary))
+    return 0
+
+
+def run_noise_levels(args, parser) -> int:
+    from .commands.noise_levels import measure_noise_levels
+
+    if args.no_networks and args.no_estimators:
+        parser.error("--no-networks and --no-estimators leave nothing to measure: give at most one")
+    done = measure_noise_levels(out_dir=args.out_dir, images=args.images, crop=args.crop, sigmas=args.sigmas,
+                                networks=not args.no_networks, estimators=not args.no_estimators, argv=sys.argv[1:])
+    if not done["paths"]:
+        print("partial tables written; run again without --no-networks/--no-estimators to finish the grid")
+        return 0
+    print(done["paths"]["summary_md"].read_text())
     return 0
 
 

@@ -42,6 +42,9 @@ TASKS_TABLE_DIR = PROJECT_ROOT / "results" / "dncnn3"
 # the committed curves of the paper's Fig. 2 ablation (`python -m dncnn ablation`), one folder per
 # base profile (ablation: CPU; ablation-gpu), which notebook 07 reads
 ABLATION_DIR = PROJECT_ROOT / "results" / "ablation"
+# the committed noise-level grid (`python -m dncnn noise-levels`): notebook 06 checks its rerun against it and
+# draws its figures from it; `python -m dncnn denoise` without --sigma reads its rule (noise_levels_rule.csv)
+NOISE_LEVELS_TABLE_DIR = PROJECT_ROOT / "results" / "noise-levels"
 
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"

@@ -80,6 +80,11 @@ class Profile:
     tasks_crop: int | None = None  # central square of this side (a multiple of 24); None = whole image
     colour_images: int | None = None  # first N LIVE1 images for CDnCNN-B against colour BM3D; None = all 29
     colour_crop: int | None = None  # central square of this side for the colour row; None = whole image
+    # noise levels (notebook 06): a subset of the committed grid (results/noise-levels) rerun and checked
+    noise_images: int = 2  # first N BSD68 images, whole (so that their rows are the committed table's)
+    noise_sigmas: tuple[float, ...] = (25.0, 65.0)  # true noise levels rerun (0-255 scale)
+    noise_methods: tuple[str, ...] | None = None  # rows rerun (table labels); None = every row of the grid
+    noise_clean_photos: int = 3  # scikit-image photos put through the denoise command's default path (7 bundled)
 
     def learning_rate(self, epoch: int) -> float:
         """Learning rate of a (0-based) epoch: under ``lr_decay="step"`` the rate of the last
@@ -145,6 +150,9 @@ PROFILES: dict[str, Profile] = {
         accelerator_only=True,
         stats_batches=50,  # 6,400 patches per model: about 80 s on a 2-core CPU
         eval_sigmas=(15.0, 25.0, 50.0),
+        noise_images=4,  # about 2.5 minutes on 2 cores (BM3D at 15 and 50 cached by notebook 04)
+        noise_sigmas=(5.0, 15.0, 50.0, 75.0),
+        noise_clean_photos=7,
     ),
     "quick": Profile(
         name="quick",
@@ -161,6 +169,7 @@ PROFILES: dict[str, Profile] = {
         tasks_crop=192,
         colour_images=2,
         colour_crop=192,
+        noise_images=1,  # notebook 06 in about a minute on 2 cores: every row at sigma 25 and 65 on one image
     ),
     "smoke": Profile(
         name="smoke",
@@ -183,6 +192,10 @@ PROFILES: dict[str, Profile] = {
         tasks_crop=96,
         colour_images=1,
         colour_crop=96,
+        noise_images=1,  # one whole image, one network: seconds
+        noise_sigmas=(25.0,),
+        noise_methods=("noisy input", "DnCNN-B authors' weights"),
+        noise_clean_photos=1,
     ),
     # DnCNN-B, the authors' blind recipe. Paper, Section IV-A: "For DnCNN-B, we set the range of the
     # noise levels as sigma in [0, 55] and the patch size as 50x50. 128x3,000 patches are cropped to

@@ -80,3 +80,20 @@ def test_visual_comparison_has_an_inset_in_every_panel(tmp_path):
     assert len(panels) == 8 and panels[3].get_title() == "DnCNN-S ours (GPU)\n29.20 dB"
     assert all(len(ax.child_axes) == 1 for ax in panels)
     assert io.save_figure(tmp_path / "comparison.png", fig).stat().st_size > 0
+
+
+def test_noise_level_figures_draw_every_row_and_estimator(tmp_path):
+    from dncnn.evaluation import noise_levels as NL
+
+    rows = [{"dataset": "BSD68", "sigma": s, "method": m, "source": "measured", "images": 2, "psnr": 30 - s / 10 + k, "ssim": 0.8}
+            for s in (15.0, 25.0, 65.0) for k, m in enumerate(["BM3D", NL.authors_specific_label(25), NL.BLIND_LABEL, NL.ORACLE_LABEL])]
+    fig = plots.plot_noise_levels(pd.DataFrame(rows))
+    psnr, gap = fig.axes[:2]
+    assert [line.get_label() for line in psnr.get_lines()] == ["BM3D", NL.authors_specific_label(25), NL.BLIND_LABEL, NL.ORACLE_LABEL]
+    assert list(gap.get_lines()[2].get_ydata()) == [0.0, 0.0, 0.0]  # DnCNN-B is the best row here (the bound is not counted)
+    assert io.save_figure(tmp_path / "levels.png", fig).stat().st_size > 0
+    est = pd.DataFrame([{"sigma": s, "estimator": e, "image": f"{i}", "estimate": s + b + i} for s in (15.0, 50.0)
+                        for e, b in (("a", 0.0), ("b", 2.0)) for i in range(3)])
+    fig = plots.plot_estimators(est)
+    assert [round(float(y), 6) for y in fig.axes[0].get_lines()[1].get_ydata()] == [3.0, 3.0]  # bias of b: 2 + mean(0, 1, 2)
+    assert io.save_figure(tmp_path / "estimators.png", fig).stat().st_size > 0

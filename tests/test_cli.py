@@ -269,7 +269,8 @@ def test_every_train_option_changes_what_train_receives(monkeypatch, capsys):
 def test_one_parser_holds_every_command_with_the_profiles_choices():
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
-    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks", "ablation", "bench"]
+    assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks",
+                              "noise-levels", "ablation", "bench"]
     from dncnn.profiles import PROFILES
 
     for name in ("patches", "train", "reproduce", "report"):

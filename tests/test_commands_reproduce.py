@@ -23,7 +23,7 @@ def test_notebook_is_stored_without_outputs_with_a_parameters_cell(path):
 def test_the_notebooks_in_order():
     assert [p.name for p in reproduce.list_notebooks()] == [
         "01-patches.ipynb", "02-training.ipynb", "03-histograms.ipynb", "04-evaluation.ipynb", "05-three-tasks.ipynb",
-        "07-training-claims.ipynb"]
+        "06-noise-levels.ipynb", "07-training-claims.ipynb"]
 
 
 @pytest.mark.slow

@@ -349,3 +349,77 @@ def plot_ablation_curves(runs: dict):
     fig.suptitle("Residual learning (RL) and batch norm (BN) while training (the paper's Fig. 2)", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def plot_noise_levels(summary, *, blind_range: tuple[float, float] = (0.0, 55.0)):
+    """Notebook 06's figure: mean PSNR against the true sigma for every row of the noise-level summary
+    (:func:`dncnn.evaluation.noise_levels.summarize_noise_levels`), and each row's distance to the best
+    row at that sigma (dB; the "told the true sigma" bound is not counted as a row to beat).
+
+    Each DnCNN-S gets a line style by its trained sigma (15 solid, 25 dashed, 50 dotted) within its
+    method's colour; DnCNN-B's training range ``blind_range`` is shaded.
+    """
+    import re
+
+    from ..evaluation.noise_levels import ORACLE_LABEL, gap_to_best, pivot_summary
+    from .style import method_colour
+
+    plt = _pyplot()
+    table, gaps = pivot_summary(summary), gap_to_best(summary)
+    sigmas = [float(c) for c in table.columns]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.6))
+    for k, method in enumerate(table.index):
+        colour = method_colour(method, default=k)
+        trained = re.search(r"DnCNN-S(\d+)", method)
+        style = {"15": "-", "25": "--", "50": ":"}.get(trained.group(1), "-.") if trained else ("-." if "DnCNN-S ours" in method else "-")
+        kwargs = dict(color=colour, ls=style, marker="o", ms=4, label=method,
+                      mec="black" if "default" in method else colour, lw=2.5 if "default" in method else 1.5)
+        if method == ORACLE_LABEL:
+            kwargs.update(ls=(0, (1, 1)), marker="", lw=1)
+        ax1.plot(sigmas, table.loc[method].to_numpy(), **kwargs)
+        ax2.plot(sigmas, gaps.loc[method].to_numpy(), **kwargs)
+    for ax in (ax1, ax2):
+        ax.axvspan(max(blind_range[0], min(sigmas) - 2), blind_range[1], color="0.93", zorder=0)
+        ax.set_xlabel("true noise level sigma (0-255)")
+        ax.set_xticks(sigmas, [f"{s:g}" for s in sigmas])
+        ax.grid(alpha=0.3)
+    ax1.set(ylabel="mean PSNR on BSD68 (dB)", title="PSNR at each true sigma (grey: DnCNN-B's training range)")
+    ax2.set(ylabel="dB from the best row at that sigma", title="distance to the best row (0 = best; clipped at -6 dB)")
+    ax2.set_ylim(max(float(gaps.min().min()), -6.0) - 0.2, 0.3)
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.suptitle("Where does each row leave 0 dB (right)? A DnCNN-S away from its own sigma, DnCNN-B past 55")
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    return fig
+
+
+def plot_estimators(estimates):
+    """Notebook 06's estimator figure: each estimator's bias (mean of estimate minus true sigma, with
+    one standard deviation as a band) against the true sigma, and every image's estimate against the
+    true sigma (the diagonal is a perfect estimate). ``estimates``: rows ``sigma, estimator, image, estimate``."""
+    from .style import ESTIMATOR_COLOURS
+
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    errors = estimates.assign(error=estimates.estimate - estimates.sigma)
+    names = list(dict.fromkeys(estimates.estimator))
+    for k, name in enumerate(names):
+        colour = ESTIMATOR_COLOURS[k % len(ESTIMATOR_COLOURS)]
+        rows = errors[errors.estimator == name].groupby("sigma").error.agg(["mean", "std"])
+        ax1.plot(rows.index, rows["mean"], marker="o", color=colour, label=name)
+        ax1.fill_between(rows.index, rows["mean"] - rows["std"], rows["mean"] + rows["std"], color=colour, alpha=0.2)
+        mine = errors[errors.estimator == name]
+        offset = (k - (len(names) - 1) / 2) * 0.8  # side by side at each sigma
+        ax2.scatter(mine.sigma + offset, mine.estimate, s=6, color=colour, alpha=0.6, label=name)
+    top = float(max(estimates.sigma.max(), estimates.estimate.max()))
+    ax2.plot([0, top], [0, top], color="black", lw=1, ls="--", label="estimate = true sigma")
+    ax1.axhline(0, color="black", lw=1)
+    ax1.set(xlabel="true noise level sigma (0-255)", ylabel="bias: estimate - sigma (0-255)",
+            title="bias, and one standard deviation over the images")
+    ax2.set(xlabel="true noise level sigma (0-255)", ylabel="estimated sigma (0-255)", title="every image")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("How well sigma can be guessed from the noisy image alone (BSD68)")
+    fig.tight_layout()
+    return fig

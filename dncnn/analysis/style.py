@@ -24,6 +24,9 @@ METHOD_COLOURS = (
     ("noisy", OKABE_ITO["grey"]),
     ("CBM3D", OKABE_ITO["black"]),
     ("BM3D", OKABE_ITO["black"]),
+    ("nearest DnCNN-S", OKABE_ITO["sky blue"]),  # notebook 06: the DnCNN-S nearest an estimated sigma
+    ("denoise default", OKABE_ITO["yellow"]),  # notebook 06: the denoise command's choice without sigma (drawn with dark edges)
+    ("told the true sigma", OKABE_ITO["blue"]),  # notebook 06: the best DnCNN-S at the true sigma (a bound)
     ("paper recipe", OKABE_ITO["vermillion"]),  # our converged, GPU-trained DnCNN-S
     ("ours", OKABE_ITO["orange"]),  # a profile's own, short run
     ("DnCNN-S", OKABE_ITO["blue"]),  # the authors' DnCNN-S
@@ -43,3 +46,7 @@ def method_colour(label: str, *, default: int = 0) -> str:
         if pattern in label:
             return colour
     return OTHER_COLOURS[default % len(OTHER_COLOURS)]
+
+# notebook 06's sigma estimators, in table order: colours no row of notebook 06's PSNR figure uses
+# (DnCNN-3 and a profile's own short run never share a figure with them)
+ESTIMATOR_COLOURS = (OKABE_ITO["reddish purple"], OKABE_ITO["orange"])

@@ -54,8 +54,10 @@ def resolve_output(path: str | Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def check_sigma(sigma: float | None) -> None:
-    """Raise ``ValueError`` unless ``sigma`` is ``None`` or in [0, 255]."""
+def check_sigma(sigma: float | str | None) -> None:
+    """Raise ``ValueError`` unless ``sigma`` is ``None``, ``"auto"`` or in [0, 255]."""
+    if sigma == AUTO:
+        return
     if sigma is not None and not 0 <= float(sigma) <= 255:
         raise ValueError(f"sigma must be in [0, 255]. Received: sigma={sigma}")
 
@@ -127,16 +129,22 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
 
 
 def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,
-                       overwrite: bool = False, accept_truncated: bool = False, colour=None) -> dict:
+                       overwrite: bool = False, accept_truncated: bool = False, colour=None, choose=None) -> dict:
     """Denoise ``noisy`` into ``clean`` (same bit depth) with a loaded ``denoiser`` of receptive
     field ``field``; return what was done (``info`` of :func:`read_noisy_image`, shape, output).
 
     Nothing is written unless the whole image was denoised, and nothing over the input or (without
     ``overwrite``) over an existing file. With ``colour`` (a callable giving ``(denoiser, field)`` of
     a colour model, :func:`load_colour_denoiser`) a colour image stays in colour and goes to that model.
+    With ``choose`` (``image -> (denoiser, field, facts)``, :func:`choose_for_image`) the model is
+    picked for each image from its estimated noise level; ``facts`` join the returned dict.
     """
     check_output(noisy, clean, overwrite=overwrite)
     image, info = read_input(noisy, colour=colour is not None, accept_truncated=accept_truncated)
+    if choose is not None:
+        denoiser, field, facts = choose(image)
+        return denoise_and_write(denoiser, image, {**info, **facts}, noisy, clean, field=field, sigma=None, tile=tile,
+                                 overwrite=overwrite)
     if image.ndim == 3:
         denoiser, field = colour()
     elif denoiser is None:
@@ -156,6 +164,9 @@ def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=No
                  overwrite: bool = False, accept_truncated: bool = False, grey: bool = False) -> dict:
     """Denoise the image file ``noisy`` into ``clean`` (same bit depth); return what was done.
 
+    Without ``sigma``, ``model`` and ``weights`` (or with ``sigma="auto"``) the noise level is
+    estimated and the model chosen by the noise-level study's rule (:func:`choose_for_image`); the
+    returned dict then has ``sigma_estimate`` and ``estimator``.
     The output and the input are checked before the model is loaded. Nothing is written unless the
     whole image was denoised; the input is never written over, an existing file only with ``overwrite``.
     A colour image stays in colour and goes to the authors' CDnCNN-B unless ``grey`` (or another
@@ -163,8 +174,13 @@ def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=No
     """
     check_sigma(sigma)
     check_output(noisy, clean, overwrite=overwrite)
+    auto = wants_estimate(sigma=sigma, weights=weights, model=model)
     keep = keeps_colour(weights=weights, model=model, grey=grey)
     image, info = read_input(noisy, colour=keep, accept_truncated=accept_truncated)  # a bad file fails before the model loads
+    if auto:
+        denoiser, field, facts = choose_for_image(image, rule=read_sigma_rule(), load=load_named_model)
+        return denoise_and_write(denoiser, image, {**info, **facts}, noisy, clean, field=field, sigma=None, tile=tile,
+                                 overwrite=overwrite)
     if image.ndim == 3:
         denoiser, field = load_colour_denoiser()
     elif model == CDNCNN:
@@ -285,20 +301,26 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
         return loaded["model"]
 
     colour = load_colour if keeps_colour(weights=weights, model=model, grey=grey) else None
-    grey_model = pairs and model != CDNCNN
+    choose = None
+    if wants_estimate(sigma=sigma, weights=weights, model=model):  # each image's model from its estimated sigma
+        rule, models = read_sigma_rule(), {}
+        choose = lambda image: choose_for_image(image, rule=rule, load=lambda name: cached_model(name, models))  # noqa: E731
+    grey_model = pairs and model != CDNCNN and choose is None
     denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if grey_model else (None, 0)
     load_seconds = time.perf_counter() - start
     bar = tqdm(pairs, desc="denoising", unit="image", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     for noisy, clean in bar:
         try:
             result = denoise_image_file(denoiser, noisy, clean, field=field, sigma=sigma, tile=tile, overwrite=overwrite,
-                                        accept_truncated=accept_truncated, colour=colour)
+                                        accept_truncated=accept_truncated, colour=colour, choose=choose)
         except (ImageError, ValueError, OSError) as err:
             failed.append((str(noisy), explain_error(err)))
             continue
         for key, label in (("truncated", "warning"), ("converted", "note")):
             if result[key]:
                 notify(f"{label}: {noisy}: {result[key]}")
+        if result.get("sigma_estimate") is not None:
+            notify(f"{noisy}: {describe_sigma_estimate(result)}")
         done.append(result)
     bar.close()
     return {"done": done, "failed": failed, "seconds": time.perf_counter() - start, "load_seconds": load_seconds}
@@ -310,3 +332,100 @@ def explain_error(err: Exception) -> str:
     if isinstance(err, TruncatedImageError):
         text += "; pass --accept-truncated to denoise what can be decoded"
     return text
+
+
+# --- without --sigma: estimate the noise level, and let the noise-level study pick the model ---
+
+AUTO = "auto"  # --sigma auto: estimate sigma per image (also the default without --sigma, --model and --weights)
+RULE_FILE = "noise_levels_rule.csv"  # in the committed noise-level study (config.NOISE_LEVELS_TABLE_DIR)
+
+
+def wants_estimate(*, sigma=None, weights=None, model=None) -> bool:
+    """Whether each image's noise level is estimated: ``sigma="auto"``, or none of ``sigma``,
+    ``model`` and ``weights`` given (the default path).
+
+    Raises:
+        ValueError: for ``sigma="auto"`` with ``model`` or ``weights`` (the estimate picks the model).
+    """
+    if sigma == AUTO:
+        if weights is not None or model is not None:
+            raise ValueError("--sigma auto picks the model from the estimated noise level: leave out --model/--weights, "
+                             "or give a number to --sigma")
+        return True
+    return sigma is None and weights is None and model is None
+
+
+def read_sigma_rule(folder: str | Path | None = None) -> dict:
+    """The rule of the default path: the default estimator's rows of ``noise_levels_rule.csv`` in
+    the committed noise-level study (``results/noise-levels``, written by ``python -m dncnn
+    noise-levels`` from the measured grid by :func:`dncnn.evaluation.noise_levels.derive_rule`).
+
+    Returns:
+        ``{"estimator": name in dncnn.data.noise_estimation.ESTIMATORS, "rule": [{"low", "high",
+        "model", "reference_model"}, ...]}``: an estimate in [low, high) goes to ``reference_model``.
+
+    Raises:
+        FileNotFoundError: naming the file and how to remake it.
+    """
+    import csv
+
+    from .. import config
+
+    path = Path(folder or config.NOISE_LEVELS_TABLE_DIR) / RULE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: it is committed with the study (`python -m dncnn noise-levels` remakes it); "
+                                "or give --sigma N or --model NAME")
+    with open(path, newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["default"] == "True"]
+    if not rows:
+        raise ValueError(f"{path} marks no estimator as default; remake it with `python -m dncnn noise-levels`")
+    rule = [{"low": float(r["low"]), "high": float(r["high"]), "model": r["model"], "reference_model": r["reference_model"]}
+            for r in rows]
+    return {"estimator": rows[0]["estimator"], "rule": sorted(rule, key=lambda r: r["low"])}
+
+
+def estimate_image_sigma(image: np.ndarray, *, estimator: str) -> float:
+    """The noise level (0-255 scale) of a user's image (float32 HxW, or HxWx3 RGB: channels estimated
+    separately and averaged) by a named estimator of :data:`dncnn.data.noise_estimation.ESTIMATORS`."""
+    from ..data.noise_estimation import ESTIMATORS
+
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {estimator!r}: allowed are {', '.join(ESTIMATORS)}. Received: {estimator!r}")
+    return float(ESTIMATORS[estimator](image))
+
+
+def choose_model(estimate: float, rule: list[dict]) -> str:
+    """The ``--model`` name the rule gives an estimated sigma (grey images); below the first bin the
+    first model, above the last the last."""
+    for row in rule:
+        if row["low"] <= estimate < row["high"]:
+            return row["reference_model"]
+    return rule[0]["reference_model"] if estimate < rule[0]["low"] else rule[-1]["reference_model"]
+
+
+def choose_for_image(image: np.ndarray, *, rule: dict, load) -> tuple:
+    """``(denoiser, field, facts)`` for one image on the default path: its sigma estimated by the
+    rule's estimator; a grey image goes to the model the rule gives that estimate, a colour image to
+    CDnCNN-B (the only colour model, blind). ``load(name) -> (denoiser, field)`` loads a model by
+    ``--model`` name. ``facts``: ``{"sigma_estimate", "estimator", "chosen"}``."""
+    estimate = estimate_image_sigma(image, estimator=rule["estimator"])
+    name = CDNCNN if image.ndim == 3 else choose_model(estimate, rule["rule"])
+    denoiser, field = load(name)
+    return denoiser, field, {"sigma_estimate": estimate, "estimator": rule["estimator"], "chosen": name}
+
+
+def load_named_model(name: str) -> tuple:
+    """``(denoiser, receptive field)`` of a model by ``--model`` name (CDnCNN-B for :data:`CDNCNN`)."""
+    return load_colour_denoiser() if name == CDNCNN else load_denoiser(model=name)
+
+
+def cached_model(name: str, cache: dict) -> tuple:
+    """:func:`load_named_model`, each model loaded once per ``cache`` dict."""
+    if name not in cache:
+        cache[name] = load_named_model(name)
+    return cache[name]
+
+
+def describe_sigma_estimate(done: dict) -> str:
+    """One line for the user: the estimated sigma, the estimator and the model it chose."""
+    return (f"estimated sigma {done['sigma_estimate']:.1f} (0-255, {done['estimator']}) -> {done['chosen']}")

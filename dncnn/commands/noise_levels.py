@@ -1,0 +1,164 @@
+"""``python -m dncnn noise-levels``: notebook 06's grid measured on every BSD68 image from the shell
+(every method at every sigma, and the noise-level estimators), written to ``results/noise-levels/``,
+which notebook 06 checks its rerun subset against and draws its figures from.
+
+The grid takes about 100 minutes of a 2-core machine, so it is resumable: the rows of each finished
+setting (one sigma and one method or estimator) are written at once to
+``noise_levels_per_image.partial.csv`` and ``noise_levels_estimates.partial.csv``; a rerun with the
+same output folder keeps them and runs only what is missing. BM3D's outputs are cached under
+``data/cache/bm3d`` of the output root (``DNCNN_OUTPUT_ROOT``), so keep one output root for a run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from .. import config
+
+
+def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | None = None, crop: int | None = None,
+                         sigmas: Sequence[float] | None = None, networks: bool = True, estimators: bool = True,
+                         shipped: bool = True, argv: Sequence[str] = (), progress: bool = True) -> dict:
+    """Measure the noise-level grid on BSD68 and write its tables.
+
+    Args:
+        out_dir: folder for the tables (default ``results/noise-levels`` of the output root).
+        images: the first N BSD68 images (None: all 68). crop: central square side (None: whole images).
+        sigmas: noise levels (default :data:`dncnn.evaluation.noise_levels.NOISE_SIGMAS`).
+        networks: measure the denoisers (the noisy input, BM3D, the networks).
+        estimators: measure the noise-level estimators.
+        shipped: include our shipped DnCNN-S 25 (``weights/dncnn-s-sigma25.keras``).
+        argv: the command line, recorded in the JSON sidecar.
+
+    The partial files are removed once the whole tables are written; the tables are written only
+    when both the denoisers and the estimators are complete (a run with ``networks=False`` or
+    ``estimators=False`` fills the partial files only). A finished grid in ``out_dir`` counts as done:
+    a rerun only rewrites the derived tables. Writing into the committed folder
+    (``config.NOISE_LEVELS_TABLE_DIR``) also regenerates the measured block of ``docs/noise-levels.md``.
+
+    Returns:
+        ``{"per_image", "estimates"}`` DataFrames, and ``"paths"`` of the tables written (empty when
+        the grid is not complete yet).
+    """
+    import pandas as pd
+
+    from ..data import datasets
+    from ..data.datasets import crop_center
+    from ..evaluation import noise_levels as NL
+    from ..files import atomic
+
+    out_dir = Path(out_dir or config.RESULTS_DIR / "noise-levels")
+    sigmas = tuple(float(s) for s in (sigmas or NL.NOISE_SIGMAS))
+    datasets.fetch_datasets([NL.NOISE_SET], progress=False)
+    names, clean = datasets.load_dataset(NL.NOISE_SET, limit=images)
+    clean = [crop_center(image, crop) for image in clean]
+    partial_scores = out_dir / "noise_levels_per_image.partial.csv"
+    partial_estimates = out_dir / "noise_levels_estimates.partial.csv"
+    scores = _read_first(partial_scores, out_dir / "noise_levels_per_image.csv")  # a finished grid is done too
+    estimates = _read_first(partial_estimates, out_dir / "noise_levels_estimates.csv")
+    if estimators:
+        from ..data.noise_estimation import ESTIMATORS
+
+        estimates = NL.estimate_noise_levels(ESTIMATORS, clean, names, sigmas=sigmas, done=estimates, progress=progress,
+                                             on_setting=lambda rows: atomic.save_csv(partial_estimates, rows))
+    methods = NL.noise_level_methods(shipped=shipped)
+    missing = {(s, m) for s in sigmas for m in methods} - NL.done_settings(scores, images=len(clean))
+    if networks and missing:  # the models are loaded only when a setting is left to measure
+        denoisers = NL.noise_level_denoisers(shipped=shipped)
+        # sigma by sigma in the order given (an interrupted run leaves whole sigmas), every method at each
+        for sigma in dict.fromkeys(s for s, _ in sorted(missing, key=lambda item: sigmas.index(item[0]))):
+            scores = NL.evaluate_noise_levels(denoisers, clean, names, sigmas=(sigma,), done=scores, progress=progress,
+                                              on_setting=lambda rows: atomic.save_csv(partial_scores, rows))
+    if networks:
+        scores = NL.order_scores(scores, methods=methods, sigmas=sigmas)
+    out = {"per_image": scores, "estimates": estimates, "paths": {}}
+    if not (networks and estimators):
+        return out
+    extra = {"argv": list(argv), "images": len(clean), "crop": crop, "sigmas": list(sigmas)}
+    out["paths"] = NL.write_noise_level_tables(scores, estimates, out_dir=out_dir, extra=extra)
+    out["paths"]["clean_photos"] = atomic.save_csv(out_dir / "noise_levels_clean_photos.csv",
+                                                   measure_clean_photos(rule_folder=out_dir, progress=progress))
+    partial_scores.unlink(missing_ok=True)
+    partial_estimates.unlink(missing_ok=True)
+    if out_dir.resolve() == config.NOISE_LEVELS_TABLE_DIR.resolve():
+        from ..analysis.noise_levels import update_noise_levels_doc
+
+        update_noise_levels_doc(out_dir)
+    return out
+
+
+def _read_first(*paths: Path):
+    """The first of ``paths`` that exists, as a DataFrame (``weights`` empty, not NaN, where blank), or None."""
+    import pandas as pd
+
+    for path in paths:
+        if path.exists():
+            table = pd.read_csv(path)
+            return table.fillna({"weights": ""}) if "weights" in table else table
+    return None
+
+
+# scikit-image's bundled photographs (no download), none of them in the study's test sets: what the
+# denoise command's default path does to a clean photo (sigma near 0)
+CLEAN_PHOTOS = ("coins", "moon", "clock", "astronaut", "chelsea", "coffee", "rocket")
+CLEAN_MARGIN_SIGMA = 5.0  # a clean photo must come out closer to itself than Gaussian noise of this sigma would leave it
+
+
+def clean_margin_db(sigma: float = CLEAN_MARGIN_SIGMA) -> float:
+    """The PSNR (dB, peak 255) of Gaussian noise of ``sigma`` (0-255 scale): 20 log10(255 / sigma),
+    the margin a clean photo's output must beat."""
+    import math
+
+    return 20.0 * math.log10(255.0 / sigma)
+
+
+def measure_clean_photos(names: Sequence[str] = CLEAN_PHOTOS, *, rule_folder: str | Path | None = None,
+                         progress: bool = True):
+    """The denoise command's default path on clean photographs (scikit-image's bundled data, 8-bit):
+    each one's estimated sigma, the model chosen, and the output's PSNR and SSIM against the photo
+    itself (grey photos as grey, colour photos in colour through CDnCNN-B).
+
+    Args:
+        names: ``skimage.data`` functions of :data:`CLEAN_PHOTOS` (bundled, no download).
+        rule_folder: where ``noise_levels_rule.csv`` is (default: the committed study).
+
+    Returns:
+        DataFrame ``photo, height, width, channels, estimator, sigma_estimate, model, psnr, ssim, margin_db``.
+    """
+    import pandas as pd
+    import skimage.data
+
+    from ..evaluation.metrics import compute_psnr
+    from .denoise import cached_model, choose_for_image, denoise_tiled, read_sigma_rule
+
+    rule, models, rows = read_sigma_rule(rule_folder), {}, []
+    for name in _progress(names, enabled=progress):
+        photo = getattr(skimage.data, name)()
+        image = photo.astype("float32") / 255.0
+        denoiser, field, facts = choose_for_image(image, rule=rule, load=lambda model: cached_model(model, models))
+        output = denoise_tiled(denoiser, image, tile=512, margin=field)
+        rows.append({"photo": name, "height": photo.shape[0], "width": photo.shape[1],
+                     "channels": 1 if photo.ndim == 2 else photo.shape[2], "estimator": facts["estimator"],
+                     "sigma_estimate": facts["sigma_estimate"], "model": facts["chosen"],
+                     "psnr": compute_psnr(photo, output), "ssim": _ssim(photo, output), "margin_db": clean_margin_db()})
+    return pd.DataFrame(rows)
+
+
+def _ssim(photo, output) -> float:
+    """The study's SSIM (:func:`dncnn.evaluation.metrics.compute_ssim`), averaged over the channels of a colour photo."""
+    import numpy as np
+
+    from ..evaluation.metrics import compute_ssim
+
+    if photo.ndim == 2:
+        return compute_ssim(photo, output)
+    return float(np.mean([compute_ssim(photo[..., c], output[..., c]) for c in range(photo.shape[2])]))
+
+
+def _progress(items, *, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc="clean photos", unit="photo")
