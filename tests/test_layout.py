@@ -57,7 +57,19 @@ def test_every_module_belongs_to_a_layer():
     for path in PACKAGE.rglob("*.py"):
         module = _module_name(path)
         if module != "dncnn":
-            assert module.split(".")[1] in LAYERS, f"{module} is in no layer: add it to LAYERS and the README's layout"
+            assert module.split(".")[1] in LAYERS, f"{module} is in no layer: add it to LAYERS and docs/layout.md"
+
+
+def test_the_layout_guide_lists_every_module():
+    text = (config.DOCS_DIR / "layout.md").read_text()
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).with_suffix("").as_posix()
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        if f"`{rel}`" not in text and f"`{rel.rsplit('/', 1)[0]}/`" not in text:
+            missing.append(rel)
+    assert not missing, f"docs/layout.md does not name {', '.join(missing)}: add a row to its table"
 
 
 def test_no_import_goes_up_a_layer():
