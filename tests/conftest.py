@@ -14,6 +14,47 @@ DEFAULT_MIRROR = config.PROJECT_ROOT.parent / "shared" / "datasets"
 DEFAULT_WEIGHTS = config.PROJECT_ROOT.parent / "shared" / "reference-weights"
 
 
+def _calls_jax_jobs(item) -> bool:
+    import inspect
+
+    try:
+        return "jax_job(" in inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return False
+
+
+def _uses_smoke_run(item) -> bool:
+    return "smoke_run" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that wait on a background process (:func:`pytest_collection_finish`) run last, so
+    that the rest of the suite runs while it works."""
+    items.sort(key=lambda item: (_calls_jax_jobs(item), _uses_smoke_run(item)))  # stable: otherwise in file order
+
+
+def pytest_collection_finish(session):
+    """Start, beside the suite, the subprocesses that selected tests wait on: the JAX jobs
+    (tests/backend_jobs.py) and the smoke ``reproduce`` of the published pages."""
+    import importlib.util
+
+    if session.config.option.collectonly or not session.items:
+        return
+    import helpers
+
+    if importlib.util.find_spec("jax") and any(_calls_jax_jobs(item) for item in session.items):
+        helpers.start_jax_jobs(session.config._tmp_path_factory.getbasetemp() / "jax-jobs")
+    mirror = find_mirror()
+    if mirror is not None and any(_uses_smoke_run(item) for item in session.items):
+        helpers.start_smoke_run(mirror)
+
+
+def pytest_sessionfinish(session):
+    import helpers
+
+    helpers.stop_background()
+
+
 def find_mirror() -> Path | None:
     """``$DNCNN_DATA_MIRROR`` if set, else ``../shared/datasets`` beside the checkout, if present."""
     path = Path(os.environ.get(config.MIRROR_ENV) or DEFAULT_MIRROR)

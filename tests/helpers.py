@@ -89,19 +89,59 @@ def write_colour_crop(mirror: Path, path: Path) -> tuple[Path, np.ndarray]:
     return path, image
 
 
+# --- subprocesses that several tests wait on, started once when the session begins (conftest.py) ---
+# so that they run beside the rest of the suite on the second core: the JAX jobs and the smoke reproduce
+
+_BACKGROUND: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+
+def start_background(name: str, argv: list[str], *, folder: Path, env: dict, cwd: Path | None = None) -> None:
+    """Start ``argv`` once per session under ``name``; its stdout and stderr go to ``folder/<name>.out|err``."""
+    if name in _BACKGROUND:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.out", "w") as out, open(folder / f"{name}.err", "w") as err:
+        _BACKGROUND[name] = (subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err), folder)
+
+
+def wait_background(name: str, *, timeout: float = 900) -> tuple[int, str, str]:
+    """``(return code, stdout, stderr)`` of the background process ``name``, once it has ended."""
+    process, folder = _BACKGROUND[name]
+    code = process.wait(timeout=timeout)
+    return code, (folder / f"{name}.out").read_text(), (folder / f"{name}.err").read_text()
+
+
+def background_folder(name: str) -> Path | None:
+    """The folder of a started background process, or None."""
+    return _BACKGROUND[name][1] if name in _BACKGROUND else None
+
+
+def stop_background() -> None:
+    """Kill what is still running (an aborted session)."""
+    for process, _ in _BACKGROUND.values():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def start_jax_jobs(folder: Path) -> None:
+    """Start tests/backend_jobs.py in a fresh process on Keras' JAX backend (TensorFlow blocked)."""
+    from dncnn import config
+
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(config.PROJECT_ROOT)}
+    start_background("jax-jobs", [sys.executable, str(Path(__file__).with_name("backend_jobs.py")), str(folder)],
+                     folder=folder, env=env)
+
+
 @functools.lru_cache(maxsize=None)
 def run_jax_jobs(folder: Path) -> dict:
     """The results of tests/backend_jobs.py's jobs, run once per test session in one fresh process on
     Keras' JAX backend with TensorFlow blocked (its files in ``folder``): job name -> result, or
     ``{"error": traceback}`` for a job that failed. An ``AssertionError`` if the process itself fails."""
-    from dncnn import config
-
-    folder.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(config.PROJECT_ROOT)}
-    result = subprocess.run([sys.executable, str(Path(__file__).with_name("backend_jobs.py")), str(folder)], env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    start_jax_jobs(folder)  # unless conftest.py started it when the session began
+    code, out, err = wait_background("jax-jobs", timeout=600)
+    assert code == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def jax_job(tmp_path_factory, name: str) -> dict:
@@ -110,7 +150,26 @@ def jax_job(tmp_path_factory, name: str) -> dict:
     import pytest
 
     pytest.importorskip("jax")
-    folder = tmp_path_factory.getbasetemp() / "jax-jobs"
+    folder = background_folder("jax-jobs") or tmp_path_factory.getbasetemp() / "jax-jobs"
     out = run_jax_jobs(folder)[name]
     assert "error" not in out, out.get("error")
     return {**out, "folder": folder / name}
+
+
+def smoke_run_root() -> Path:
+    """The output root (``DNCNN_OUTPUT_ROOT``) of the session's one smoke ``reproduce``: its own, so
+    that it cannot meet the files of the tests that run beside it."""
+    from dncnn import config
+
+    return config.BUILD_DIR / "smoke-run"
+
+
+def start_smoke_run(mirror: Path) -> None:
+    """Start ``python -m dncnn reproduce --profile smoke --no-readme`` under :func:`smoke_run_root`."""
+    from dncnn import config
+
+    root = smoke_run_root()
+    shutil.rmtree(root, ignore_errors=True)
+    env = {**os.environ, "DNCNN_OUTPUT_ROOT": str(root), "DNCNN_DATA_MIRROR": str(mirror)}
+    start_background("smoke-run", [sys.executable, "-m", "dncnn", "reproduce", "--profile", "smoke", "--no-readme"],
+                     folder=root.parent / "smoke-run-log", env=env, cwd=config.PROJECT_ROOT)

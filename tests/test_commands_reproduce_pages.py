@@ -1,7 +1,7 @@
 """The published pages of a run, opened in a real headless browser (Debian's chromium and chromium-driver).
 
-One smoke run of ``make reproduce`` (``python -m dncnn reproduce --profile smoke``, in a subprocess,
-under ``DNCNN_OUTPUT_ROOT``) serves the whole session: it is also the check that every notebook runs
+One smoke run of ``make reproduce`` (``python -m dncnn reproduce --profile smoke``, in a subprocess
+started when the session begins, under an output root of its own: ``helpers.smoke_run_root``) serves the whole session: it is also the check that every notebook runs
 under the smoke profile. The browser then opens every page it published and checks that every image
 loads, the closing findings are there, nothing shows as a stderr block and nothing is fetched from
 the network. Skipped, with the reason, only where chromium is missing outside CI (``.ci/run``
@@ -14,31 +14,30 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import pytest
 
-from dncnn import config
 from dncnn.commands import reproduce
+from helpers import smoke_run_root, start_smoke_run, wait_background
 
 
 @pytest.fixture(scope="session")
 def smoke_run(mirror):
-    """The record of one ``reproduce --profile smoke`` run (notebooks, staged tables, pages), in a subprocess."""
-    env = {**os.environ, "DNCNN_OUTPUT_ROOT": str(config.OUTPUT_ROOT), "DNCNN_DATA_MIRROR": str(mirror)}
-    done = subprocess.run([sys.executable, "-m", "dncnn", "reproduce", "--profile", "smoke", "--no-readme"], env=env,
-                          cwd=config.PROJECT_ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, f"make reproduce PROFILE=smoke failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return json.loads((config.results_dir("smoke") / "reproduce.json").read_text())
+    """The record of one ``reproduce --profile smoke`` run (notebooks, staged tables, pages), with
+    ``"root"``: its output root (the run is started by conftest.py when the session begins)."""
+    start_smoke_run(mirror)  # unless it runs already
+    code, out, err = wait_background("smoke-run", timeout=900)
+    assert code == 0, f"make reproduce PROFILE=smoke failed:\n{out[-4000:]}\n{err[-4000:]}"
+    root = smoke_run_root()
+    return {**json.loads((root / "results" / "smoke" / "reproduce.json").read_text()), "root": root}
 
 
 @pytest.mark.slow
 def test_every_notebook_runs_under_smoke_and_gets_a_page(smoke_run):
     names = [p.name for p in reproduce.list_notebooks()]
     assert list(smoke_run["notebooks"]) == names
-    pages = config.pages_dir("smoke")
+    pages = smoke_run["root"] / "results" / "smoke" / "pages"
     assert sorted(p.name for p in pages.glob("*.html")) == sorted([n.replace(".ipynb", ".html") for n in names] + ["index.html"])
 
 
@@ -67,7 +66,7 @@ def _plain(markdown: str) -> str:
 
 @pytest.mark.slow
 def test_the_pages_open_in_a_browser_with_images_findings_and_no_stderr(smoke_run):
-    pages = config.pages_dir("smoke")
+    pages = smoke_run["root"] / "results" / "smoke" / "pages"
     browser = _browser()
     try:
         browser.get((pages / "index.html").as_uri())
@@ -75,7 +74,7 @@ def test_the_pages_open_in_a_browser_with_images_findings_and_no_stderr(smoke_ru
         links = [a.get_attribute("href").rsplit("/", 1)[-1] for a in browser.find_elements("css selector", "section h2 a")]
         assert links == [n.replace(".ipynb", ".html") for n in smoke_run["notebooks"]]
         for name in smoke_run["notebooks"]:
-            executed = nbformat.read(str(config.BUILD_DIR / "smoke" / name), as_version=4)
+            executed = nbformat.read(str(smoke_run["root"] / "build" / "smoke" / name), as_version=4)
             findings = reproduce.closing_findings(executed)
             assert findings, f"{name} has no closing '## Findings' cell that displays the findings"
             browser.get((pages / name.replace(".ipynb", ".html")).as_uri())
