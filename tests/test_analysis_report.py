@@ -101,6 +101,40 @@ def test_claims_verdicts_and_numbers_come_from_the_committed_tables(committed):
     assert int(rows) == len(versus) and float(within) == round(versus.delta_psnr.abs().max(), 2)
 
 
+def test_the_training_claim_reads_each_runs_last_validation_psnr_and_names_the_leader(tmp_path, monkeypatch):
+    import json
+
+    for run, switches, psnr in (("adam-rl-bn", "RL+BN (Adam)", 27.0), ("adam-rl", "RL (Adam)", 29.5), ("adam-bn", "BN (Adam)", 28.0)):
+        folder = tmp_path / "ablation"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{run}.log.csv").write_text(f"epoch,steps,loss,learning_rate,epoch_seconds,wall_seconds,val_psnr\n"
+                                              f"1,10,0.1,0.001,1,1,20.0\n2,20,0.05,0.001,1,2,{psnr}\n")
+        (folder / f"{run}.json").write_text(json.dumps({
+            "run": run, "label": switches, "status": "complete", "steps": 20, "wall_seconds": 2.0, "device": "CPU: test",
+            "profile": {"optimizer": "adam"}, "budget": {"batch_size": 4, "patches_planned": 80, "steps_planned": 20}}))
+    monkeypatch.setattr(config, "ABLATION_DIR", tmp_path)
+    [(claim, verdict, numbers)] = report.training_claims()
+    assert verdict == "not shown at 80 patches"
+    assert numbers.startswith("RL 29.50 dB, BN 28.00 dB, RL+BN 27.00 dB") and "RL+BN ranks 3 of 3" in numbers
+    assert "no GPU run" in numbers
+
+
+def test_the_noise_level_claim_is_computed_from_the_grid_summary(tmp_path, monkeypatch):
+    from dncnn.evaluation import noise_levels as NL
+
+    psnr = {"BM3D": (30.0, 28.0, 24.0), NL.authors_specific_label(15): (31.0, 23.0, 15.0),
+            NL.authors_specific_label(25): (28.0, 28.6, 17.0), NL.BLIND_LABEL: (30.8, 28.5, 23.0)}
+    rows = [{"dataset": "BSD68", "sigma": s, "method": m, "source": "measured", "images": 3, "psnr": v[k], "ssim": 0.5}
+            for m, v in psnr.items() for k, s in enumerate((15.0, 25.0, 65.0))]
+    pd.DataFrame(rows).to_csv(tmp_path / "noise_levels_summary.csv", index=False)
+    monkeypatch.setattr(config, "NOISE_LEVELS_TABLE_DIR", tmp_path)
+    [(claim, verdict, numbers)] = report.noise_level_claims()
+    assert verdict == "holds to 0.20 dB inside [0, 55] (authors' weights)"  # 30.8 - 31.0 at 15 beats 28.5 - 28.6 at 25
+    assert "at worst -0.20 dB from the best DnCNN-S from sigma 15 to 25 (sigma 15)" in numbers
+    assert "S15 at sigma 25: -5.00 dB" in numbers and "S25 at sigma 65: -7.00 dB" in numbers
+    assert "past 55, DnCNN-B against BM3D: -1.00 dB at sigma 65" in numbers and "(BSD68, 3 images)" in numbers
+
+
 def test_headline_table_puts_the_paper_and_the_difference_beside_each_measured_value(committed):
     if not (config.PROJECT_ROOT / "results" / "paper" / "summary.csv").exists():
         pytest.skip("results/paper is not committed")

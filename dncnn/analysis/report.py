@@ -232,10 +232,72 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
             rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
                          f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
                          f"is not in the authors' repository)"))
+    rows += noise_level_claims() + training_claims()
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
-    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/` and `results/dncnn3/`."]
+    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
+                  "`results/noise-levels/` and `results/ablation/`."]
     return "\n".join(lines)
+
+
+def noise_level_claims() -> list[tuple[str, str, str]]:
+    """The claims row of the noise-level study (``results/noise-levels``, notebook 06): how far the
+    authors' DnCNN-B stays from the best DnCNN-S inside its training range, each DnCNN-S one grid step
+    from its own level, and DnCNN-B past 55; no row where the grid is absent."""
+    import pandas as pd
+
+    from ..evaluation import noise_levels as NL
+    from .findings import signed
+
+    path = config.NOISE_LEVELS_TABLE_DIR / "noise_levels_summary.csv"
+    if not path.exists():
+        return []
+    table = NL.pivot_summary(pd.read_csv(path))
+    sigmas = [float(c) for c in table.columns]
+    specific = [m for m in table.index if m.startswith("DnCNN-S") and "authors'" in m]
+    inside = [s for s in sigmas if NL.DNCNN_B_RANGE[0] <= s <= NL.DNCNN_B_RANGE[1]]
+    gap, at = min((table.loc[NL.BLIND_LABEL, f"{s:g}"] - table.loc[specific, f"{s:g}"].max(), s) for s in inside)
+    falls = []
+    for method in specific:
+        trained = float(method.split(" ")[0].removeprefix("DnCNN-S"))
+        above = [s for s in sigmas if s > trained]
+        if above:
+            s = above[0]
+            falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB")
+    past = [s for s in sigmas if s > NL.DNCNN_B_RANGE[1]]
+    beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB at sigma {s:g}" for s in past)
+    images = int(pd.read_csv(path).images.max())
+    return [("One blind DnCNN-B serves every noise level in [0, 55]; a DnCNN-S serves its own",
+             f"holds to {abs(gap):.2f} dB inside [0, 55] (authors' weights)",
+             f"DnCNN-B at worst {signed(gap)} dB from the best DnCNN-S from sigma {inside[0]:g} to {inside[-1]:g} (sigma {at:g}); "
+             f"a DnCNN-S one grid step above its own level against BM3D: {'; '.join(falls)}"
+             + (f"; past 55, DnCNN-B against BM3D: {beyond}" if past else "") + f" (BSD68, {images} images)")]
+
+
+def training_claims() -> list[tuple[str, str, str]]:
+    """The claims row of the paper's Fig. 2 (``results/ablation``, notebook 07): which combination of
+    residual learning and batch norm ends highest in each committed group of runs, at its budget."""
+    from .training_claims import read_ablation_runs, summarize_ablation
+
+    if not config.ABLATION_DIR.exists():
+        return []
+    table = summarize_ablation(read_ablation_runs(config.ABLATION_DIR))
+    on_gpu = any(not str(device).lower().startswith("cpu") for device in table.device if device)
+    rows = []
+    for (profile, optimizer), group in table.dropna(subset=["final_psnr"]).groupby(["profile", "optimizer"], sort=False):
+        if len(group) < 2:
+            continue
+        group = group.sort_values("final_psnr", ascending=False)
+        lead = group.iloc[0]
+        combined = group[group.switches.str.startswith("RL+BN")]
+        verdict = ("holds" if lead.switches.startswith("RL+BN") else "not shown") + f" at {int(lead.patches_seen):,} patches"
+        rows.append(("Residual learning with batch norm trains fastest and best (Fig. 2)", verdict,
+                     ", ".join(f"{r.switches.split(' ')[0]} {r.final_psnr:.2f} dB" for r in group.itertuples())
+                     + f" (final validation PSNR, {optimizer.capitalize() if optimizer == 'adam' else optimizer.upper()}, "
+                       f"profile {profile}, {group.device.iloc[0] or 'CPU'}"
+                     + (f"; RL+BN ranks {list(group.switches).index(combined.switches.iloc[0]) + 1} of {len(group)}" if len(combined) else "")
+                     + ")" + ("" if on_gpu else "; no GPU run at the paper's budget (50 epochs) yet")))
+    return rows
 
 
 def bench_block() -> str:
