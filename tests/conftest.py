@@ -27,15 +27,20 @@ def _uses_smoke_run(item) -> bool:
     return "smoke_run" in getattr(item, "fixturenames", ())
 
 
+def _uses_two_devices(item) -> bool:
+    return "two_devices_run" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(session, config, items):
     """The tests that wait on a background process (:func:`pytest_collection_finish`) run last, so
     that the rest of the suite runs while it works."""
-    items.sort(key=lambda item: (_calls_jax_jobs(item), _uses_smoke_run(item)))  # stable: otherwise in file order
+    items.sort(key=lambda item: (_calls_jax_jobs(item) or _uses_two_devices(item), _uses_smoke_run(item)))  # stable: otherwise in file order
 
 
 def pytest_collection_finish(session):
     """Start, beside the suite, the subprocesses that selected tests wait on: the JAX jobs
-    (tests/backend_jobs.py) and the smoke ``reproduce`` of the published pages."""
+    (tests/backend_jobs.py), the two-device training (tests/two_devices_job.py) and the smoke
+    ``reproduce`` of the published pages."""
     import importlib.util
 
     if session.config.option.collectonly or not session.items:
@@ -45,6 +50,8 @@ def pytest_collection_finish(session):
     if importlib.util.find_spec("jax") and any(_calls_jax_jobs(item) for item in session.items):
         helpers.start_jax_jobs(session.config._tmp_path_factory.getbasetemp() / "jax-jobs")
     mirror = find_mirror()
+    if importlib.util.find_spec("jax") and mirror is not None and any(_uses_two_devices(item) for item in session.items):
+        helpers.start_two_devices(session.config._tmp_path_factory.getbasetemp() / "two-devices", mirror=mirror)
     if mirror is not None and any(_uses_smoke_run(item) for item in session.items):
         helpers.start_smoke_run(mirror)
 

@@ -173,3 +173,14 @@ def start_smoke_run(mirror: Path) -> None:
     env = {**os.environ, "DNCNN_OUTPUT_ROOT": str(root), "DNCNN_DATA_MIRROR": str(mirror)}
     start_background("smoke-run", [sys.executable, "-m", "dncnn", "reproduce", "--profile", "smoke", "--no-readme"],
                      folder=root.parent / "smoke-run-log", env=env, cwd=config.PROJECT_ROOT)
+
+
+def start_two_devices(folder: Path, *, mirror: Path) -> None:
+    """Start tests/two_devices_job.py on JAX with two virtual CPU devices, its files in ``folder``."""
+    from dncnn import config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "PYTHONPATH": str(config.PROJECT_ROOT), "DNCNN_DATA_MIRROR": str(mirror)}
+    start_background("two-devices", [sys.executable, str(Path(__file__).with_name("two_devices_job.py")), str(folder)],
+                     folder=folder, env=env)

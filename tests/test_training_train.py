@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -17,7 +16,7 @@ keras = pytest.importorskip("keras")
 from dncnn.files.atomic import save_npy  # noqa: E402
 from dncnn.training.train import check_training_run, read_log, train  # noqa: E402
 import backend_jobs  # noqa: E402
-from helpers import TINY, copy_first_epoch, jax_job  # noqa: E402
+from helpers import TINY, background_folder, copy_first_epoch, jax_job, start_two_devices, wait_background  # noqa: E402
 
 
 @pytest.mark.slow
@@ -312,39 +311,21 @@ def test_the_authors_loss_scale_and_weight_decay_enter_the_objective():
     assert float(authors.compute_loss(y_pred=(denoised, clean))) == pytest.approx(50 * mse + 0.5e-2 * kernels, rel=1e-5)
 
 
-_DEVICES = textwrap.dedent("""
-    import json, sys
-    sys.modules["tensorflow"] = None  # as on the GPU machine
-    from dataclasses import replace
-    import keras, numpy as np
-    from dncnn.files.atomic import save_npy
-    from dncnn.profiles import get_profile
-    from dncnn.training.train import train
-    tmp = sys.argv[1]
 
-    class Where(keras.callbacks.Callback):  # on how many devices the weights live while training
-        devices = set()
-        def on_train_batch_end(self, batch, logs=None):
-            Where.devices.add(len(self.model.trainable_weights[0].value.sharding.device_set))
 
-    profile = replace(get_profile("smoke"), depth=3, filters=4, epochs=2, steps_per_epoch=2, batch_size=4,
-                      validation_images=1, validation_crop=16)
-    patches = save_npy(tmp + "/p.npy", np.random.default_rng(0).integers(0, 256, (32, 40, 40), dtype=np.uint8))
-    train(profile, patches_path=patches, run_dir=tmp + "/one", verbose=0)
-    train(replace(profile, epochs=1), patches_path=patches, run_dir=tmp + "/two", verbose=0, devices=2, callbacks=[Where()])
-    two = train(profile, patches_path=patches, run_dir=tmp + "/two", resume=True, verbose=0, devices="all")
-    print(json.dumps({"devices": keras.distribution.list_devices(), "sharded_over": sorted(Where.devices),
-                      "sidecar_devices": two["devices"], "epochs": two["epochs"], "val_psnr": two["validation"]["final_psnr"]}))
-""")
+@pytest.fixture(scope="session")
+def two_devices_run(mirror, tmp_path_factory):
+    """``(result, folder)`` of tests/two_devices_job.py (started by conftest.py when the session begins)."""
+    pytest.importorskip("jax")
+    start_two_devices(tmp_path_factory.getbasetemp() / "two-devices", mirror=mirror)  # unless it runs already
+    code, out, err = wait_background("two-devices", timeout=600)
+    assert code == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1]), background_folder("two-devices")
 
 
 @pytest.mark.slow
-def test_two_devices_train_the_weights_of_one_and_resume(tmp_path, mirror):
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    result = subprocess.run([sys.executable, "-c", _DEVICES, str(tmp_path)], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+def test_two_devices_train_the_weights_of_one_and_resume(two_devices_run):
+    out, tmp_path = two_devices_run
     assert out["devices"] == ["cpu:0", "cpu:1"] and out["sharded_over"] == [2]  # data parallel: weights on both devices
     assert out["sidecar_devices"] == 2 and out["epochs"] == 2 and np.isfinite(out["val_psnr"])
     one = keras.models.load_model(tmp_path / "one" / "checkpoints" / "epoch-002.keras", safe_mode=True)
