@@ -159,6 +159,6 @@ def _ssim(photo, output) -> float:
 def _progress(items, *, enabled: bool):
     if not enabled:
         return items
-    from tqdm.auto import tqdm
+    from ..files.progress import progress_bar
 
-    return tqdm(items, desc="clean photos", unit="photo")
+    return progress_bar(items, desc="clean photos", unit="photo")

@@ -196,12 +196,13 @@ def estimate_noise_levels(estimators: Mapping[str, Callable], images: Sequence[n
 
 
 def _bar(total: int, desc: str, *, enabled: bool, unit: str = "image"):
-    """A ``tqdm.auto`` progress bar (a widget in a notebook, not a red stderr block), or None."""
+    """A progress bar (:func:`dncnn.files.progress.progress_bar`: stdout in a notebook, not a red
+    stderr block), or None."""
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from ..files.progress import progress_bar
 
-    return tqdm(total=total, desc=desc, unit=unit)
+    return progress_bar(total=total, desc=desc, unit=unit)
 
 
 # --- the tables: means by sigma, the rows chosen by an estimate, the rule of the denoise command ---
