@@ -168,6 +168,8 @@ def start_smoke_run(mirror: Path) -> None:
     """Start ``python -m dncnn reproduce --profile smoke --no-readme`` under :func:`smoke_run_root`."""
     from dncnn import config
 
+    if "smoke-run" in _BACKGROUND:
+        return
     root = smoke_run_root()
     shutil.rmtree(root, ignore_errors=True)
     env = {**os.environ, "DNCNN_OUTPUT_ROOT": str(root), "DNCNN_DATA_MIRROR": str(mirror)}
