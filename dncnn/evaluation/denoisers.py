@@ -94,9 +94,10 @@ def trained_denoiser(plan: dict) -> KerasDenoiser | None:
 AUTHORS_WEIGHTS = "loaded: the authors' release"
 
 
-def reference_denoisers(sigmas) -> list:
+def reference_denoisers(sigmas, *, blind: bool = True) -> list:
     """The authors' released models as denoisers for notebook 04: DnCNN-S at each of ``sigmas``
-    that has one (15, 25, 50; each run only at its own sigma) and the blind DnCNN-B (every sigma)."""
+    that has one (15, 25, 50; each run only at its own sigma) and, with ``blind``, the blind DnCNN-B
+    (every sigma)."""
     from ..model.reference import REFERENCE_MODELS, load_reference_model
 
     out = []
@@ -105,7 +106,8 @@ def reference_denoisers(sigmas) -> list:
         if name in REFERENCE_MODELS and REFERENCE_MODELS[name][2] == float(sigma):
             out.append(KerasDenoiser(load_reference_model(name), name="DnCNN-S authors' weights", trained_sigma=float(sigma),
                                      weights=AUTHORS_WEIGHTS))
-    out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights", weights=AUTHORS_WEIGHTS))
+    if blind:
+        out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights", weights=AUTHORS_WEIGHTS))
     return out
 
 
