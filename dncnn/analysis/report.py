@@ -252,7 +252,8 @@ def noise_level_claims() -> list[tuple[str, str, str]]:
     path = config.NOISE_LEVELS_TABLE_DIR / "noise_levels_summary.csv"
     if not path.exists():
         return []
-    table = NL.pivot_summary(pd.read_csv(path))
+    summary = pd.read_csv(path)
+    table = NL.pivot_summary(summary)
     sigmas = [float(c) for c in table.columns]
     specific = [m for m in table.index if m.startswith("DnCNN-S") and "authors'" in m]
     inside = [s for s in sigmas if NL.DNCNN_B_RANGE[0] <= s <= NL.DNCNN_B_RANGE[1]]
@@ -266,7 +267,7 @@ def noise_level_claims() -> list[tuple[str, str, str]]:
             falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB")
     past = [s for s in sigmas if s > NL.DNCNN_B_RANGE[1]]
     beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB at sigma {s:g}" for s in past)
-    images = int(pd.read_csv(path).images.max())
+    images = int(summary.images.max())
     return [("One blind DnCNN-B serves every noise level in [0, 55]; a DnCNN-S serves its own",
              f"holds to {abs(gap):.2f} dB inside [0, 55] (authors' weights)",
              f"DnCNN-B at worst {signed(gap)} dB from the best DnCNN-S from sigma {inside[0]:g} to {inside[-1]:g} (sigma {at:g}); "
