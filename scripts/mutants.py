@@ -62,8 +62,9 @@ TARGETS = {
                   "tests/test_results.py"],
         "functions": [f"dncnn.evaluation.protocol.x_{name}__mutmut_*" for name in
                       ("evaluate_denoisers", "run_denoiser", "summarize", "check_summary_means", "_group_key",
-                       "check_authors_weights")]
-                     + [f"dncnn.evaluation.tasks.tables.x_{name}__mutmut_*" for name in ("check_against_table", "summarize_tasks")],
+                       "check_authors_weights", "check_image_counts")]
+                     + [f"dncnn.evaluation.tasks.tables.x_{name}__mutmut_*" for name in ("check_against_table", "summarize_tasks",
+                                                                                         "check_task_image_counts")],
         "share": 4,
     },
     "patches": {  # without test_train400_gives_238336_patches (all of Train400: the same recipe at full size)
@@ -83,6 +84,36 @@ TARGETS = {
                         "dncnn.training.pipeline.xǁDenoiserTrainerǁcompute_loss__mutmut_*",
                         "dncnn.training.pipeline.xǁPatchBankǁcall__mutmut_*"],
         "share": 3,
+    },
+    "bm3d": {  # the BM3D wrapper behind every BM3D row: its arguments, the cache and its key, the process pool
+        "files": ["dncnn/evaluation/denoisers.py"],
+        "tests": ["tests/test_evaluation_denoisers.py",
+                  "--deselect", "tests/test_evaluation_denoisers.py::test_sigma25_weights_denoise_bsd68_images",
+                  "--deselect", "tests/test_evaluation_denoisers.py::test_the_shipped_model_denoises_like_its_unfolded_self"],
+        "functions": [f"dncnn.evaluation.denoisers.x_{name}__mutmut_*" for name in
+                      ("bm3d_arguments", "bm3d_cache_key", "denoise_bm3d", "_bm3d_one", "resolve_workers", "_map_in_processes")]
+                     + [f"dncnn.evaluation.denoisers.xǁBM3DDenoiserǁ{name}__mutmut_*" for name in
+                        ("__call__", "denoise_many", "_cache_path", "_read_cache", "_write_cache")],
+        "share": 2,
+    },
+    "colour": {  # the colour row: the noisy RGB inputs, their scores, colour BM3D
+        "files": ["dncnn/evaluation/colour.py", "dncnn/evaluation/tasks/run.py"],
+        "tests": ["tests/test_evaluation_colour.py",
+                  "tests/test_evaluation_tasks.py::test_colour_bm3d_is_single_threaded_and_the_same_in_processes"],
+        "functions": [f"dncnn.evaluation.colour.x_{name}__mutmut_*" for name in ("denoise_bm3d_rgb", "denoise_bm3d_rgb_timed")]
+                     + ["dncnn.evaluation.tasks.run.x_evaluate_colour__mutmut_*"],
+        "share": 1,
+    },
+    "tasks": {  # DnCNN-3's rows: the degraded inputs, the shave and rounding of each task, MATLAB's scores
+        "files": ["dncnn/evaluation/tasks/run.py", "dncnn/evaluation/tasks/inputs.py", "dncnn/evaluation/tasks/scoring.py"],
+        "tests": ["tests/test_evaluation_tasks_scoring.py",
+                  "tests/test_evaluation_tasks.py::test_super_resolution_pair_follows_the_authors_demo",
+                  "tests/test_evaluation_tasks.py::test_dncnn3_beats_bicubic_and_jpeg_and_paper_rows_are_labelled"],
+        "functions": [f"dncnn.evaluation.tasks.run.x_{name}__mutmut_*" for name in
+                      ("evaluate_denoising", "evaluate_super_resolution", "evaluate_jpeg", "_row")]
+                     + [f"dncnn.evaluation.tasks.inputs.x_{name}__mutmut_*" for name in ("prepare_super_resolution", "prepare_jpeg")]
+                     + ["dncnn.evaluation.tasks.scoring.x_matlab_scores__mutmut_*"],
+        "share": 2,
     },
     "bn_folding": {
         "files": ["dncnn/model/network.py"],

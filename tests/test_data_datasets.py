@@ -81,3 +81,28 @@ def test_crop_center_is_central_keeps_channels_aligns_to_a_multiple_and_refuses_
         crop_center(image, 11)
     with pytest.raises(ValueError, match=r"crop size must be in \[1, 10\]"):
         crop_center(image, 0)
+
+
+# The published size of every set (the paper, Section IV; the sets' own pages), written out here: the
+# manifest, the loaders and every table are checked against these counts, not against each other.
+PUBLISHED_SIZES = {"Train400": 400, "BSD68": 68, "Set12": 12, "Set5": 5, "Set14": 14, "classic5": 5, "LIVE1": 29,
+                   "CBSD68": 68, "BSD100": 100, "Urban100": 100}
+
+
+def test_every_set_of_the_manifest_holds_its_published_number_of_images():
+    from dncnn.data.datasets import list_files
+
+    for name in config.DATASET_SOURCES:
+        assert name in PUBLISHED_SIZES, f"add the published size of {name} to PUBLISHED_SIZES"
+        assert len(list_files([name])) == PUBLISHED_SIZES[name], name
+
+
+def test_the_loaders_read_every_image_of_a_set_in_the_order_of_its_folder(raw_dir, mirror):
+    from dncnn.data.datasets import load_colour_dataset
+
+    for name in ("BSD68", "Set12", "Set5", "Set14", "classic5", "LIVE1"):
+        on_disk = sorted(p.name for p in (mirror / name).iterdir() if p.suffix.lower() in (".png", ".bmp", ".jpg", ".tif"))
+        loader = data.load_dataset if name not in config.COLOUR_DATASETS else load_colour_dataset
+        names, images = loader(name, root=raw_dir)
+        assert len(on_disk) == len(names) == len(images) == PUBLISHED_SIZES[name], name
+        assert names == on_disk

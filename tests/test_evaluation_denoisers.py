@@ -75,3 +75,94 @@ def test_the_shipped_model_denoises_like_its_unfolded_self(bsd68_crops):
         assert np.abs(estimate - direct).max() < 1e-4  # batch norm folded: same outputs up to rounding
         # a converged sigma-25 model gains about 9 dB on BSD68 on average, less on these textured crops
         assert compute_psnr(clean, estimate) > compute_psnr(clean, noisy) + 5
+
+
+# BM3D against an independent computation: the bm3d package called here directly, with the noise level
+# on the [0, 1] scale of the image (sigma / 255) and bm3d's default profile on one thread.
+
+def _bm3d_direct(noisy, sigma, *, colour=False):
+    import bm3d
+    from bm3d.profiles import BM3DProfile
+
+    profile = BM3DProfile()
+    profile.num_threads = 1
+    call = bm3d.bm3d_rgb if colour else bm3d.bm3d
+    return np.asarray(call(noisy, sigma_psd=sigma / 255.0, profile=profile), dtype=np.float32)
+
+
+@pytest.mark.parametrize("sigma", [15.0, 50.0])
+def test_bm3d_wrapper_equals_bm3d_called_directly_with_sigma_over_255(noisy_crops, sigma):
+    import bm3d
+
+    noisy = noisy_crops[1][:48, :48]
+    direct = _bm3d_direct(noisy, sigma)
+    np.testing.assert_array_equal(denoise_bm3d(noisy, sigma), direct)
+    np.testing.assert_array_equal(BM3DDenoiser(cache_dir=None, workers=1)(noisy, sigma), direct)
+    # bm3d's own default call (profile "np" on every thread, whose sums and block matches may come in
+    # another order): within half a grey level everywhere and 1e-4 on average
+    threaded = np.abs(bm3d.bm3d(noisy, sigma / 255.0) - direct)
+    assert threaded.max() < 0.5 / 255 and threaded.mean() < 1e-4
+    # told twice the sigma, BM3D gives another image, far outside those bounds
+    doubled = np.abs(_bm3d_direct(noisy, 2 * sigma) - direct)
+    assert doubled.max() > 2 / 255 and doubled.mean() > 1e-3
+
+
+def test_bm3d_rows_of_a_table_score_what_bm3d_gives_on_the_protocols_noisy_input(crops, tmp_path):
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from dncnn.evaluation.protocol import evaluate_denoisers
+
+    names, images = crops
+    images = [image[:64, :64] for image in images]
+    rows = evaluate_denoisers([BM3DDenoiser(cache_dir=tmp_path, workers=1)], images, names, dataset="BSD68", sigma=25.0,
+                              seed=0, progress=False)
+    for index, (image, row) in enumerate(zip(images, rows)):
+        z = np.random.default_rng([0, index]).standard_normal(image.shape)  # the protocol's noise, written out
+        noisy = image.astype(np.float32) / np.float32(255.0) + np.float32(25.0 / 255.0) * z.astype(np.float32)
+        estimate = np.round(np.clip(_bm3d_direct(noisy, 25.0), 0, 1) * 255.0).astype(np.uint8)
+        expected = peak_signal_noise_ratio(image, estimate, data_range=255)
+        assert row["method"] == "BM3D" and row["image"] == names[index]
+        assert row["psnr"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_changed_sigma_misses_the_bm3d_cache(noisy_crops, tmp_path):
+    from dncnn.files.atomic import save_npy
+
+    noisy = noisy_crops[0][:48, :48]
+    bm3d = BM3DDenoiser(cache_dir=tmp_path, workers=1)
+    bm3d(noisy, 25.0)
+    (cached,) = tmp_path.glob("*.npy")
+    planted = np.full(noisy.shape, 0.5, np.float32)
+    save_npy(cached, planted)  # what the cache holds is what a hit returns...
+    np.testing.assert_array_equal(bm3d(noisy, 25.0), planted)
+    at_26 = bm3d(noisy, 26.0)  # ...and another sigma is never served from it
+    np.testing.assert_array_equal(at_26, _bm3d_direct(noisy, 26.0))
+    assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
+def test_the_bm3d_cache_key_holds_the_input_the_code_the_sigma_and_every_setting(noisy_crops, monkeypatch, tmp_path):
+    from bm3d.profiles import BM3DProfile
+
+    from dncnn.evaluation import denoisers
+    from dncnn.evaluation.colour import ColourBM3DDenoiser
+
+    noisy = np.ascontiguousarray(noisy_crops[0][:48, :48])
+    key = denoisers.bm3d_cache_key(noisy, 25.0, worker="w")
+    assert key == denoisers.bm3d_cache_key(noisy.copy(), 25.0, worker="w")  # the same input and settings: a hit
+    changed = noisy.copy()
+    changed[0, 0] += np.float32(1e-3)
+    others = [denoisers.bm3d_cache_key(changed, 25.0, worker="w"),  # another pixel
+              denoisers.bm3d_cache_key(noisy.reshape(24, 96), 25.0, worker="w"),  # the same bytes, another shape
+              denoisers.bm3d_cache_key(noisy, 25.000001, worker="w"),  # another sigma
+              denoisers.bm3d_cache_key(noisy, 25.0, worker="v")]  # other code
+    monkeypatch.setattr(BM3DProfile, "gamma", 4.0)  # another profile setting
+    others.append(denoisers.bm3d_cache_key(noisy, 25.0, worker="w"))
+    monkeypatch.undo()
+    real = denoisers.bm3d_arguments
+    monkeypatch.setattr(denoisers, "bm3d_arguments", lambda sigma: {**real(sigma), "sigma_psd": sigma / 127.5})
+    others.append(denoisers.bm3d_cache_key(noisy, 25.0, worker="w"))  # another sigma_psd for the same sigma
+    monkeypatch.undo()
+    assert len({key, *others}) == len(others) + 1
+    # grey and colour BM3D never read each other's results, even from one folder
+    rgb = np.ascontiguousarray(np.repeat(noisy[:, :16, None], 3, axis=2).reshape(48, 48))
+    assert BM3DDenoiser(cache_dir=tmp_path)._cache_path(rgb, 25.0) != ColourBM3DDenoiser(cache_dir=tmp_path)._cache_path(rgb, 25.0)

@@ -250,3 +250,36 @@ def test_check_summary_means_is_tight_reads_csv_types_and_names_rows_without_ima
                              "images": 1, "psnr": p, "ssim": 0.8} for d, p in (("Set12", 30.4), ("BSD68", 28.0))])
     with pytest.raises(ValueError, match="on BSD68"):  # a row without a paper value (Set12) does not end the check
         evaluate.check_authors_weights(authors)
+
+
+def test_check_image_counts_refuses_a_setting_with_an_image_missing_extra_repeated_or_out_of_order():
+    from dncnn.data.datasets import list_files
+
+    set12 = [rel.split("/")[1] for rel in list_files(["Set12"])]
+    assert len(set12) == 12
+    rows = [{"dataset": "Set12", "sigma": 25.0, "method": m, "image": n} for m in ("noisy input", "BM3D") for n in set12]
+    full = pd.DataFrame(rows)
+    assert evaluate.check_image_counts(full) == 2
+    assert evaluate.check_image_counts(full[full.image.isin(set12[:3])], images=3) == 2  # the first 3, as asked
+    broken = {
+        "11 of 12": full.drop(index=5),
+        "not the first N": full[full.image.isin(set12[1:4])],
+        "repeated": pd.concat([full, full.iloc[[0]]]),
+        "out of order": full.iloc[::-1],
+        "another set's image": pd.concat([full, pd.DataFrame([{**rows[0], "image": "test001.png"}])]),
+    }
+    for what, table in broken.items():
+        with pytest.raises(ValueError, match="setting"):
+            evaluate.check_image_counts(table, images=3 if what == "not the first N" else None)
+
+
+def test_a_whole_set_evaluation_scores_every_image_of_bsd68_and_set12(raw_dir, mirror):
+    from dncnn.evaluation.denoisers import IdentityDenoiser
+
+    per_image = evaluate.evaluate_sets([IdentityDenoiser()], sets=("BSD68", "Set12"), sigmas=(50.0,), raw_dir=raw_dir,
+                                       progress=False)
+    counts = per_image.groupby("dataset").image.nunique().to_dict()
+    assert counts == {"BSD68": 68, "Set12": 12} and len(per_image) == 80
+    for name in ("BSD68", "Set12"):
+        assert list(per_image[per_image.dataset == name].image) == sorted(p.name for p in (mirror / name).glob("*.png"))
+    assert evaluate.check_image_counts(per_image) == 2

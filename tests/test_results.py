@@ -74,3 +74,45 @@ def test_the_authors_weights_in_the_committed_tables_land_on_the_papers_numbers(
     summary = pd.read_csv(RESULTS / folder / "summary.csv")
     authors = summary[(summary.source == "measured") & (summary.dataset == "BSD68") & summary.method.str.contains("authors'")]
     assert check_authors_weights(summary) == len(authors) >= 1  # every authors' row of the whole BSD68 set is checked
+
+
+def _committed(path: str):
+    if not (RESULTS / path).exists():
+        pytest.skip(f"results/{path} is not committed")
+    return pd.read_csv(RESULTS / path)
+
+
+# Every committed per-image table holds, in each setting, the images its run asked for: the whole set
+# (BSD68 68, Set12 12, Set5 5, Set14 14, classic5 5, LIVE1 29: tests/test_data_datasets.py pins the
+# manifest to these counts) or, for a profile that runs a subset, the first N images of each set.
+@pytest.mark.parametrize("folder", ["paper", "quick"])
+def test_each_committed_evaluation_scores_the_images_its_profile_asked_for(folder):
+    from dncnn.evaluation.protocol import check_image_counts
+    from dncnn.profiles import get_profile
+
+    per_image = _committed(f"{folder}/per_image.csv")
+    profile = get_profile(folder)
+    assert check_image_counts(per_image, images=profile.eval_images) == len(per_image.groupby(["dataset", "sigma", "method"]))
+    if profile.eval_images is None:
+        assert per_image.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68, "Set12": 12}
+
+
+def test_the_committed_full_tables_score_every_image_of_every_set():
+    from dncnn.evaluation.protocol import check_image_counts
+
+    tasks_table = _committed("dncnn3/tasks_per_image.csv")
+    assert tasks.check_task_image_counts(tasks_table, images=None, colour_images=None) > 0
+    assert tasks_table.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68, "Set5": 5, "Set14": 14,
+                                                                        "classic5": 5, "LIVE1": 29}
+    grid = _committed("noise-levels/noise_levels_per_image.csv")
+    assert check_image_counts(grid, images=None) == len(grid.groupby(["dataset", "sigma", "method"]))
+    assert grid.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68}
+
+
+@pytest.mark.parametrize("folder", ["paper", "quick"])
+def test_each_committed_task_table_scores_the_first_images_its_plan_asked_for(folder):
+    from dncnn.profiles import get_profile
+
+    table = _committed(f"{folder}/tasks_per_image.csv")
+    plan = tasks.plan_tasks(get_profile(folder), accelerator=False)  # the committed runs had no GPU
+    assert tasks.check_task_image_counts(table, images=plan["images"], colour_images=plan["colour_images"]) > 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from .denoisers import BM3DDenoiser, KerasDenoiser
+from .denoisers import BM3DDenoiser, KerasDenoiser, bm3d_arguments
 
 
 class ColourKerasDenoiser(KerasDenoiser):
@@ -48,17 +48,15 @@ class ColourBM3DDenoiser(BM3DDenoiser):
 
 
 def denoise_bm3d_rgb(noisy: np.ndarray, sigma: float) -> np.ndarray:
-    """Colour BM3D of one HxWx3 float32 RGB image in [0, 1] at ``sigma`` (0-255 scale),
-    single-threaded (the same input always gives the same bytes). Returns HxWx3 float32."""
+    """Colour BM3D of one HxWx3 float32 RGB image in [0, 1] at ``sigma`` (0-255 scale): ``bm3d.bm3d_rgb``
+    with :func:`dncnn.evaluation.denoisers.bm3d_arguments` (single-threaded: the same input always gives
+    the same bytes) in bm3d's default opponent colour space. Returns HxWx3 float32."""
     import bm3d
-    from bm3d.profiles import BM3DProfile
 
     noisy = np.asarray(noisy, dtype=np.float32)
     if noisy.ndim != 3 or noisy.shape[2] != 3:
         raise ValueError(f"colour BM3D needs an HxWx3 RGB image. Received: shape {noisy.shape}")
-    profile = BM3DProfile()
-    profile.num_threads = 1
-    return np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=float(sigma) / 255.0, profile=profile), dtype=np.float32)
+    return np.asarray(bm3d.bm3d_rgb(noisy, **bm3d_arguments(sigma)), dtype=np.float32)  # bm3d's opponent colour space
 
 
 def denoise_bm3d_rgb_timed(args: tuple[np.ndarray, float]) -> tuple[np.ndarray, float]:

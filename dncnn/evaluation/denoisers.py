@@ -120,8 +120,10 @@ class BM3DDenoiser:
     reproducible, and :meth:`denoise_many` spreads the images over ``workers`` processes (the
     results keep the input order), so parallelism changes the speed and never a bit of a result.
 
-    BM3D takes seconds per image, so each result is stored in ``cache_dir`` under the SHA-256 of
-    the noisy image's bytes, sigma and the BM3D settings; identical inputs reuse it.
+    BM3D takes seconds per image, so each result is stored in ``cache_dir`` under
+    :func:`bm3d_cache_key`: the SHA-256 of the noisy image's bytes, shape and dtype, the code that
+    runs BM3D (the worker's name), the ``sigma_psd`` and every setting of the profile it passes
+    (:func:`bm3d_arguments`) and bm3d's version; only identical inputs and settings reuse it.
     """
 
     def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d", name: str = "BM3D",
@@ -169,8 +171,9 @@ class BM3DDenoiser:
     def _cache_path(self, noisy: np.ndarray, sigma: float) -> Path | None:
         if self.cache_dir is None:
             return None
-        settings = repr((noisy.shape, float(sigma), "bm3d", _bm3d_version(), "num_threads=1"))
-        return self.cache_dir / f"{hashlib.sha256(noisy.tobytes() + settings.encode()).hexdigest()}.npy"
+        worker = getattr(self, "worker", _bm3d_one)
+        key = bm3d_cache_key(noisy, sigma, worker=f"{worker.__module__}.{worker.__qualname__}")
+        return self.cache_dir / f"{key}.npy"
 
     def _read_cache(self, noisy: np.ndarray, sigma: float) -> tuple[np.ndarray, float] | None:
         from ..files.atomic import load_npy
@@ -191,15 +194,41 @@ class BM3DDenoiser:
             save_npy(path, estimate)
 
 
-def denoise_bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
-    """BM3D of one HxW float32 image in [0, 1] at ``sigma`` (0-255 scale), single-threaded, so
-    that the same input always gives the same bytes. Returns HxW float32."""
-    import bm3d
+def bm3d_arguments(sigma: float) -> dict:
+    """The keyword arguments every BM3D call of the study passes to ``bm3d.bm3d`` / ``bm3d.bm3d_rgb``:
+    ``sigma_psd``, the noise's standard deviation on the [0, 1] scale of the image (``sigma / 255``
+    for ``sigma`` on the 0-255 scale), and ``profile``, bm3d's default profile (``"np"``) run on one
+    thread (so that the same input always gives the same bytes). The cache key reads the same dict."""
     from bm3d.profiles import BM3DProfile
 
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0 (0-255 scale). Received: sigma={sigma}")
     profile = BM3DProfile()  # bm3d's default profile ("np"), as bm3d.bm3d(..., profile="np")
     profile.num_threads = 1
-    return np.asarray(bm3d.bm3d(noisy, sigma_psd=float(sigma) / 255.0, profile=profile), dtype=np.float32)
+    return {"sigma_psd": float(sigma) / 255.0, "profile": profile}
+
+
+def bm3d_cache_key(noisy: np.ndarray, sigma: float, *, worker: str) -> str:
+    """SHA-256 (hex) naming one cached BM3D result: the noisy image's bytes, shape and dtype, ``worker``
+    (the function that ran BM3D), the ``sigma_psd`` and every profile setting of :func:`bm3d_arguments`
+    at ``sigma``, and bm3d's version. Any other input, sigma, setting or code gives another key."""
+    arguments = bm3d_arguments(sigma)
+    profile = arguments["profile"]
+    settings = {name: getattr(profile, name) for name in dir(profile)
+                if not name.startswith("_") and not callable(getattr(profile, name))}
+    noisy = np.ascontiguousarray(noisy)
+    described = repr((noisy.shape, noisy.dtype.str, worker, repr(arguments["sigma_psd"]), sorted(settings.items()),
+                      _bm3d_version()))
+    return hashlib.sha256(noisy.tobytes() + described.encode()).hexdigest()
+
+
+def denoise_bm3d(noisy: np.ndarray, sigma: float) -> np.ndarray:
+    """BM3D of one HxW float32 image in [0, 1] at ``sigma`` (0-255 scale): ``bm3d.bm3d`` with
+    :func:`bm3d_arguments` (single-threaded, so that the same input always gives the same bytes).
+    Returns HxW float32."""
+    import bm3d
+
+    return np.asarray(bm3d.bm3d(np.asarray(noisy, dtype=np.float32), **bm3d_arguments(sigma)), dtype=np.float32)
 
 
 def resolve_workers(workers: int | None) -> int:

@@ -9,6 +9,7 @@ estimate is clipped to [0, 1], scaled by 255 and rounded to uint8 before PSNR (p
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -173,6 +174,45 @@ def check_summary_means(per_image, summary, *, keys: Sequence[str] = ("dataset",
     if missing:
         raise ValueError(f"{len(missing)} groups of per-image rows have no summary row, e.g. {dict(zip(keys, missing[0]))}")
     return len(seen)
+
+
+def check_image_counts(per_image, *, images: int | None = None, keys: Sequence[str] = ("dataset", "sigma", "method")) -> int:
+    """Check that every setting of ``per_image`` (a group of ``keys``) holds the images it should: the
+    first ``images`` files of its set (every file with ``images=None``) in the order of the set's
+    SHA-256 manifest (:func:`dncnn.data.datasets.list_files`), each once. The manifest, not the
+    evaluation code, says how many images a set has (BSD68 68, Set12 12, ...).
+
+    Args:
+        per_image: DataFrame of per-image rows with ``keys`` and ``image`` (a file name); ``keys``
+            must hold ``dataset``.
+        images: how many images of each set the run asked for (a profile's ``eval_images``); None: all.
+
+    Returns:
+        The number of settings checked.
+
+    Raises:
+        ValueError: naming the first setting with an image missing, extra or repeated.
+    """
+    from ..data.datasets import list_files
+
+    if "dataset" not in keys:
+        raise ValueError(f"keys must hold 'dataset'. Received: keys={tuple(keys)}")
+    groups: dict[tuple, list] = {}
+    for row in per_image[list(keys) + ["image"]].itertuples(index=False):
+        groups.setdefault(_group_key(row[:len(keys)]), []).append(str(row[-1]))
+    at = list(keys).index("dataset")
+    for key, names in groups.items():
+        files = [Path(rel).name for rel in list_files([key[at]])]
+        expected = files[:images] if images is not None else files
+        setting = dict(zip(keys, key))
+        if len(set(names)) != len(names):
+            raise ValueError(f"setting {setting}: an image appears more than once in the per-image table")
+        if names != expected:
+            missing = [n for n in expected if n not in names]
+            extra = [n for n in names if n not in expected]
+            raise ValueError(f"setting {setting}: {len(names)} images where the run asked for {len(expected)} of "
+                             f"{key[at]}'s {len(files)} (missing {missing[:3]}, extra {extra[:3]}, or out of order)")
+    return len(groups)
 
 
 def _group_key(values) -> tuple:
@@ -365,8 +405,6 @@ def evaluate_sets(denoisers, *, sets: Sequence[str], sigmas: Sequence[float], im
 
 def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> dict:
     """Write ``per_image.csv``, ``summary.csv``, ``summary.md`` (with the protocol) and ``summary.json``."""
-    from pathlib import Path
-
     from ..files import atomic, provenance
 
     out_dir = Path(out_dir)

@@ -31,5 +31,5 @@ from .plan import plan_tasks
 from .run import (dncnn3_denoiser, evaluate_colour, evaluate_denoising, evaluate_jpeg, evaluate_super_resolution,
                   evaluate_three_tasks, task_examples)
 from .scoring import matlab_scores, score_bicubic
-from .tables import (DNCNN3_PROTOCOL, check_against_table, compare_with_paper, format_tasks_markdown, summarize_tasks,
-                     write_task_tables)
+from .tables import (DNCNN3_PROTOCOL, check_against_table, check_task_image_counts, compare_with_paper,
+                     format_tasks_markdown, summarize_tasks, write_task_tables)

@@ -138,3 +138,16 @@ def write_task_tables(per_image, summary, *, out_dir, extra: dict | None = None)
         "summary_md": atomic.save_text(out_dir / "tasks_summary.md", format_tasks_markdown(summary) + "\n" + DNCNN3_PROTOCOL + "\n\n" + machine + "\n"),
         "summary_json": atomic.save_json(out_dir / "tasks_summary.json", {"protocol": DNCNN3_PROTOCOL, **(extra or {}), **facts}),
     }
+
+
+def check_task_image_counts(per_image, *, images: int | None = None, colour_images: int | None = None) -> int:
+    """Every task setting of ``per_image`` holds the first ``images`` files of its set (every file with
+    None), and every colour row the first ``colour_images`` (-1 or None: all): see
+    :func:`dncnn.evaluation.protocol.check_image_counts`. Returns the number of settings checked."""
+    from ..protocol import check_image_counts
+
+    keys = ("task", "dataset", "level", "method")
+    colour = per_image["task"] == "colour denoising"
+    colour_images = None if colour_images is None or colour_images < 0 else colour_images
+    return (check_image_counts(per_image[~colour], images=images, keys=keys)
+            + check_image_counts(per_image[colour], images=colour_images, keys=keys))

@@ -1,0 +1,80 @@
+"""Colour denoising by the colour protocol: the noisy RGB input written out from the formula (independent
+per channel, seeded per image, not clipped), PSNR over the three channels, and colour BM3D against
+``bm3d.bm3d_rgb`` called directly."""
+
+import numpy as np
+import pytest
+
+from dncnn.evaluation.colour import ColourBM3DDenoiser, denoise_bm3d_rgb
+from dncnn.evaluation.tasks import evaluate_colour
+
+
+def _colour_images():
+    """Three RGB uint8 images: a smooth ramp, seeded texture, and one with saturated black and white
+    halves (where clipping the noisy input would show)."""
+    rng = np.random.default_rng(7)
+    ramp = np.dstack([np.tile(np.linspace(0, 255, 40), (32, 1))] * 3)
+    ramp[..., 1] = ramp[..., 1][::-1, ::-1]
+    texture = rng.integers(30, 220, (32, 40, 3))
+    halves = np.zeros((32, 40, 3))
+    halves[:, 20:] = 255
+    return [np.round(x).astype(np.uint8) for x in (ramp, texture, halves)]
+
+
+class _Recorder:
+    """A colour 'denoiser' that returns its input and keeps what it was given."""
+
+    name = "recorder"
+    trained_sigma = None
+    weights = ""
+
+    def __init__(self):
+        self.inputs = []
+
+    def __call__(self, noisy, sigma):
+        self.inputs.append(np.array(noisy, copy=True))
+        return np.asarray(noisy, dtype=np.float32)
+
+
+def _noisy_by_the_formula(image, sigma, *, seed, index):
+    """The grey protocol's formula, on an HxWx3 image: clean / 255 + float32(sigma / 255) * z, z drawn in
+    float64 from default_rng([seed, index]) with the image's full shape (one value per pixel and channel)."""
+    z = np.random.default_rng([seed, index]).standard_normal(image.shape)
+    return image.astype(np.float32) / np.float32(255.0) + np.float32(sigma / 255.0) * z.astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_colour_noise_is_the_grey_formula_per_channel_seeded_per_image_and_not_clipped(seed):
+    images = _colour_images()
+    recorder = _Recorder()
+    rows = evaluate_colour([recorder], images, ["a", "b", "c"], dataset="LIVE1", sigma=25.0, seed=seed)
+    assert len(recorder.inputs) == 3
+    for index, (image, noisy) in enumerate(zip(images, recorder.inputs)):
+        assert noisy.dtype == np.float32 and noisy.shape == image.shape
+        np.testing.assert_array_equal(noisy, _noisy_by_the_formula(image, 25.0, seed=seed, index=index))
+        noise = (noisy.astype(np.float64) - image / 255.0).reshape(-1, 3)
+        assert np.corrcoef(noise.T)[np.triu_indices(3, 1)].max() < 0.1  # each channel its own draw, not one field
+        assert abs(noise.std() * 255 - 25.0) < 1.5
+    saturated = recorder.inputs[2]
+    assert saturated.min() < -0.1 and saturated.max() > 1.1  # not clipped
+    # the rows score the rounded input against the clean image over all three channels (Cal_PSNRSSIM)
+    for index, image in enumerate(images):
+        rounded = np.clip(np.floor(recorder.inputs[index].astype(np.float64) * 255.0 + 0.5), 0, 255)
+        mse = np.mean((image.astype(np.float64) - rounded) ** 2)
+        for method in ("noisy input", "recorder"):
+            (row,) = [r for r in rows if r["method"] == method and r["image"] == "abc"[index]]
+            assert row["psnr"] == pytest.approx(10 * np.log10(255.0 ** 2 / mse), abs=1e-9)
+
+
+def test_colour_bm3d_equals_bm3d_rgb_called_directly_with_sigma_over_255(tmp_path):
+    import bm3d
+    from bm3d.profiles import BM3DProfile
+
+    noisy = _noisy_by_the_formula(_colour_images()[1], 25.0, seed=0, index=1)
+    profile = BM3DProfile()
+    profile.num_threads = 1
+    direct = np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=25.0 / 255.0, profile=profile), dtype=np.float32)
+    np.testing.assert_array_equal(denoise_bm3d_rgb(noisy, 25.0), direct)
+    np.testing.assert_array_equal(ColourBM3DDenoiser(cache_dir=tmp_path, workers=1)(noisy, 25.0), direct)
+    other = np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=50.0 / 255.0, profile=profile), dtype=np.float32)
+    assert np.abs(other - direct).mean() > 1e-3  # told another sigma, colour BM3D gives another image
