@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the environment in .venv (once; again only when pyproject.toml changes)
 
-data: $(STAMP) ## fetch and verify the image sets: Train400, BSD68, Set12, Set5, Set14, classic5, LIVE1 (DNCNN_DATA_MIRROR=<folder> copies a local mirror)
+data: $(STAMP) ## fetch and verify the image sets: Train400, BSD68, Set12, Set5, Set14, classic5, LIVE1, CBSD68, BSD100, Urban100 (DNCNN_DATA_MIRROR=<folder> copies a local mirror)
 	$(PY) -m dncnn fetch
 
 patches: $(STAMP) ## cut the training patches of PROFILE

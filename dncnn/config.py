@@ -63,9 +63,30 @@ DATASET_SOURCES = {
     "Set14": "testsets/Set14",  # 13 RGB BMP and grey bridge.bmp: super-resolution
     "classic5": "testsets/classic5",  # 5 grey BMP: JPEG deblocking
     "LIVE1": "testsets/LIVE1",  # 29 RGB BMP: JPEG deblocking, colour denoising
+    "CBSD68": "testsets/CBSD68",  # 68 RGB PNG: the paper's colour table (CDnCNN-B against CBM3D)
+    "BSD100": "data/BSD100/image_SRF_3",  # 100 RGB PNG (*_HR.png, 480x321): super-resolution, Table V
+    "Urban100": "data/Urban100/image_SRF_4",  # 100 RGB PNG (*_HR.png, full size): super-resolution, Table V
+}
+# The sets that come from another public repository than the authors' DnCNN one: set -> (repository,
+# commit). CBSD68 is in the DnCNN authors' FFDNet repository (and, the same files, in their IRCNN one);
+# BSD100 and Urban100 are the super-resolution benchmark files of SelfExSR (Huang et al., CVPR 2015),
+# whose folders hold other files too: the manifest lists the *_HR.png ground truths only.
+DATASET_REPOSITORIES = {
+    "CBSD68": ("cszn/FFDNet", "e787f46df2f374ff3591186706229cb9a0591fea"),
+    "BSD100": ("jbhuang0604/SelfExSR", "8f6dd8c1d20cb7e8792a7177b4f6fd677633f598"),
+    "Urban100": ("jbhuang0604/SelfExSR", "8f6dd8c1d20cb7e8792a7177b4f6fd677633f598"),
 }
 # The sets above whose files may be RGB (read with dncnn.files.images.read_colour_image, not read_image).
-COLOUR_DATASETS = ("Set5", "Set14", "classic5", "LIVE1")
+COLOUR_DATASETS = ("Set5", "Set14", "classic5", "LIVE1", "CBSD68", "BSD100", "Urban100")
+
+
+def dataset_base_url(name: str) -> str:
+    """Root of the pinned repository that publishes dataset ``name``: the authors' (``SOURCE_BASE_URL``)
+    unless :data:`DATASET_REPOSITORIES` names another."""
+    if name not in DATASET_REPOSITORIES:
+        return SOURCE_BASE_URL
+    repository, commit = DATASET_REPOSITORIES[name]
+    return f"https://raw.githubusercontent.com/{repository}/{commit}"
 
 
 def figures_dir(profile: str, *, stage: str | os.PathLike | None = None) -> Path:

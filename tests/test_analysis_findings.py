@@ -184,3 +184,21 @@ def test_signed_never_prints_minus_zero():
     assert findings.signed(-0.001) == "+0.00" and findings.signed(0.567) == "+0.57" and findings.signed(-0.04) == "-0.04"
     assert findings.short_device("NVIDIA H200 (gpu, 1 device(s))") == "NVIDIA H200"
     assert findings.short_device("CPU: AMD EPYC, 2 cores") == "CPU, 2 cores"
+
+
+def test_describe_set_images_names_the_images_bm3d_wins_and_by_how_much():
+    from dncnn.analysis.findings import describe_set_images
+
+    rows = []
+    for sigma in (15.0, 50.0):
+        for image, bm3d in (("a.png", 30.0), ("b.png", 30.1), ("c.png", 31.7)):
+            rows += [{"dataset": "Set12", "sigma": sigma, "method": m, "image": image, "psnr": v}
+                     for m, v in (("noisy input", 20.0), ("BM3D", bm3d), ("DnCNN-S authors' weights", 31.0),
+                                  ("DnCNN-B authors' weights", 31.2 if image == "c.png" else 30.5))]
+    text = describe_set_images(pd.DataFrame(rows))
+    assert "At sigma 15 and 50 the best DnCNN beats BM3D on 2 of the 3 images each time." in text
+    assert ("BM3D beats every DnCNN on c.png at every sigma: by 0.50 dB at sigma 15 (over DnCNN-B authors' weights) and "
+            "0.50 dB at sigma 50 (over DnCNN-B authors' weights)") in text
+    assert "a.png" not in text and "b.png" not in text
+    rows = [r for r in rows if r["image"] != "c.png"]
+    assert "BM3D wins on no image." in describe_set_images(pd.DataFrame(rows))

@@ -142,3 +142,20 @@ def test_headline_table_puts_the_paper_and_the_difference_beside_each_measured_v
     cell = re.search(r"\| BSD68 \| BM3D \| .*?(\d+\.\d\d) \(paper (\d+\.\d\d), ([+-]\d+\.\d\d)\)", text)
     measured, paper, diff = (float(x) for x in cell.groups())
     assert diff == pytest.approx(measured - paper, abs=0.011)
+
+
+def test_the_set12_claim_counts_the_images_each_sigma_and_names_those_bm3d_wins(tmp_path, monkeypatch):
+    rows = []
+    for sigma in (15.0, 25.0):
+        for k in range(12):
+            image = f"{k + 1:02d}.png"
+            rows += [{"dataset": "Set12", "sigma": sigma, "method": "BM3D", "image": image, "psnr": 31.0 if k == 8 else 29.0},
+                     {"dataset": "Set12", "sigma": sigma, "method": "DnCNN-S authors' weights", "image": image, "psnr": 30.0},
+                     {"dataset": "BSD68", "sigma": sigma, "method": "BM3D", "image": image, "psnr": 40.0}]
+    (tmp_path / "results" / "paper").mkdir(parents=True)
+    pd.DataFrame(rows).to_csv(tmp_path / "results" / "paper" / "per_image.csv", index=False)
+    monkeypatch.setattr(config, "results_dir", lambda profile, stage=None: tmp_path / "results" / profile)
+    ((claim, verdict, numbers),) = report.set_image_claims("paper")
+    assert claim == "DnCNN beats BM3D on every Set12 image (Table III)" and verdict == "holds on 11 of 12 images"
+    assert numbers.startswith("11 of 12 at sigma 15, 11 of 12 at sigma 25")
+    assert "BM3D wins on 09.png (by 1.00 dB at 15, 1.00 dB at 25)" in numbers

@@ -12,7 +12,7 @@ from helpers import make_mirror
 
 def test_unknown_dataset_is_refused_with_the_allowed_names():
     with pytest.raises(ValueError, match="allowed are Train400, BSD68, Set12"):
-        data.list_files(["BSD100"])
+        data.list_files(["BSD200"])
 
 
 def test_source_url_points_at_the_pinned_commit():
@@ -83,18 +83,10 @@ def test_crop_center_is_central_keeps_channels_aligns_to_a_multiple_and_refuses_
         crop_center(image, 0)
 
 
-# The published size of every set (the paper, Section IV; the sets' own pages), written out here: the
-# manifest, the loaders and every table are checked against these counts, not against each other.
+# The published size of every set (the paper, Section IV; the sets' own pages), written out here and in
+# tests/test_files_fetch.py::test_manifest_lists_every_published_file: the loaders are checked against them.
 PUBLISHED_SIZES = {"Train400": 400, "BSD68": 68, "Set12": 12, "Set5": 5, "Set14": 14, "classic5": 5, "LIVE1": 29,
                    "CBSD68": 68, "BSD100": 100, "Urban100": 100}
-
-
-def test_every_set_of_the_manifest_holds_its_published_number_of_images():
-    from dncnn.data.datasets import list_files
-
-    for name in config.DATASET_SOURCES:
-        assert name in PUBLISHED_SIZES, f"add the published size of {name} to PUBLISHED_SIZES"
-        assert len(list_files([name])) == PUBLISHED_SIZES[name], name
 
 
 def test_the_loaders_read_every_image_of_a_set_in_the_order_of_its_folder(raw_dir, mirror):
@@ -106,3 +98,36 @@ def test_the_loaders_read_every_image_of_a_set_in_the_order_of_its_folder(raw_di
         names, images = loader(name, root=raw_dir)
         assert len(on_disk) == len(names) == len(images) == PUBLISHED_SIZES[name], name
         assert names == on_disk
+
+
+def test_cbsd68_in_matlabs_grey_is_bsd68_pixel_for_pixel(raw_dir):
+    from dncnn.data.datasets import load_colour_dataset
+    from dncnn.data.matlab import rgb2gray
+
+    colour_names, colour = load_colour_dataset("CBSD68", root=raw_dir)
+    grey_names, grey = data.load_dataset("BSD68", root=raw_dir)
+    assert (colour_names[0], colour_names[-1]) == ("101085.png", "351093.png")  # test001 and test068, in sorted order
+    pixel = colour[0][10, 20].astype(np.float64)  # the weights, written out for one pixel
+    assert rgb2gray(colour[0])[10, 20] == np.floor(pixel @ [0.298936021293775, 0.587043074451121, 0.114020904255103] + 0.5)
+    for name, rgb, clean in zip(grey_names, colour, grey):
+        assert rgb.ndim == 3 and rgb.shape[:2] == clean.shape
+        np.testing.assert_array_equal(rgb2gray(rgb), clean, err_msg=name)
+
+
+def test_bsd100_cropped_to_each_scale_equals_its_cbsd68_original_cropped_the_same_way(raw_dir):
+    from dncnn.data.datasets import load_colour_dataset
+    from dncnn.data.matlab import modcrop
+
+    _, originals = load_colour_dataset("CBSD68", root=raw_dir)
+    names, bsd100 = load_colour_dataset("BSD100", root=raw_dir)
+    assert all(name.endswith("_SRF_3_HR.png") for name in names)
+    assert {image.shape[:2] for image in bsd100} == {(321, 480), (480, 321)}  # 481x321 cut to a multiple of 3
+    matched = 0
+    for image in bsd100:
+        h, w = image.shape[:2]
+        same = [o for o in originals if o.shape[0] >= h and o.shape[1] >= w and np.array_equal(o[:h, :w], image)]
+        if same:
+            matched += 1
+            for scale in (2, 3, 4):
+                np.testing.assert_array_equal(modcrop(image, scale), modcrop(same[0], scale))
+    assert matched == 68  # 68 of BSD100's 100 images are CBSD68's

@@ -283,3 +283,33 @@ def test_a_whole_set_evaluation_scores_every_image_of_bsd68_and_set12(raw_dir, m
     for name in ("BSD68", "Set12"):
         assert list(per_image[per_image.dataset == name].image) == sorted(p.name for p in (mirror / name).glob("*.png"))
     assert evaluate.check_image_counts(per_image) == 2
+
+
+def _set12_rows(sigmas=(15.0, 25.0)):
+    """Per-image rows on three images: BM3D 30 dB everywhere but 31.5 on c.png; DnCNN-S 31 and DnCNN-B 30.8
+    (30.6 on c.png); a noisy input row."""
+    rows = []
+    for sigma in sigmas:
+        for image in ("a.png", "b.png", "c.png"):
+            for method, psnr in (("noisy input", 20.0), ("BM3D", 31.5 if image == "c.png" else 30.0 - sigma / 100),
+                                 ("DnCNN-S authors' weights", 31.0), ("DnCNN-B authors' weights", 30.6 if image == "c.png" else 30.8)):
+                rows.append({"dataset": "Set12", "sigma": sigma, "method": method, "image": image, "psnr": psnr, "ssim": 0.8})
+    return pd.DataFrame(rows)
+
+
+def test_tabulate_images_puts_images_as_columns_with_the_mean_and_the_papers_averages():
+    from dncnn.evaluation.paper import PAPER_SET12
+
+    table = evaluate.tabulate_images(_set12_rows())
+    assert list(table.columns) == ["sigma", "method", "source", "a.png", "b.png", "c.png", "average"]
+    measured = table[table.source == "measured"].set_index(["sigma", "method"])
+    assert "noisy input" not in set(table.method)
+    assert measured.loc[(15.0, "BM3D"), "c.png"] == 31.5
+    assert measured.loc[(25.0, "BM3D"), "average"] == pytest.approx((29.75 * 2 + 31.5) / 3)
+    paper = table[table.source == "paper (reference)"].set_index(["sigma", "method"])
+    assert paper.loc[(25.0, "DnCNN-S (paper)"), "average"] == PAPER_SET12["Set12", "DnCNN-S"][25]
+    assert paper[["a.png", "b.png", "c.png"]].isna().all().all()
+    text = evaluate.format_images_markdown(table)
+    assert text.splitlines()[0] == "| sigma | method | a | b | c | average |"
+    assert "| 15 | BM3D | 29.85 | 29.85 | **31.50** | 30.40 |" in text  # the best of c.png at sigma 15 in bold
+    assert f"| 25 | DnCNN-S (paper) |  |  |  | {PAPER_SET12['Set12', 'DnCNN-S'][25]:.2f} |" in text

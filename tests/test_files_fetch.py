@@ -15,8 +15,9 @@ from helpers import make_mirror
 def test_manifest_lists_every_published_file():
     manifest = data.read_manifest()
     counts = {name: len(data.list_files([name])) for name in data.DATASETS}
-    assert counts == {"Train400": 400, "BSD68": 68, "Set12": 12, "Set5": 5, "Set14": 14, "classic5": 5, "LIVE1": 29}
-    assert len(manifest) == 533
+    assert counts == {"Train400": 400, "BSD68": 68, "Set12": 12, "Set5": 5, "Set14": 14, "classic5": 5, "LIVE1": 29,
+                      "CBSD68": 68, "BSD100": 100, "Urban100": 100}  # the published sizes
+    assert len(manifest) == 801
     assert all(len(digest) == 64 for digest in manifest.values())
 
 

@@ -300,3 +300,64 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return not np.isnan(float(text))
+
+
+def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "BM3D") -> str:
+    """Notebook 04, the per-image table of ``dataset`` (the paper's Table III): at each sigma on how many
+    images the best DnCNN beats ``reference``, every image where ``reference`` beats every DnCNN and by
+    how much, and each row's average beside the paper's (:data:`dncnn.evaluation.paper.PAPER_SET12`).
+
+    ``per_image``: :func:`dncnn.evaluation.protocol.evaluate_sets` rows; the DnCNN rows are every method
+    but ``reference`` and the noisy input."""
+    from ..evaluation.paper import PAPER_SET12
+    from ..evaluation.protocol import paper_method
+
+    rows = per_image[per_image.dataset == dataset]
+    wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
+    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, "noisy input")]
+    sigmas = sorted(rows.sigma.unique())
+    if reference not in wide.columns or not networks:
+        return f"**Image by image ({dataset}).** No {reference} row and DnCNN row to compare."
+    counts, losses, sizes = [], {}, set()
+    for sigma in sigmas:
+        at = wide.loc[sigma]
+        best = at[networks].max(axis=1)
+        counts.append(int((best > at[reference]).sum()))
+        sizes.add(len(at))
+        for image in at.index[at[reference] > best]:
+            winner = at.loc[image, networks].astype(float).idxmax()
+            losses.setdefault(image, []).append((sigma, float(at.loc[image, reference] - best[image]), winner))
+    size = "/".join(str(n) for n in sorted(sizes))
+    levels = _listing([f"{s:g}" for s in sigmas])
+    if len(set(counts)) == 1:
+        wins = f"At sigma {levels} the best DnCNN beats {reference} on {counts[0]} of the {size} images{' each time' if len(sigmas) > 1 else ''}."
+    else:
+        wins = f"At sigma {levels} the best DnCNN beats {reference} on {_listing([str(c) for c in counts])} of the {size} images."
+    text = [f"**Image by image ({dataset}, the paper's Table III).** {wins}"]
+    if not losses:
+        text.append(f"{reference} wins on no image.")
+    for image, items in losses.items():
+        every = " at every sigma" if len(items) == len(sigmas) and len(sigmas) > 1 else ""
+        if len(items) == 1:
+            (s, margin, winner), = items
+            text.append(f"{reference} beats every DnCNN on {image}: by {margin:.2f} dB at sigma {s:g} over {winner}, "
+                        f"the best DnCNN on that image.")
+            continue
+        parts = [f"{margin:.2f} dB at sigma {s:g} (over {winner})" for s, margin, winner in items]
+        text.append(f"{reference} beats every DnCNN on {image}{every}: by {_listing(parts)}, each time over the best DnCNN on that image.")
+    averages = rows.groupby(["method", "sigma"], sort=False).psnr.mean()
+    versus = []
+    for method in [reference, *networks]:
+        paper = PAPER_SET12.get((dataset, paper_method(method)), {})
+        pairs = [(s, averages[method, s], paper[int(s)]) for s in sigmas if (method, s) in averages.index and int(s) in paper]
+        if pairs:
+            versus.append(f"{method} " + " / ".join(f"{m:.2f}" for _, m, _ in pairs) + " dB (paper "
+                          + " / ".join(f"{p:.2f}" for _, _, p in pairs) + f", at sigma {'/'.join(f'{s:g}' for s, _, _ in pairs)})")
+    if versus:
+        text.append("Averages beside the paper's Table III (as a secondary source repeats them): " + "; ".join(versus) + ".")
+    return " ".join(text)
+
+
+def _listing(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -232,12 +232,42 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
             rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
                          f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
                          f"is not in the authors' repository)"))
-    rows += noise_level_claims() + training_claims()
+    rows += set_image_claims(profile) + noise_level_claims() + training_claims()
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
     lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
                   "`results/noise-levels/` and `results/ablation/`."]
     return "\n".join(lines)
+
+
+def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", reference: str = "BM3D") -> list[tuple[str, str, str]]:
+    """The claims row of the paper's Table III (``results/<profile>/per_image.csv``, notebook 04): on how
+    many ``dataset`` images the best DnCNN beats ``reference`` at each sigma, and the images it loses."""
+    import pandas as pd
+
+    path = config.results_dir(profile) / "per_image.csv"
+    if not path.exists():
+        return []
+    rows = pd.read_csv(path)
+    rows = rows[rows.dataset == dataset]
+    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, "noisy input")]
+    if rows.empty or reference not in set(rows.method) or not networks:
+        return []
+    wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
+    counts, lost = [], {}
+    for sigma in sorted(rows.sigma.unique()):
+        at = wide.loc[sigma]
+        best = at[networks].max(axis=1)
+        counts.append((sigma, int((best > at[reference]).sum()), len(at)))
+        for image in at.index[at[reference] >= best]:
+            lost.setdefault(image, []).append(f"{float(at.loc[image, reference] - best[image]):.2f} dB at {sigma:g}")
+    fewest = min(won for _, won, _ in counts)
+    total = max(n for _, _, n in counts)
+    verdict = "holds on every image" if fewest == total else f"holds on {fewest} of {total} images" if fewest > total / 2 else "fails"
+    numbers = ", ".join(f"{won} of {total} at sigma {sigma:g}" for sigma, won, total in counts) + " (best DnCNN against BM3D, both run here)"
+    if lost:
+        numbers += "; BM3D wins on " + "; ".join(f"{image} (by {', '.join(parts)})" for image, parts in lost.items())
+    return [(f"DnCNN beats BM3D on every {dataset} image (Table III)", verdict, numbers)]
 
 
 def noise_level_claims() -> list[tuple[str, str, str]]:

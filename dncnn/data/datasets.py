@@ -1,6 +1,7 @@
-"""Fetching and reading the datasets: Train400, BSD68 and Set12 as the DnCNN authors publish them.
+"""Fetching and reading the datasets: Train400, BSD68, Set12, Set5, Set14, classic5 and LIVE1 as the
+DnCNN authors publish them, CBSD68 from their FFDNet repository, BSD100 and Urban100 from SelfExSR.
 
-Files come from the authors' repository at a pinned commit (``config.SOURCE_BASE_URL``), or are
+Files come from each set's repository at a pinned commit (:func:`dncnn.config.dataset_base_url`), or are
 copied from a local mirror folder of the same layout when ``DNCNN_DATA_MIRROR`` is set. Every file is
 checked against the SHA-256 manifest shipped in ``dncnn/manifests/`` before it is given its final
 name, so an interrupted or corrupted fetch never leaves a file that a later step trusts.
@@ -32,10 +33,12 @@ def list_files(datasets: Iterable[str] = DATASETS) -> list[str]:
     return sorted(rel for rel in manifest if rel.split("/", 1)[0] in datasets)
 
 
-def source_url(rel: str, *, base_url: str = config.SOURCE_BASE_URL) -> str:
-    """Public address of a manifest file (``<dataset>/<file>``) in the pinned source repository."""
+def source_url(rel: str, *, base_url: str | None = None) -> str:
+    """Public address of a manifest file (``<dataset>/<file>``) in its pinned source repository
+    (:func:`dncnn.config.dataset_base_url`), or under ``base_url`` (tests point it at a local server)."""
     dataset, name = rel.split("/", 1)
-    return f"{base_url.rstrip('/')}/{config.DATASET_SOURCES[dataset]}/{name}"
+    root = config.dataset_base_url(dataset) if base_url is None else base_url
+    return f"{root.rstrip('/')}/{config.DATASET_SOURCES[dataset]}/{name}"
 
 
 def fetch_datasets(
@@ -43,18 +46,20 @@ def fetch_datasets(
     *,
     dest: str | os.PathLike = config.RAW_DIR,
     mirror: str | os.PathLike | None = FROM_ENV,
-    base_url: str = config.SOURCE_BASE_URL,
+    base_url: str | None = None,
     files: Sequence[str] | None = None,
     progress: bool = True,
 ) -> Path:
     """Fetch and verify dataset files into ``dest``; return ``dest``.
 
     Args:
-        datasets: names among ``Train400``, ``BSD68``, ``Set12``.
+        datasets: names of ``config.DATASET_SOURCES`` (Train400, BSD68, Set12, Set5, Set14, classic5,
+            LIVE1, CBSD68, BSD100, Urban100).
         dest: folder that receives ``<dataset>/<file>``.
         mirror: local folder of the same layout to copy from; ``None``: download from
             ``base_url``; default: ``$DNCNN_DATA_MIRROR`` if it is set, else download.
-        base_url: root of the pinned source repository (tests point it at a local server).
+        base_url: root to download every file from (tests point it at a local server); None: each
+            set's pinned source repository (:func:`dncnn.config.dataset_base_url`).
         files: restrict to these relative paths (all files of ``datasets`` by default).
         progress: show a progress bar.
 
@@ -179,7 +184,7 @@ def _is_verified(path: Path, digest: str) -> bool:
     return path.is_file() and sha256_file(path) == digest
 
 
-def _fetch_one(rel: str, digest: str, *, dest: Path, mirror: Path | None, base_url: str) -> None:
+def _fetch_one(rel: str, digest: str, *, dest: Path, mirror: Path | None, base_url: str | None) -> None:
     source = None
     if mirror is not None:
         source = mirror / rel

@@ -131,6 +131,19 @@ def rgb2y(image: np.ndarray) -> np.ndarray:
     return rgb2ycbcr(image)[:, :, 0]
 
 
+RGB2GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)  # MATLAB's rgb2gray (BT.601, normalised)
+
+
+def rgb2gray(image: np.ndarray) -> np.ndarray:
+    """MATLAB's ``rgb2gray`` of an HxWx3 uint8 RGB image: the weighted sum of :data:`RGB2GRAY_WEIGHTS`
+    in double precision, rounded half away from zero to HxW uint8 (OpenCV's and PIL's grey conversions
+    round differently and differ by one grey level on some pixels)."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"rgb2gray needs an HxWx3 uint8 image. Received: shape {image.shape}, dtype {image.dtype}")
+    return round_uint8(image.astype(np.float64) @ np.asarray(RGB2GRAY_WEIGHTS))
+
+
 def ycbcr2rgb(image: np.ndarray) -> np.ndarray:
     """MATLAB's ``ycbcr2rgb`` for float input: HxWx3 YCbCr on the [0, 1] scale -> RGB float64 (not clipped)."""
     image = np.asarray(image, dtype=np.float64)

@@ -3,7 +3,7 @@
 Sources (``../shared/paper-tables.md`` names them): Zhang et al., IEEE TIP 2017, Table II (Gaussian
 denoising on BSD68) and Table V (DnCNN-3), as the authors' ``README.md`` and ``model/README.txt``
 print them at the pinned commit; the bicubic super-resolution baseline every super-resolution paper
-since SRCNN reports. The paper's Set12 averages are not listed: its Table III was not read.
+since SRCNN reports; the Set12 averages of Table III as a secondary source repeats them (below).
 """
 
 from __future__ import annotations
@@ -13,6 +13,14 @@ PAPER_PSNR = {
     ("BSD68", "BM3D"): {15: 31.07, 25: 28.57, 50: 25.62},
     ("BSD68", "DnCNN-S"): {15: 31.73, 25: 29.23, 50: 26.23},
     ("BSD68", "DnCNN-B"): {15: 31.61, 25: 29.16, 50: 26.23},
+}
+
+# Table III's averages: mean PSNR (dB) on Set12, by (set, method) and sigma. Secondary source: the SwinIR
+# paper's comparison table (../shared/paper-tables.md); the authors' DPIR repository's figs/grayscale_psnr.png
+# prints the same values. The paper's per-image values of Table III are not at hand from a citable source.
+PAPER_SET12 = {
+    ("Set12", "BM3D"): {15: 32.37, 25: 29.97, 50: 26.72},
+    ("Set12", "DnCNN-S"): {15: 32.86, 25: 30.44, 50: 27.18},
 }
 
 # Table V: DnCNN-3, PSNR / SSIM, by (task, set, level).

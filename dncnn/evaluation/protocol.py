@@ -17,7 +17,7 @@ import numpy as np
 from ..data.datasets import crop_center
 from ..data.noise import add_gaussian_noise, to_float
 from .metrics import compute_psnr, compute_ssim
-from .paper import PAPER_PSNR
+from .paper import PAPER_PSNR, PAPER_SET12
 
 DENOISING_PROTOCOL = (
     "Noise: image i of a set gets numpy default_rng([seed, i]).standard_normal scaled by sigma/255 "
@@ -418,3 +418,56 @@ def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> d
     paths["summary_md"] = atomic.save_text(out_dir / "summary.md", text)
     paths["summary_json"] = atomic.save_json(out_dir / "summary.json", {"protocol": DENOISING_PROTOCOL, **(extra or {}), **facts})
     return paths
+
+
+def tabulate_images(per_image, *, dataset: str = "Set12", leave_out: Sequence[str] = ("noisy input",)):
+    """The paper's Table III: the PSNR of every image of ``dataset``, images as columns, one row per
+    (sigma, method) in the order of the per-image table, then the paper's averages at each sigma
+    (:data:`dncnn.evaluation.paper.PAPER_SET12`) as labelled reference rows.
+
+    Args:
+        per_image: DataFrame of :func:`evaluate_sets` rows.
+        leave_out: methods not shown (the paper's table has no noisy-input row).
+
+    Returns:
+        DataFrame with ``sigma, method, source`` (``measured`` or ``paper (reference)``), one column per
+        image (its file name; dB, NaN on the paper's rows) and ``average`` (dB).
+    """
+    import pandas as pd
+
+    rows = per_image[(per_image.dataset == dataset) & ~per_image.method.isin(list(leave_out))]
+    images = list(dict.fromkeys(rows.image))
+    methods = list(dict.fromkeys(rows.method))
+    out = []
+    for sigma in sorted(rows.sigma.unique()):
+        at = rows[rows.sigma == sigma]
+        for method in methods:
+            values = at[at.method == method].set_index("image").psnr
+            if len(values):
+                out.append({"sigma": float(sigma), "method": method, "source": "measured",
+                            **{image: float(values.get(image, np.nan)) for image in images}, "average": float(values.mean())})
+        for (paper_set, method), by_sigma in PAPER_SET12.items():
+            if paper_set == dataset and int(sigma) in by_sigma:
+                out.append({"sigma": float(sigma), "method": f"{method} (paper)", "source": "paper (reference)",
+                            **{image: np.nan for image in images}, "average": by_sigma[int(sigma)]})
+    return pd.DataFrame(out, columns=["sigma", "method", "source", *images, "average"])
+
+
+def format_images_markdown(table) -> str:
+    """:func:`tabulate_images` as Markdown: images as columns (file names without extension), PSNR to
+    0.01 dB, the best measured value of each image and sigma in bold, the paper's rows blank but for
+    their average."""
+    images = [c for c in table.columns if c not in ("sigma", "method", "source")]
+    head = ["sigma", "method", *[c.rsplit(".", 1)[0] for c in images]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for sigma in dict.fromkeys(table.sigma):
+        at = table[table.sigma == sigma]
+        best = at[at.source == "measured"][images].max()
+        for r in at.to_dict("records"):
+            cells = []
+            for image in images:
+                value = r[image]
+                text = "" if np.isnan(value) else f"{value:.2f}"
+                cells.append(f"**{text}**" if text and r["source"] == "measured" and value == best[image] else text)
+            lines.append(f"| {sigma:g} | {r['method']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
