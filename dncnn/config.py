@@ -46,6 +46,10 @@ ABLATION_DIR = PROJECT_ROOT / "results" / "ablation"
 # draws its figures from it; `python -m dncnn denoise` without --sigma reads its rule (noise_levels_rule.csv)
 NOISE_LEVELS_TABLE_DIR = PROJECT_ROOT / "results" / "noise-levels"
 
+# the committed colour table on CBSD68 (`python -m dncnn colour`: CDnCNN-B against CBM3D at sigma 15, 25,
+# 35, 50), which notebook 05 checks its rerun subset against
+COLOUR_TABLE_DIR = PROJECT_ROOT / "results" / "colour"
+
 # Environment variable naming a local folder laid out like RAW_DIR to copy the data from.
 MIRROR_ENV = "DNCNN_DATA_MIRROR"
 

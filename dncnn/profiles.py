@@ -81,6 +81,10 @@ class Profile:
     tasks_crop: int | None = None  # central square of this side (a multiple of 24); None = whole image
     colour_images: int | None = None  # first N LIVE1 images for CDnCNN-B against colour BM3D; None = all 29
     colour_crop: int | None = None  # central square of this side for the colour row; None = whole image
+    # the colour table (notebook 05): a subset of the committed CBSD68 table (results/colour) rerun and checked
+    colour_table_images: int = 1  # first N CBSD68 images, whole (so that their rows are the committed table's)
+    colour_table_sigmas: tuple[float, ...] = (25.0,)  # noise levels rerun (0-255 scale)
+    colour_table_bm3d: bool = True  # rerun CBM3D too (seconds per image), not only CDnCNN-B
     # noise levels (notebook 06): a subset of the committed grid (results/noise-levels) rerun and checked
     noise_images: int = 2  # first N BSD68 images, whole (so that their rows are the committed table's)
     noise_sigmas: tuple[float, ...] = (25.0, 65.0)  # true noise levels rerun (0-255 scale)
@@ -131,6 +135,7 @@ class Profile:
                             "None or (low, high) with 0 <= low <= high"),
             "validation_images": (0 <= self.validation_images <= 5, "in [0, 5] (Set5)"),
             "validation_crop": (1 <= self.validation_crop <= 228, "in [1, 228] (Set5's smallest side)"),
+            "colour_table_images": (0 <= self.colour_table_images <= 68, "in [0, 68] (CBSD68)"),
         }
         for name, (ok, allowed) in checks.items():
             if not ok:
@@ -151,6 +156,8 @@ PROFILES: dict[str, Profile] = {
         accelerator_only=True,
         stats_batches=50,  # 6,400 patches per model: about 80 s on a 2-core CPU
         eval_sigmas=(15.0, 25.0, 50.0),
+        colour_table_images=2,  # CBM3D on 2 whole CBSD68 images at 15 and 50: under a minute on 2 cores
+        colour_table_sigmas=(15.0, 50.0),
         noise_images=4,  # about 2.5 minutes on 2 cores (BM3D at 15 and 50 cached by notebook 04)
         noise_sigmas=(5.0, 15.0, 50.0, 75.0),
         noise_clean_photos=7,
@@ -194,6 +201,7 @@ PROFILES: dict[str, Profile] = {
         tasks_crop=96,
         colour_images=1,
         colour_crop=96,
+        colour_table_bm3d=False,  # CDnCNN-B on one whole CBSD68 image: a second
         noise_images=1,  # one whole image, one network: seconds
         noise_sigmas=(25.0,),
         noise_methods=("noisy input", "DnCNN-B authors' weights"),

@@ -186,3 +186,24 @@ def start_two_devices(folder: Path, *, mirror: Path) -> None:
            "PYTHONPATH": str(config.PROJECT_ROOT), "DNCNN_DATA_MIRROR": str(mirror)}
     start_background("two-devices", [sys.executable, str(Path(__file__).with_name("two_devices_job.py")), str(folder)],
                      folder=folder, env=env)
+
+
+def colour_versus_table(gains, *, offset=0.0):
+    """A colour_vs_paper table: CDnCNN-B = the paper's CBM3D + gain + offset, CBM3D = the paper's CBM3D + offset."""
+    import numpy as np
+    import pandas as pd
+
+    from dncnn.evaluation.paper import PAPER_COLOUR, PAPER_COLOUR_COMMENT
+
+    (comment,) = PAPER_COLOUR_COMMENT.values()
+    rows = []
+    for sigma, gain in gains.items():
+        bm3d = PAPER_COLOUR["CBSD68", "CBM3D"][sigma] + offset
+        net = bm3d + gain
+        rows += [{"dataset": "CBSD68", "sigma": float(sigma), "method": "CBM3D", "images": 68, "psnr": bm3d, "ssim": 0.9,
+                  "paper": PAPER_COLOUR["CBSD68", "CBM3D"][sigma], "comment": np.nan},
+                 {"dataset": "CBSD68", "sigma": float(sigma), "method": "CDnCNN-B authors' weights", "images": 68, "psnr": net,
+                  "ssim": 0.9, "paper": PAPER_COLOUR["CBSD68", "CDnCNN-B"][sigma], "comment": comment[sigma]}]
+    table = pd.DataFrame(rows)
+    return table.assign(delta_psnr=table.psnr - table.paper, delta_comment=table.psnr - table.comment)
+

@@ -202,3 +202,18 @@ def test_describe_set_images_names_the_images_bm3d_wins_and_by_how_much():
     assert "a.png" not in text and "b.png" not in text
     rows = [r for r in rows if r["image"] != "c.png"]
     assert "BM3D wins on no image." in describe_set_images(pd.DataFrame(rows))
+
+
+def test_describe_colour_table_gives_the_verdict_per_sigma_and_the_row_the_weights_reproduce():
+    from dncnn.analysis.findings import describe_colour_table
+    from helpers import colour_versus_table
+    from dncnn.evaluation.paper import PAPER_COLOUR
+
+    paper_gain = {s: PAPER_COLOUR["CBSD68", "CDnCNN-B"][s] - PAPER_COLOUR["CBSD68", "CBM3D"][s] for s in (15, 25, 35, 50)}
+    text = describe_colour_table(colour_versus_table(paper_gain))
+    assert "CDnCNN-B authors' weights beats CBM3D at every sigma" in text
+    assert f"{paper_gain[15]:+.2f} dB at sigma 15 (paper {paper_gain[15]:+.2f})" in text
+    assert "the released weights reproduce the FFDNet repository's table" in text
+    text = describe_colour_table(colour_versus_table({15: 0.3, 25: -0.1}, offset=0.5))
+    assert "beats CBM3D at sigma 15 only: +0.30 dB at sigma 15" in text and "-0.10 dB at sigma 25" in text
+    assert "neither is reproduced to 0.05 dB" in text

@@ -159,3 +159,15 @@ def test_the_set12_claim_counts_the_images_each_sigma_and_names_those_bm3d_wins(
     assert claim == "DnCNN beats BM3D on every Set12 image (Table III)" and verdict == "holds on 11 of 12 images"
     assert numbers.startswith("11 of 12 at sigma 15, 11 of 12 at sigma 25")
     assert "BM3D wins on 09.png (by 1.00 dB at 15, 1.00 dB at 25)" in numbers
+
+
+def test_the_colour_claim_reads_the_committed_colour_table(tmp_path, monkeypatch):
+    from helpers import colour_versus_table
+
+    colour_versus_table({15: 0.4, 25: 0.5, 35: -0.2, 50: 0.6}).to_csv(tmp_path / "colour_vs_paper.csv", index=False)
+    monkeypatch.setattr(config, "COLOUR_TABLE_DIR", tmp_path)
+    ((claim, verdict, numbers),) = report.colour_claims()
+    assert claim.startswith("Colour: CDnCNN-B beats colour BM3D on CBSD68") and verdict == "holds at sigma 15, 25, 50 only"
+    assert numbers.startswith("+0.40 dB at sigma 15, +0.50 dB at sigma 25, -0.20 dB at sigma 35, +0.60 dB at sigma 50")
+    monkeypatch.setattr(config, "COLOUR_TABLE_DIR", tmp_path / "absent")
+    assert report.colour_claims() == []

@@ -270,7 +270,7 @@ def test_one_parser_holds_every_command_with_the_profiles_choices():
     parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
     assert list(commands) == ["fetch", "patches", "train", "reproduce", "report", "denoise", "deblock", "upscale", "tasks",
-                              "noise-levels", "ablation", "bench"]
+                              "noise-levels", "colour", "ablation", "bench"]
     from dncnn.profiles import PROFILES
 
     for name in ("patches", "train", "reproduce", "report"):

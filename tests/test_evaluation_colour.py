@@ -3,6 +3,7 @@ per channel, seeded per image, not clipped), PSNR over the three channels, and c
 ``bm3d.bm3d_rgb`` called directly."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dncnn.evaluation.colour import ColourBM3DDenoiser, denoise_bm3d_rgb
@@ -78,3 +79,49 @@ def test_colour_bm3d_equals_bm3d_rgb_called_directly_with_sigma_over_255(tmp_pat
     np.testing.assert_array_equal(ColourBM3DDenoiser(cache_dir=tmp_path, workers=1)(noisy, 25.0), direct)
     other = np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=50.0 / 255.0, profile=profile), dtype=np.float32)
     assert np.abs(other - direct).mean() > 1e-3  # told another sigma, colour BM3D gives another image
+
+
+class _Named(_Recorder):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+
+def test_the_colour_table_keeps_finished_settings_and_measures_only_the_missing_ones():
+    from dncnn.evaluation.colour import done_colour_settings, evaluate_colour_table
+
+    images = _colour_images()[:2]
+    names = ["a.png", "b.png"]
+    first = evaluate_colour_table([_Named("net")], images, names, sigmas=(15.0,), dataset="CBSD68")
+    assert list(first.method) == ["noisy input", "noisy input", "net", "net"]
+    assert done_colour_settings(first, names=names) == {(15.0, "noisy input"), (15.0, "net")}
+    assert done_colour_settings(first, names=["a.png"]) == set()  # a setting on other images is not done
+    net, slow = _Named("net"), _Named("slow")
+    seen = []
+    table = evaluate_colour_table([net, slow], images, names, sigmas=(15.0, 50.0), dataset="CBSD68", done=first,
+                                  on_setting=lambda rows: seen.append(len(rows)))
+    assert len(net.inputs) == 2 and len(slow.inputs) == 4  # net at 50 only; slow at both sigmas
+    assert list(zip(table.level, table.method))[::2] == [(15.0, "noisy input"), (15.0, "net"), (15.0, "slow"),
+                                                         (50.0, "noisy input"), (50.0, "net"), (50.0, "slow")]
+    kept = table[(table.level == 15.0) & (table.method == "net")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, first[first.method == "net"].reset_index(drop=True))  # the finished rows, as they were
+    assert seen == [6, 10, 12]  # the rows so far after each method: an interrupted run keeps every finished one
+
+
+def test_compare_colour_with_paper_puts_the_papers_rows_beside_the_measured_ones():
+    from dncnn.evaluation.colour import compare_colour_with_paper, format_colour_markdown
+    from dncnn.evaluation.paper import PAPER_COLOUR, PAPER_COLOUR_COMMENT
+
+    summary = pd.DataFrame([{"task": "colour denoising", "dataset": "CBSD68", "level": s, "method": m, "source": "measured",
+                             "images": 68, "psnr": v, "ssim": 0.9}
+                            for s in (15.0, 50.0) for m, v in (("noisy input", 20.0), ("CDnCNN-B authors' weights", 33.0 - s / 10),
+                                                               ("CBM3D", 32.5 - s / 10))])
+    versus = compare_colour_with_paper(summary).set_index(["method", "sigma"])
+    (comment,) = PAPER_COLOUR_COMMENT.values()
+    assert versus.loc[("CBM3D", 15.0), "paper"] == PAPER_COLOUR["CBSD68", "CBM3D"][15]
+    assert versus.loc[("CDnCNN-B authors' weights", 50.0), "delta_psnr"] == pytest.approx(28.0 - PAPER_COLOUR["CBSD68", "CDnCNN-B"][50])
+    assert versus.loc[("CDnCNN-B authors' weights", 50.0), "comment"] == comment[50]
+    assert np.isnan(versus.loc[("noisy input", 15.0), "paper"]) and np.isnan(versus.loc[("CBM3D", 15.0), "comment"])
+    text = format_colour_markdown(versus.reset_index())
+    assert text.splitlines()[0] == "| method | sigma 15 | sigma 50 |"
+    assert f"| CBM3D | 31.00 (paper {PAPER_COLOUR['CBSD68', 'CBM3D'][15]:.2f}, {31.0 - PAPER_COLOUR['CBSD68', 'CBM3D'][15]:+.2f})" in text

@@ -361,3 +361,44 @@ def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "
 def _listing(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def describe_colour_table(versus, *, check=None, reference: str = "CBM3D") -> str:
+    """The colour table (``results/colour``, notebook 05): at each sigma the CDnCNN-B row against
+    ``reference`` beside the paper's gap, the verdict per sigma, and which published row the released
+    CDnCNN-B weights reproduce (the FFDNet repository's table or the authors' issue-4 comment).
+
+    Args:
+        versus: :func:`dncnn.evaluation.colour.compare_colour_with_paper` of the table.
+        check: :func:`dncnn.evaluation.tasks.check_against_table` of this run's rerun, if one ran.
+    """
+    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, "noisy input")]
+    if reference not in set(versus.method) or not networks:
+        return "**Colour (CBSD68).** No CDnCNN-B and CBM3D rows to compare."
+    net = networks[0]
+    by = versus.set_index(["method", "sigma"])
+    sigmas = [s for s in dict.fromkeys(versus.sigma) if (net, s) in by.index and (reference, s) in by.index]
+    images = int(by.loc[(net, sigmas[0]), "images"])
+    parts, holds = [], []
+    for s in sigmas:
+        gain = by.loc[(net, s), "psnr"] - by.loc[(reference, s), "psnr"]
+        paper_gain = by.loc[(net, s), "paper"] - by.loc[(reference, s), "paper"]
+        holds.append(gain > 0)
+        parts.append(f"{signed(gain)} dB at sigma {s:g} (paper {signed(paper_gain)})")
+    verdict = ("beats" if all(holds) else "does not beat") + f" {reference} at {'every' if all(holds) else 'each'} sigma"
+    if not all(holds) and any(holds):
+        verdict = f"beats {reference} at sigma " + ", ".join(f"{s:g}" for s, h in zip(sigmas, holds) if h) + " only"
+    text = [f"**Colour (CBSD68, {images} images).** {net} {verdict}: " + ", ".join(parts) + f" ({net} minus {reference}, both run here)."]
+    table = by.loc[net].loc[sigmas]
+    far_table, far_comment = float(table.delta_psnr.abs().max()), float(table.delta_comment.abs().max())
+    closer = "the FFDNet repository's table" if far_table <= far_comment else "the authors' issue-4 comment"
+    outcome = (f"the released weights reproduce {closer}" if min(far_table, far_comment) < REPRODUCED_DB else
+               f"neither is reproduced to {REPRODUCED_DB:.2f} dB; the closer is {closer}")
+    text.append(f"Against the published rows, {net} lands within {far_table:.2f} dB of the FFDNet repository's table and "
+                f"{far_comment:.2f} dB of the authors' issue-4 comment at every sigma: {outcome}.")
+    cbm3d = by.loc[reference].loc[sigmas]
+    text.append(f"{reference} lands within {float(cbm3d.delta_psnr.abs().max()):.2f} dB of the paper's CBM3D row.")
+    if check is not None and len(check):
+        text.append(f"This run reran {len(check)} rows of the committed table; the largest difference is "
+                    f"{float(check.psnr_diff.abs().max()):.1e} dB.")
+    return " ".join(text)

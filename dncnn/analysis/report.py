@@ -230,12 +230,12 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
             cnn = next(x for x in colour.index if x.startswith("CDnCNN"))
             gain = colour.loc[cnn, "psnr"] - colour.loc["CBM3D", "psnr"]
             rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
-                         f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
-                         f"is not in the authors' repository)"))
-    rows += set_image_claims(profile) + noise_level_claims() + training_claims()
+                         f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (DnCNN-3's "
+                         f"JPEG set; the paper's own colour set, CBSD68, is the colour table's row)"))
+    rows += set_image_claims(profile) + colour_claims() + noise_level_claims() + training_claims()
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
-    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
+    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, `results/colour/`, "
                   "`results/noise-levels/` and `results/ablation/`."]
     return "\n".join(lines)
 
@@ -351,7 +351,56 @@ def tasks_block() -> str:
 
 # Every generated block, by the NAME of its markers ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: what
 # goes between them, made from the committed results (tests/test_results.py checks every tracked .md file).
+def colour_claims(*, reference: str = "CBM3D") -> list[tuple[str, str, str]]:
+    """The claims row of the paper's colour table (``results/colour``, ``python -m dncnn colour``): the
+    verdict per sigma of CDnCNN-B against colour BM3D on CBSD68, and how far the rows lie from the paper's."""
+    import pandas as pd
+
+    path = config.COLOUR_TABLE_DIR / "colour_vs_paper.csv"
+    if not path.exists():
+        return []
+    versus = pd.read_csv(path)
+    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, "noisy input")]
+    if reference not in set(versus.method) or not networks:
+        return []
+    by = versus.set_index(["method", "sigma"])
+    net = networks[0]
+    sigmas = [s for s in dict.fromkeys(versus.sigma) if (net, s) in by.index and (reference, s) in by.index]
+    gains = [(s, by.loc[(net, s), "psnr"] - by.loc[(reference, s), "psnr"]) for s in sigmas]
+    won = [s for s, g in gains if g > 0]
+    verdict = ("holds at every sigma" if len(won) == len(gains) else
+               "fails at every sigma" if not won else "holds at sigma " + ", ".join(f"{s:g}" for s in won) + " only")
+    from .findings import signed
+
+    far = max(float(by.loc[(m, s), "delta_psnr"]) for m in (net, reference) for s in sigmas)
+    near = min(float(by.loc[(m, s), "delta_psnr"]) for m in (net, reference) for s in sigmas)
+    numbers = (", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains) + f" ({net} minus {reference}, "
+               f"{int(by.loc[(net, sigmas[0]), 'images'])} CBSD68 images, both run here); every row {signed(near)} to "
+               f"{signed(far)} dB from the paper's")
+    return [("Colour: CDnCNN-B beats colour BM3D on CBSD68 (the paper's colour table)", verdict, numbers)]
+
+
+
+COLOUR_PAGE = TASKS_PAGE  # docs/dncnn3.md holds the colour section
+
+
+def colour_block() -> str:
+    """The body of the ``colour`` block (``docs/dncnn3.md``): ``results/colour/colour_summary.md`` and the
+    findings written from ``colour_vs_paper.csv`` (``python -m dncnn colour``)."""
+    import pandas as pd
+
+    from .findings import describe_colour_table
+
+    folder = config.COLOUR_TABLE_DIR
+    if not (folder / "colour_summary.md").exists():
+        return "Not measured yet: `python -m dncnn colour` writes `results/colour/`."
+    return ((folder / "colour_summary.md").read_text().rstrip() + "\n\n"
+            + describe_colour_table(pd.read_csv(folder / "colour_vs_paper.csv")))
+
+
+
 BLOCKS = {"results": results_block, "bench": bench_block, "bench-cli": bench_cli_block, "tasks": tasks_block,
+          "colour": colour_block,
           "headline": render_headline, "findings": render_findings, "claims": render_claims}
 
 
@@ -400,3 +449,11 @@ def _read_csv(path: Path) -> list[dict]:
 
 def _read_json(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def update_readme_colour(*, readme: str | Path = COLOUR_PAGE, front: str | Path | None = config.README) -> None:
+    """Replace the colour block of ``readme`` (``docs/dncnn3.md``) with :func:`colour_block`, then the
+    front page's claims (None: leave it)."""
+    replace_block(readme, "<!-- colour:start -->", "<!-- colour:end -->", colour_block())
+    if front is not None:
+        replace_block(front, "<!-- claims:start -->", "<!-- claims:end -->", render_claims())

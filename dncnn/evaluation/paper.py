@@ -42,3 +42,14 @@ PAPER_BICUBIC = {
     ("Set5", 2): (33.66, 0.9299), ("Set5", 3): (30.39, 0.8682), ("Set5", 4): (28.42, 0.8104),
     ("Set14", 2): (30.24, 0.8688), ("Set14", 3): (27.55, 0.7742), ("Set14", 4): (26.00, 0.7027),
 }
+
+# The colour comparison on CBSD68: mean PSNR (dB) over the three channels, by (set, method) and sigma.
+# Source: the authors' table in their FFDNet repository (cszn/FFDNet e787f46, figs/table2.png: the FFDNet
+# paper's comparison, which repeats DnCNN's colour rows).
+PAPER_COLOUR = {
+    ("CBSD68", "CBM3D"): {15: 33.52, 25: 30.71, 35: 28.89, 50: 27.38},
+    ("CBSD68", "CDnCNN-B"): {15: 33.89, 25: 31.23, 35: 29.58, 50: 27.92},
+}
+# The authors' comment in cszn/DnCNN issue 4 gives other values for a colour "DnCNN" model (not the
+# blind CDnCNN-B of the table above, or not its released weights): a second reference row.
+PAPER_COLOUR_COMMENT = {("CBSD68", "DnCNN colour (authors' comment, issue 4)"): {15: 33.99, 25: 31.31, 35: 29.66, 50: 28.01}}
