@@ -30,10 +30,11 @@ class _Recorder:
     weights = ""
 
     def __init__(self):
-        self.inputs = []
+        self.inputs, self.sigmas = [], []
 
     def __call__(self, noisy, sigma):
         self.inputs.append(np.array(noisy, copy=True))
+        self.sigmas.append(sigma)
         return np.asarray(noisy, dtype=np.float32)
 
 
@@ -48,8 +49,11 @@ def _noisy_by_the_formula(image, sigma, *, seed, index):
 def test_colour_noise_is_the_grey_formula_per_channel_seeded_per_image_and_not_clipped(seed):
     images = _colour_images()
     recorder = _Recorder()
-    rows = evaluate_colour([recorder], images, ["a", "b", "c"], dataset="LIVE1", sigma=25.0, seed=seed)
-    assert len(recorder.inputs) == 3
+    kwargs = {} if seed == 0 else {"seed": seed}  # seed 0 is the protocol's default
+    rows = evaluate_colour([recorder], images, ["a", "b", "c"], dataset="LIVE1", sigma=25.0, **kwargs)
+    assert len(recorder.inputs) == 3 and recorder.sigmas == [25.0] * 3  # each denoiser is told the true sigma
+    assert {(r["task"], r["dataset"], r["level"]) for r in rows} == {("colour denoising", "LIVE1", 25.0)}
+    assert [r["seconds"] for r in rows if r["method"] == "noisy input"] == [0.0] * 3
     for index, (image, noisy) in enumerate(zip(images, recorder.inputs)):
         assert noisy.dtype == np.float32 and noisy.shape == image.shape
         np.testing.assert_array_equal(noisy, _noisy_by_the_formula(image, 25.0, seed=seed, index=index))

@@ -106,15 +106,17 @@ def test_jpeg_rows_are_scored_on_the_rounded_estimate_with_no_shave(quality):
 
 def test_denoising_rows_are_scored_on_the_rounded_estimate_with_no_shave():
     images, names = _images()
+    grey = [images[0], images[0][::-1].copy()]
     model = FakeModel(band=2)
-    rows = evaluate_denoising(model, images[:1], names[:1], dataset="BSD68", sigma=25.0, seed=0)
-    clean = images[0]
-    noisy = clean.astype(np.float32) / np.float32(255.0) + np.float32(25.0 / 255.0) * np.random.default_rng(
-        [0, 0]).standard_normal(clean.shape).astype(np.float32)
-    by_method = {r["method"]: r for r in rows}
-    assert by_method["DnCNN-3"]["psnr"] == pytest.approx(cal_psnr(clean, im2uint8(model(noisy)), 0), abs=1e-9)
-    assert by_method["noisy input"]["psnr"] == pytest.approx(cal_psnr(clean, im2uint8(noisy), 0), abs=1e-9)
-
+    rows = evaluate_denoising(model, grey, ["a.png", "b.png"], dataset="BSD68", sigma=25.0)  # the default seed: 0
+    assert [r["method"] for r in rows] == ["noisy input", "DnCNN-3"] * 2
+    for index, clean in enumerate(grey):
+        z = np.random.default_rng([0, index]).standard_normal(clean.shape)  # image i's own noise, seed 0
+        noisy = clean.astype(np.float32) / np.float32(255.0) + np.float32(25.0 / 255.0) * z.astype(np.float32)
+        noisy_row, net_row = rows[2 * index:2 * index + 2]
+        assert net_row["psnr"] == pytest.approx(cal_psnr(clean, im2uint8(model(noisy)), 0), abs=1e-9)
+        assert noisy_row["psnr"] == pytest.approx(cal_psnr(clean, im2uint8(noisy), 0), abs=1e-9)
+        assert (noisy_row["task"], noisy_row["dataset"], noisy_row["level"], noisy_row["seconds"]) == ("denoising", "BSD68", 25.0, 0.0)
 
 def test_the_three_tasks_score_every_image_of_their_sets(raw_dir, mirror):
     from dncnn.evaluation.tasks import check_task_image_counts, evaluate_colour, evaluate_three_tasks, load_task_images
