@@ -7,16 +7,20 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from dncnn import config  # noqa: E402
+from dncnn.files.fetch import DataError  # noqa: E402
 from dncnn.model import weights as M  # noqa: E402
 from dncnn.model.network import count_layers  # noqa: E402
 from dncnn.training.train import read_log  # noqa: E402
 
 
-def test_shipped_files_are_listed_in_the_manifest_with_their_checksums():
+def test_shipped_files_carry_their_checksums_in_the_catalogue_and_the_manifest():
     from dncnn.files.fetch import read_manifest, sha256_file
+    from dncnn.model.catalog import get_entry
 
-    manifest = read_manifest("ours")
-    assert set(manifest) == {"dncnn-s-sigma25.keras", "dncnn-s-sigma25.json", "dncnn-s-sigma25.log.csv"}
+    entry = get_entry("dncnn-s-sigma25")
+    assert sha256_file(config.PROJECT_ROOT / entry.file) == entry.sha256  # the model: its catalogue entry
+    manifest = read_manifest("ours")  # the run's record beside it
+    assert set(manifest) == {"dncnn-s-sigma25.json", "dncnn-s-sigma25.log.csv"}
     for name, digest in manifest.items():
         assert sha256_file(config.WEIGHTS_DIR / name) == digest, name
 
@@ -48,7 +52,7 @@ def test_a_damaged_or_unknown_shipped_model_is_refused(tmp_path, monkeypatch):
     target = tmp_path / "weights" / "dncnn-s-sigma25.keras"
     target.chmod(0o644)
     target.write_bytes(target.read_bytes()[:-100])
-    with pytest.raises(RuntimeError, match=r"dncnn-s-sigma25\.keras has SHA-256 .*git checkout"):
+    with pytest.raises(DataError, match=r"dncnn-s-sigma25\.keras has SHA-256 .*git checkout"):
         M.load_shipped_model("dncnn-s-sigma25")
     target.unlink()
     with pytest.raises(FileNotFoundError, match=r"dncnn-s-sigma25\.keras is missing"):

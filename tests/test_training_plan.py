@@ -44,7 +44,7 @@ def test_paper_does_not_train_without_an_accelerator_and_uses_the_shipped_weight
     decided = plan.plan_training(paper, accelerator=False, estimate={"estimated_seconds": 6.5 * 86400})
     assert decided["train"] is False
     assert decided["model"] == {"source": "loaded", "shipped": "dncnn-s-sigma25", "path": "weights/dncnn-s-sigma25.keras",
-                                "label": config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"], "sigma": 25.0}
+                                "label": "DnCNN-S ours, paper recipe (GPU)", "sigma": 25.0}
     assert "no GPU" in decided["reason"] and "6.5 days" in decided["reason"] and "train_model = True" in decided["reason"]
     assert plan.plan_training(paper, accelerator=True)["train"] is True
     forced = plan.plan_training(paper, accelerator=False, train=True)
@@ -96,7 +96,12 @@ def test_a_blind_recipe_plans_its_own_shipped_model_and_is_evaluated_at_every_si
     blind = get_profile("paper-blind")
     with pytest.raises(FileNotFoundError, match=r"sigma in \[0, 55\]"):  # none shipped yet
         plan.plan_training(blind, accelerator=False)
-    monkeypatch.setitem(config.SHIPPED_MODELS, "dncnn-b-blind", {"profile": "paper-blind", "sigma": None, "label": "DnCNN-B ours"})
+    from dncnn.model import catalog
+
+    blind_entry = catalog.ModelEntry(key="dncnn-b-blind", name="DnCNN-B ours", short="DnCNN-B ours", family="B", depth=20,
+                                     sigma_range=(0.0, 55.0), source=catalog.SHIPPED, file="weights/dncnn-b-blind.keras",
+                                     loader="keras", paper_method="DnCNN-B", profile="paper-blind")
+    monkeypatch.setattr(catalog, "MODELS", (*catalog.MODELS, blind_entry))  # one entry: the study knows the model
     assert plan.shipped_model_for(blind) == "dncnn-b-blind" and plan.shipped_model_for(get_profile("paper")) == "dncnn-s-sigma25"
     loaded = plan.plan_training(blind, accelerator=False)["model"]
     assert loaded["shipped"] == "dncnn-b-blind" and loaded["sigma"] is None

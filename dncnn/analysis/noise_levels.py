@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..evaluation.noise_levels import (BLIND_LABEL, DEFAULT_LABEL, DNCNN_B_RANGE, NEAREST_LABEL, ORACLE_LABEL,
                                        pivot_summary, specific_models)
+from ..model.catalog import find_entry, get_entry
 
-BM3D = "BM3D"
+BM3D = get_entry("bm3d").name
 
 
 def describe_specific_vs_bm3d(summary, per_image) -> str:
@@ -186,7 +187,7 @@ def render_noise_levels(folder=None) -> str:
                   "|---|---|---|---|---|"]
     for r in rule:
         high = "and above" if r["high"] == float("inf") else f"to {r['high']:g}"
-        rule_lines.append(f"| {r['low']:g} {high} | {NL.reference_model_of(r['model'])} | {r['pairs']} | "
+        rule_lines.append(f"| {r['low']:g} {high} | {find_entry(r['model']).key} | {r['pairs']} | "
                           f"{r['psnr']:.2f} | {r['psnr_blind']:.2f} |")
     parts = [
         f"Generated from `results/noise-levels/` by `python -m dncnn noise-levels` (do not edit by hand).",

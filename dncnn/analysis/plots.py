@@ -20,9 +20,15 @@ def _pyplot():
 
 
 def short_label(label: str) -> str:
-    """A table's row label shortened for a legend: ``DnCNN-S ours, paper recipe (GPU)`` -> ``DnCNN-S
-    ours (GPU)``, ``DnCNN-S authors' weights`` -> ``DnCNN-S authors'``; others unchanged."""
-    return label.replace(", paper recipe (GPU)", " (GPU)").replace(" weights", "")
+    """A table's row label as a legend names it: the short name of the catalogue entry the label names
+    (``DnCNN-S ours, paper recipe (GPU)`` -> ``DnCNN-S ours (GPU)``, notebook 04's ``DnCNN-S authors'
+    weights`` -> ``DnCNN-S authors'``); a label of no model (a derived row) unchanged."""
+    from ..model.catalog import find_entry
+
+    entry = find_entry(label)
+    if entry is None:
+        return label
+    return entry.short if label == entry.name else entry.row_short
 
 
 def format_count(value: float, _position=None) -> str:

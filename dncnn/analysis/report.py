@@ -56,6 +56,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
     counts = _read_csv(results / "patch_counts.csv")
     if counts:
         facts.append(f"{int(counts[-1]['patches']):,} training patches (after truncation to a multiple of the batch size)")
+    from ..model.weights import shipped_keys
     from ..training.plan import PLAN_FILE, format_duration
 
     plan = _read_json(results / PLAN_FILE)
@@ -72,7 +73,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
             facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
                          f"({run_row['epochs']} epochs, {float(run_row['training_minutes']):.1f} min, {run_row['precision']}, "
                          f"{run_row['device']})")
-    for name in config.SHIPPED_MODELS:
+    for name in shipped_keys():
         shipped = _read_json(config.WEIGHTS_DIR / f"{name}.json")
         if shipped:
             facts.append(f"loaded, not trained in this run: `weights/{name}.keras`, the {shipped['profile']['name']} recipe "
@@ -169,8 +170,10 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     import pandas as pd
 
     from ..evaluation.paper import PAPER_PSNR
+    from ..model.catalog import AUTHORS, SHIPPED, find_entry, get_entry
     from .findings import REPRODUCED_DB, signed
 
+    BM3D = get_entry("bm3d").name
     rows = []
     results = config.results_dir(profile)
     if (results / "summary.csv").exists():
@@ -182,30 +185,31 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
             return float(hit.psnr.iloc[0]) if len(hit) else float("nan")
 
         sigmas = sorted(m.sigma.unique())
-        gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if x.startswith("DnCNN-S")) - psnr("BM3D", s) for s in sigmas}
+        facts = {x: find_entry(x) for x in m.method.unique()}
+        gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if _is_dncnn_s(facts[x])) - psnr(BM3D, s) for s in sigmas}
         verdict = "holds" if all(g > 0 for g in gains.values()) else "fails"
         per_image = pd.read_csv(results / "per_image.csv")
-        ours = next((x for x in m.method if "ours" in x and "paper recipe" in x), None)
+        # our model trained by the paper's recipe: the shipped one (a run of this profile is not converged)
+        ours = next((x for x in m.method if facts[x] is not None and facts[x].source == SHIPPED
+                     and facts[x].profile == "paper"), None)
         wins = ""
         if ours:
             wide = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)].pivot(index="image", columns="method", values="psnr")
-            wins = f"; ours beats BM3D on {int((wide[ours] > wide['BM3D']).sum())} of {len(wide)} images at sigma 25"
+            wins = f"; ours beats BM3D on {int((wide[ours] > wide[BM3D]).sum())} of {len(wide)} images at sigma 25"
         rows.append(("DnCNN-S beats BM3D at every noise level (Table II, BSD68)", verdict,
                      ", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains.items()) + " (best DnCNN-S minus BM3D, both run here)" + wins))
-        authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", x.split(" ")[0])][int(s)]) for x in m.method.unique() if "authors'" in x
-                   for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", x.split(" ")[0]), {}) and not math.isnan(psnr(x, s))]
+        authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", facts[x].paper_method)][int(s)]) for x in m.method.unique()
+                   if facts[x] is not None and facts[x].source == AUTHORS
+                   for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", facts[x].paper_method), {}) and not math.isnan(psnr(x, s))]
         if authors:
             worst = max(authors, key=lambda a: abs(a[2]))
             rows.append(("The authors' released DnCNN-S and DnCNN-B reproduce Table II",
                          "reproduced" if abs(worst[2]) < REPRODUCED_DB else "not reproduced",
                          f"{len(authors)} rows within {abs(worst[2]):.2f} dB of the paper (largest: {worst[0]}, sigma {worst[1]:g})"))
         if ours:
-            diff = psnr(ours, 25.0) - PAPER_PSNR[("BSD68", "DnCNN-S")][25]
-            rows.append(("Our own training with the paper's recipe reproduces DnCNN-S (sigma 25)",
-                         "reproduced" if abs(diff) < REPRODUCED_DB else "not reproduced",
-                         f"{psnr(ours, 25.0):.2f} dB against the paper's {PAPER_PSNR[('BSD68', 'DnCNN-S')][25]:.2f} ({signed(diff)} dB), "
-                         f"one H200 run of 50 epochs; sigma 15 and 50 not yet trained by us"))
-        blind = [(s, psnr("DnCNN-B authors' weights", s) - psnr("DnCNN-S authors' weights", s)) for s in sigmas]
+            rows.append(_ours_claim(psnr(ours, 25.0), ours))
+        blind_name, specific_name = get_entry("dncnn_b_gray_blind").row_name, get_entry("dncnn_s_sigma25").row_name
+        blind = [(s, psnr(blind_name, s) - psnr(specific_name, s)) for s in sigmas]
         blind = [(s, d) for s, d in blind if not math.isnan(d)]
         if blind:
             rows.append(("One blind DnCNN-B comes close to a DnCNN-S trained for each noise level",
@@ -240,6 +244,32 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     return "\n".join(lines)
 
 
+def _is_dncnn_s(entry) -> bool:
+    """Whether a catalogue entry (or None) is a DnCNN-S network."""
+    return entry is not None and entry.family == "S" and entry.is_network
+
+
+def _ours_claim(measured: float, ours: str) -> tuple[str, str, str]:
+    """The claims row of our shipped DnCNN-S (``ours``, its table name) at sigma 25: its PSNR against
+    the paper's, and its run as its sidecar records it (device, epochs)."""
+    from ..evaluation.paper import PAPER_PSNR
+    from ..model.catalog import SHIPPED, entries, find_entry
+    from ..model.weights import read_shipped_sidecar
+    from .findings import REPRODUCED_DB, signed
+
+    paper = PAPER_PSNR[("BSD68", "DnCNN-S")][25]
+    diff = measured - paper
+    sidecar = read_shipped_sidecar(find_entry(ours).key)
+    device = str(sidecar["device"]).split(" (")[0].removeprefix("NVIDIA ")  # "NVIDIA H200 (gpu, 1 device(s))" -> "H200"
+    trained = sorted({e.sigma for e in entries(source=SHIPPED, family="S")})
+    missing = [f"{s:g}" for s in (15.0, 50.0) if s not in trained]
+    return ("Our own training with the paper's recipe reproduces DnCNN-S (sigma 25)",
+            "reproduced" if abs(diff) < REPRODUCED_DB else "not reproduced",
+            f"{measured:.2f} dB against the paper's {paper:.2f} ({signed(diff)} dB), "
+            f"one {device} run of {sidecar['epochs']} epochs"
+            + (f"; sigma {' and '.join(missing)} not yet trained by us" if missing else ""))
+
+
 def noise_level_claims() -> list[tuple[str, str, str]]:
     """The claims row of the noise-level study (``results/noise-levels``, notebook 06): how far the
     authors' DnCNN-B stays from the best DnCNN-S inside its training range, each DnCNN-S one grid step
@@ -247,26 +277,28 @@ def noise_level_claims() -> list[tuple[str, str, str]]:
     import pandas as pd
 
     from ..evaluation import noise_levels as NL
+    from ..model.catalog import AUTHORS, entries, get_entry
     from .findings import signed
 
+    BM3D = get_entry("bm3d").name
     path = config.NOISE_LEVELS_TABLE_DIR / "noise_levels_summary.csv"
     if not path.exists():
         return []
     summary = pd.read_csv(path)
     table = NL.pivot_summary(summary)
     sigmas = [float(c) for c in table.columns]
-    specific = [m for m in table.index if m.startswith("DnCNN-S") and "authors'" in m]
+    authors_s = {e.name: e.sigma for e in entries(source=AUTHORS, family="S") if e.name in table.index}
+    specific = list(authors_s)
     inside = [s for s in sigmas if NL.DNCNN_B_RANGE[0] <= s <= NL.DNCNN_B_RANGE[1]]
     gap, at = min((table.loc[NL.BLIND_LABEL, f"{s:g}"] - table.loc[specific, f"{s:g}"].max(), s) for s in inside)
     falls = []
-    for method in specific:
-        trained = float(method.split(" ")[0].removeprefix("DnCNN-S"))
+    for method, trained in authors_s.items():
         above = [s for s in sigmas if s > trained]
         if above:
             s = above[0]
-            falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB")
+            falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc[BM3D, f'{s:g}'])} dB")
     past = [s for s in sigmas if s > NL.DNCNN_B_RANGE[1]]
-    beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB at sigma {s:g}" for s in past)
+    beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc[BM3D, f'{s:g}'])} dB at sigma {s:g}" for s in past)
     images = int(summary.images.max())
     return [("One blind DnCNN-B serves every noise level in [0, 55]; a DnCNN-S serves its own",
              f"holds to {abs(gap):.2f} dB inside [0, 55] (authors' weights)",

@@ -196,27 +196,27 @@ def describe_limits(comparisons: list[dict], runs: dict) -> str:
 
 
 def read_shipped_validation_runs() -> dict:
-    """This project's shipped models (``config.SHIPPED_MODELS``) whose training logs carry the
-    validation PSNR, as :func:`dncnn.training.train.read_run` results keyed by their labels."""
-    from .. import config
+    """This project's shipped models (the catalogue's entries of source ``shipped``) whose training
+    logs carry the validation PSNR, as :func:`dncnn.training.train.read_run` results keyed by their names."""
+    from ..model.catalog import SHIPPED, entries
     from ..model.weights import shipped_run_files
     from ..training.train import read_log, read_run
 
     runs = {}
-    for name, facts in config.SHIPPED_MODELS.items():
-        log, sidecar = shipped_run_files(name)
+    for entry in entries(source=SHIPPED):
+        log, sidecar = shipped_run_files(entry.key)
         if log.exists() and sidecar.exists() and any("val_psnr" in row for row in read_log(log)):
-            runs[facts["label"]] = read_run(log, sidecar)
+            runs[entry.name] = read_run(log, sidecar)
     return runs
 
 
 def describe_shipped_runs(runs: dict) -> str:
     """One sentence per shipped run with validation PSNR: its last value and patches seen; or why
     there is none yet."""
-    from .. import config
+    from ..model.catalog import SHIPPED, entries
 
     if not runs:
-        names = ", ".join(f"`weights/{name}`" for name in config.SHIPPED_MODELS)
+        names = ", ".join(f"`weights/{entry.key}`" for entry in entries(source=SHIPPED))
         return (f"No shipped GPU model has a validation curve yet: {names} was trained before the validation PSNR "
                 f"was measured. `scripts/gpu_train_claims.sh` trains DnCNN-S for sigma 15 and 50 and DnCNN-B with it.")
     parts = []

@@ -86,17 +86,16 @@ def denoise_tiled(denoiser, image: np.ndarray, *, sigma: float | None = None, ti
     return out
 
 
-OURS = "ours"  # --model ours: this project's shipped DnCNN-S (weights/dncnn-s-sigma25.keras)
-
-
 def load_denoiser(*, weights: str | Path | None = None, model: str | None = None, sigma: float | None = None):
     """The network for the CLI: ``weights`` (.keras of ours, folded, or an authors' .mat), else a
-    model by name: ``ours`` (this project's shipped DnCNN-S, trained for sigma 25) or an authors'
-    released model; by default the authors' DnCNN-S for ``sigma`` in 15/25/50, else their blind DnCNN-B."""
+    catalogue model by key (``ours``: this project's shipped DnCNN-S, trained for sigma 25; an authors'
+    released model); by default the authors' DnCNN-S for ``sigma`` when one is trained for it, else
+    their blind DnCNN-B."""
+    from ..model.catalog import SHIPPED, get_entry
     from ..model.network import fold_batchnorm, receptive_field
-    from ..model.reference import REFERENCE_MODELS, load_reference_model
-    from ..model.weights import SHIPPED_MODELS, load_model, load_shipped_model
-    from ..evaluation.denoisers import KerasDenoiser
+    from ..model.reference import load_reference_model
+    from ..model.weights import load_model
+    from ..evaluation.denoisers import KerasDenoiser, load_entry_denoiser
 
     if weights is not None and model is not None:
         raise ValueError("give --weights or --model, not both")
@@ -110,22 +109,33 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
                 net = fold_batchnorm(net)
         else:
             raise ValueError(f"--weights must be a .keras model of this project or an authors' .mat file. Received: {weights}")
-    else:
-        if model is None:
-            model = f"dncnn_s_sigma{int(sigma)}" if sigma is not None and float(sigma) in (15.0, 25.0, 50.0) else "dncnn_b_gray_blind"
-        if model == OURS:
-            trained = SHIPPED_MODELS["dncnn-s-sigma25"]["sigma"]
-            if sigma is not None and float(sigma) != trained:
-                raise ValueError(f"--model ours is trained for sigma {trained:g} only; for sigma {float(sigma):g} use the "
-                                 f"authors' blind model (leave out --model). Received: sigma={sigma}")
-            net, label = fold_batchnorm(load_shipped_model("dncnn-s-sigma25")), SHIPPED_MODELS["dncnn-s-sigma25"]["label"]
-        elif model in REFERENCE_MODELS:
-            net, label = load_reference_model(model), model
-        else:
-            allowed = ", ".join([OURS, *REFERENCE_MODELS])
-            raise ValueError(f"unknown model {model!r}: allowed are {allowed}. Received: {model!r}")
-    depth = sum("_conv" in layer.name for layer in net.layers)
-    return KerasDenoiser(net, name=label), receptive_field(depth)
+        depth = sum("_conv" in layer.name for layer in net.layers)
+        return KerasDenoiser(net, name=label), receptive_field(depth)
+    entry = get_entry(model) if model is not None else default_entry(sigma)
+    if not entry.is_network:
+        raise ValueError(f"{model!r} is not a network; --model takes {', '.join(model_names())}. Received: {model!r}")
+    if entry.source == SHIPPED and entry.sigma is not None and sigma is not None and float(sigma) != entry.sigma:
+        raise ValueError(f"--model {model} is trained for sigma {entry.sigma:g} only; for sigma {float(sigma):g} use the "
+                         f"authors' blind model (leave out --model). Received: sigma={sigma}")
+    # the authors' models are reported by key, ours by its display name (as the tables name it)
+    denoiser = load_entry_denoiser(entry, name=entry.name if entry.source == SHIPPED else entry.key)
+    return denoiser, receptive_field(entry.depth)
+
+
+def default_entry(sigma: float | None = None):
+    """The catalogue entry ``denoise`` uses for a known ``sigma`` (0-255) without ``--model``: the
+    authors' grey DnCNN-S trained for that sigma, else (or without ``sigma``) their blind DnCNN-B."""
+    from ..model.catalog import AUTHORS, entries, get_entry
+
+    trained = [e for e in entries(source=AUTHORS, family="S") if sigma is not None and e.sigma == float(sigma)]
+    return trained[0] if trained else get_entry("dncnn_b_gray_blind")
+
+
+def model_names() -> list[str]:
+    """The ``--model`` names: every network of the catalogue by key, and their aliases (``ours``)."""
+    from ..model.catalog import MODELS
+
+    return [name for e in MODELS if e.is_network for name in (*e.aliases, e.key)]
 
 
 def denoise_image_file(denoiser, noisy: str | Path, clean: str | Path, *, field: int, sigma=None, tile: int = DEFAULT_TILE,

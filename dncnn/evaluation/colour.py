@@ -27,11 +27,13 @@ class ColourKerasDenoiser(KerasDenoiser):
         return np.asarray(self._predict(x), dtype=np.float32)[0]
 
 
-def cdncnn_denoiser(*, name: str = "CDnCNN-B authors' weights") -> ColourKerasDenoiser:
-    """The authors' colour blind model (``model/GD_Color_Blind.mat``), fetched and verified."""
-    from ..model.reference import load_reference_model
+def cdncnn_denoiser(*, name: str | None = None) -> ColourKerasDenoiser:
+    """The authors' colour blind model (``model/GD_Color_Blind.mat``), fetched and verified, named
+    ``name`` (default its catalogue name, ``"CDnCNN-B authors' weights"``)."""
+    from ..model.catalog import get_entry
+    from .denoisers import load_entry_denoiser
 
-    return ColourKerasDenoiser(load_reference_model("cdncnn_b_color_blind"), name=name)
+    return load_entry_denoiser(get_entry("cdncnn_b_color_blind"), name=name)
 
 
 class ColourBM3DDenoiser(BM3DDenoiser):
@@ -41,8 +43,12 @@ class ColourBM3DDenoiser(BM3DDenoiser):
     ``noisy``: HxWx3 float32 RGB on the [0, 1] scale; returns HxWx3 float32.
     """
 
-    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d_rgb", name: str = "CBM3D",
+    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d_rgb", name: str | None = None,
                  workers: int | None = None):
+        """``name``: default the catalogue's (``"CBM3D"``)."""
+        from ..model.catalog import get_entry
+
+        name = name or get_entry("cbm3d").name
         super().__init__(cache_dir=cache_dir, name=name, workers=workers)
         self.worker = denoise_bm3d_rgb_timed
 

@@ -197,11 +197,14 @@ def check_authors_weights(summary, *, tolerance_db: float = AUTHORS_TOLERANCE_DB
     Raises:
         ValueError: naming every row further than ``tolerance_db`` from the paper.
     """
+    from ..model.catalog import AUTHORS, find_entry
+
     compared, off = 0, []
     for r in summary[summary["source"] == "measured"].itertuples(index=False):
-        if not str(r.method).endswith(" authors' weights"):
+        entry = find_entry(str(r.method))
+        if entry is None or entry.source != AUTHORS:
             continue
-        paper = PAPER_PSNR.get((r.dataset, str(r.method).split()[0]), {}).get(int(r.sigma))
+        paper = PAPER_PSNR.get((r.dataset, entry.paper_method), {}).get(int(r.sigma))
         if paper is None:
             continue
         compared += 1
@@ -226,14 +229,13 @@ def format_summary_markdown(summary) -> str:
 
 
 def paper_method(label: str) -> str | None:
-    """The method of the paper's Table II a measured row stands for: ``BM3D``, ``DnCNN-S`` (our
-    networks and the authors' DnCNN-S) or ``DnCNN-B``; None for the noisy input and anything else."""
-    if label == "BM3D":
-        return "BM3D"
-    for method in ("DnCNN-S", "DnCNN-B"):
-        if label.startswith(method):
-            return method
-    return None
+    """The method of the paper's Table II a measured row stands for, from the catalogue entry the row
+    label names (:func:`dncnn.model.catalog.find_entry`: the authors' models, ours, a profile's run,
+    BM3D): ``BM3D``, ``DnCNN-S`` or ``DnCNN-B``; None for the noisy input and anything else."""
+    from ..model.catalog import find_entry
+
+    entry = find_entry(label)
+    return None if entry is None else entry.paper_method
 
 
 def tabulate_against_paper(summary):
@@ -293,10 +295,12 @@ def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0
     images HxW float32 on the [0, 1] scale. The noisy input's own row and networks trained for
     another sigma are left out (the noisy image is already there).
     """
+    from ..model.catalog import get_entry
+
     noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
     out = {"clean": (to_float(clean), None), "noisy": (noisy, compute_psnr(clean, noisy))}
     for denoiser in denoisers:
-        if denoiser.name == "noisy input" or denoiser.trained_sigma not in (None, sigma):
+        if denoiser.name == get_entry("noisy").name or denoiser.trained_sigma not in (None, sigma):
             continue
         estimate = denoiser(noisy, sigma)
         out[denoiser.name] = (estimate, compute_psnr(clean, estimate))

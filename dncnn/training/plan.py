@@ -56,17 +56,12 @@ def describe_estimate(estimate: dict) -> str:
 
 
 def shipped_model_for(profile: Profile) -> str | None:
-    """The name of this project's shipped model (``weights/<name>.keras``) trained by the profile's
-    recipe at the profile's training sigma, or None."""
-    for name, facts in config.SHIPPED_MODELS.items():
-        if facts.get("profile") != profile.name:
-            continue
-        if profile.sigma_range is not None or facts["sigma"] is None:  # a blind recipe: one model for every level
-            if profile.sigma_range is not None and facts["sigma"] is None:
-                return name
-        elif float(facts["sigma"]) == float(profile.sigma):
-            return name
-    return None
+    """The key of this project's shipped model (``weights/<key>.keras``) trained by the profile's
+    recipe at the profile's training sigma (:func:`dncnn.model.catalog.shipped_entry_for`), or None."""
+    from ..model.catalog import shipped_entry_for
+
+    entry = shipped_entry_for(profile)
+    return None if entry is None else entry.key
 
 
 def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict | None = None,
@@ -87,6 +82,8 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
     Raises:
         FileNotFoundError: when the profile is not trained here and no shipped model has its recipe.
     """
+    from ..model.catalog import get_entry
+
     accelerator = provenance.has_accelerator() if accelerator is None else accelerator
     took = f" ({format_duration(estimate['estimated_seconds'])} estimated)" if estimate else ""
     if train is None:
@@ -103,9 +100,9 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
         if name is None:
             raise FileNotFoundError(f"`{profile.name}` is not trained here and weights/ holds no model of its recipe at "
                                     f"{profile.noise_label()}: set train_model = True (notebook 02) or `python -m dncnn train`")
-        sigma = config.SHIPPED_MODELS[name]["sigma"]
-        model = {"source": "loaded", "shipped": name, "path": f"weights/{name}.keras",
-                 "label": config.SHIPPED_MODELS[name]["label"], "sigma": None if sigma is None else float(sigma)}
+        entry = get_entry(name)
+        model = {"source": "loaded", "shipped": name, "path": entry.file, "label": entry.name,
+                 "sigma": None if entry.sigma is None else float(entry.sigma)}
         reason += f"; the study uses `weights/{name}.keras` instead"
     return {"profile": profile.name, "train": bool(train), "reason": reason, "model": model, "estimate": estimate}
 
@@ -115,10 +112,10 @@ def trained_model_entry(profile: Profile) -> dict:
     ``path`` of its ``model.keras``, relative to the output root), its label in every table and
     figure (``DnCNN-S ours (<run>)``, ``DnCNN-B ours (<run>)`` for a blind profile), and the sigma it
     is trained for (None for a blind profile: it is evaluated at every level)."""
-    run_dir = config.run_dir(run_name(profile))
-    return {"source": "trained", "run_dir": _display(run_dir), "path": _display(run_dir / "model.keras"),
-            "label": f"{profile.model_family()} ours ({run_name(profile)})",
-            "sigma": None if profile.sigma_range is not None else float(profile.sigma)}
+    from ..model.catalog import run_entry
+
+    entry = run_entry(profile)
+    return {"source": "trained", "run_dir": entry.run_dir, "path": entry.file, "label": entry.name, "sigma": entry.sigma}
 
 
 def planned_run_files(plan: dict) -> tuple[Path, Path]:
@@ -167,11 +164,3 @@ def _resolve(path: str | Path) -> Path:
     """A path of a plan: relative ones lie under the output root."""
     path = Path(path)
     return path if path.is_absolute() else config.OUTPUT_ROOT / path
-
-
-def _display(path: Path) -> str:
-    """``path`` relative to the output root when it lies inside it (no machine's folders in committed files)."""
-    try:
-        return Path(path).resolve().relative_to(config.OUTPUT_ROOT.resolve()).as_posix()
-    except ValueError:
-        return str(path)
