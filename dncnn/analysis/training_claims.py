@@ -29,7 +29,6 @@ def read_ablation_runs(folder: str | Path) -> dict:
     """
     from ..training.train import read_log
 
-    order = {"RL+BN": 0, "RL": 1, "BN": 2, "neither": 3}
     found = []
     for sidecar in sorted(Path(folder).glob("*/*.json")):
         facts = json.loads(sidecar.read_text())
@@ -48,7 +47,8 @@ def read_ablation_runs(folder: str | Path) -> dict:
         }
         run["budget_label"] = describe_budget(run["budget"], device=run["device"])
         found.append(run)
-    found.sort(key=lambda r: (r["profile"], r["optimizer"] != "adam", order[r["switches"].split(" ")[0]]))
+    # the paper's legend order from the run's own switches: RL+BN, RL, BN, neither
+    found.sort(key=lambda r: (r["profile"], r["optimizer"] != "adam", 2 * (not r["residual"]) + (not r["batch_norm"])))
     return {f"{r['switches']}, {r['profile']}": r for r in found}
 
 
