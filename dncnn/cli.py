@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("report", run_report, "rewrite README.md's blocks and docs/results.md from the committed results")
     add_profile(sub)
 
-    from .commands.denoise import DEFAULT_TILE
+    from .restoration.tiling import DEFAULT_TILE
 
     sub = command("denoise", run_denoise, "denoise your own images: NOISY CLEAN, or IN... --out-dir DIR")
     sub.usage = "python -m dncnn denoise NOISY CLEAN [options]\n       python -m dncnn denoise IN [IN ...] --out-dir DIR [options]"
@@ -312,7 +312,7 @@ def run_report(args, parser) -> int:
 
 
 def run_denoise(args, parser) -> int:
-    from .commands.denoise import denoise_file
+    from .restoration.files import denoise_file
 
     options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
                    accept_truncated=args.accept_truncated, grey=args.grey)
@@ -335,7 +335,7 @@ def run_denoise(args, parser) -> int:
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
     if done.get("sigma_estimate") is not None:
-        from .commands.denoise import describe_sigma_estimate
+        from .restoration.files import describe_sigma_estimate
 
         print(describe_sigma_estimate(done))
     print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
@@ -344,11 +344,11 @@ def run_denoise(args, parser) -> int:
 
 def _denoise_folder(inputs: list[Path], out_dir: Path, options: dict) -> int:
     """The ``--out-dir`` form: denoise all, list the failures at the end; 1 if any failed."""
-    from .commands.denoise import denoise_files
+    from .commands.denoise import denoise_paths
     from .files.images import ImageError
 
     try:
-        report = denoise_files(inputs, out_dir, **options)
+        report = denoise_paths(inputs, out_dir, **options)
     except (ImageError, ValueError, OSError) as err:
         print(f"error: {_explain(err)}", file=sys.stderr)
         return 1
@@ -375,15 +375,12 @@ def _explain(err: Exception) -> str:
 
 
 def run_restore(args, parser) -> int:
-    from .commands.restore import deblock_file, upscale_file
+    from .commands.restore import restore_file
     from .files.images import ImageError
 
     options = dict(tile=args.tile, overwrite=args.overwrite, accept_truncated=args.accept_truncated)
     try:
-        if args.command == "upscale":
-            done = upscale_file(args.source, args.target, scale=args.scale, **options)
-        else:
-            done = deblock_file(args.source, args.target, **options)
+        done = restore_file(args.command, args.source, args.target, scale=getattr(args, "scale", None), **options)
     except (ImageError, ValueError, OSError) as err:
         print(f"error: {_explain(err)}", file=sys.stderr)
         return 1

@@ -9,7 +9,9 @@ keras = pytest.importorskip("keras")
 from dncnn import config  # noqa: E402
 from dncnn.evaluation.denoisers import KerasDenoiser  # noqa: E402
 from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
-from dncnn.commands.denoise import denoise_file, denoise_tiled, load_denoiser  # noqa: E402
+from dncnn.restoration.files import denoise_file  # noqa: E402
+from dncnn.restoration.models import load_denoiser  # noqa: E402
+from dncnn.restoration.tiling import denoise_tiled  # noqa: E402
 from dncnn.model import reference  # noqa: E402
 from dncnn.model.network import count_layers, fold_batchnorm  # noqa: E402
 from helpers import trained_like  # noqa: E402

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from dncnn import config
-from dncnn.commands import denoise
+from dncnn.evaluation.noise_levels import apply_rule
+from dncnn.restoration import files as denoise_files
+from dncnn.restoration import rule as denoise
 from dncnn.commands import noise_levels as C
 from dncnn.model.catalog import find_entry
 
@@ -49,8 +51,8 @@ def test_a_clean_photo_through_the_default_path_stays_above_the_margin(tmp_path)
 
     clean = skimage.data.coins()[64:192, 128:256]  # 8-bit, outside the test sets, sigma near 0
     cv2.imwrite(str(tmp_path / "clean.png"), clean)
-    done = denoise.denoise_file(tmp_path / "clean.png", tmp_path / "out.png")
-    assert done["sigma_estimate"] < 5 and done["chosen"] == denoise.choose_model(done["sigma_estimate"], denoise.read_sigma_rule()["rule"])
+    done = denoise_files.denoise_file(tmp_path / "clean.png", tmp_path / "out.png")
+    assert done["sigma_estimate"] < 5 and done["chosen"] == find_entry(apply_rule(done["sigma_estimate"], denoise.read_sigma_rule()["rule"])).key
     assert compute_psnr(clean, cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED) / 255) > C.clean_margin_db()
 
 
@@ -70,7 +72,7 @@ def test_denoise_without_sigma_prints_its_estimate_and_uses_the_rules_model(tmp_
     assert cli.main(["denoise", str(tmp_path / "noisy.png"), str(tmp_path / "out.png")]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("estimated sigma"))
     estimate = float(line.split()[2])
-    assert abs(estimate - 25) < 4 and line.endswith(denoise.choose_model(estimate, denoise.read_sigma_rule()["rule"]))
+    assert abs(estimate - 25) < 4 and line.endswith(find_entry(apply_rule(estimate, denoise.read_sigma_rule()["rule"])).key)
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert compute_psnr(clean, out / 255) > compute_psnr(clean, noisy / 255) + 5
 
@@ -80,8 +82,8 @@ def test_sigma_auto_leaves_the_model_to_the_estimate():
     assert not denoise.wants_estimate(sigma=25.0) and not denoise.wants_estimate(model="dncnn_b_gray_blind")
     with pytest.raises(ValueError, match="--sigma auto picks the model"):
         denoise.wants_estimate(sigma="auto", model="dncnn_s_sigma25")
-    rule = [{"low": 0.0, "high": 10.0, "reference_model": "a"}, {"low": 10.0, "high": float("inf"), "reference_model": "b"}]
-    assert [denoise.choose_model(e, rule) for e in (-1.0, 0.0, 9.99, 10.0, 300.0)] == ["a", "a", "a", "b", "b"]
+    rule = [{"low": 0.0, "high": 10.0, "model": "a"}, {"low": 10.0, "high": float("inf"), "model": "b"}]
+    assert [apply_rule(e, rule) for e in (-1.0, 0.0, 9.99, 10.0, 300.0)] == ["a", "a", "a", "b", "b"]  # the one rule function
 
 
 def test_the_cli_reads_auto_or_a_number_for_sigma():

@@ -14,7 +14,7 @@ LAYERS = {
     "model": 3,
     "training": 4,
     "evaluation": 5,
-    "analysis": 6, "bench": 6,
+    "analysis": 6, "bench": 6, "restoration": 6,
     "commands": 7,
     "cli": 8, "__main__": 8,
 }
@@ -25,9 +25,12 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+ROOT_LAYER = 9  # "dncnn" itself: the package's face (dncnn.denoise) sits on top and may call any layer, lazily
+
+
 def _layer(module: str) -> int:
     parts = module.split(".")
-    return LAYERS[parts[1]] if len(parts) > 1 else -1  # "dncnn" itself: the package root
+    return LAYERS[parts[1]] if len(parts) > 1 else ROOT_LAYER
 
 
 def imports_of(path: Path, module: str | None = None) -> set[str]:
@@ -85,6 +88,20 @@ def test_no_import_goes_up_a_layer():
 def test_loading_a_model_does_not_import_training():
     for path in (PACKAGE / "model").glob("*.py"):
         assert not any(t.startswith("dncnn.training") for t in imports_of(path)), path.name
+
+
+def test_evaluation_never_imports_training():
+    """Evaluating a model reads the study's state (``dncnn.state``) and the catalogue, never the training code."""
+    found = [f"{path.relative_to(PACKAGE)} imports {t}" for path in sorted((PACKAGE / "evaluation").rglob("*.py"))
+             for t in imports_of(path) if t.startswith("dncnn.training")]
+    assert not found, "\n".join(found)
+
+
+def test_the_package_face_imports_only_lazily():
+    """``import dncnn`` stays cheap: its ``__init__`` imports no layer at module level (``dncnn.denoise`` imports inside)."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    top = [node for node in tree.body if isinstance(node, ast.ImportFrom) and (node.level or "dncnn" in (node.module or ""))]
+    assert not top
 
 
 def test_the_checker_sees_lazy_and_relative_imports(tmp_path):

@@ -130,7 +130,9 @@ def measure_clean_photos(names: Sequence[str] = CLEAN_PHOTOS, *, rule_folder: st
     import skimage.data
 
     from ..evaluation.metrics import compute_psnr
-    from .denoise import cached_model, choose_for_image, denoise_tiled, read_sigma_rule
+    from ..restoration.models import cached_model
+    from ..restoration.rule import choose_for_image, read_sigma_rule
+    from ..restoration.tiling import denoise_tiled
 
     rule, models, rows = read_sigma_rule(rule_folder), {}, []
     for name in _progress(names, enabled=progress):
