@@ -9,6 +9,7 @@ PACKAGE = config.PROJECT_ROOT / "dncnn"
 # bottom to top; the modules of one layer may import each other
 LAYERS = {
     "config": 0, "profiles": 0,
+    "state": 3,  # the study's state (training.json), beside the catalogue: read by training, evaluation, analysis
     "files": 1,
     "data": 2,
     "model": 3,

@@ -53,7 +53,7 @@ def describe_training(table, *, plan: dict | None = None) -> str:
     Args:
         table: :func:`dncnn.training.train.runs_table` (``run, device, precision, batch_size, epochs,
             steps, patches_seen, training_minutes, patches_per_second, final_loss``).
-        plan: notebook 02's training plan (:func:`dncnn.training.plan.plan_training`), for the estimate
+        plan: notebook 02's training plan (:func:`dncnn.state.plan_training`), for the estimate
             and the reason when the profile was not trained here.
     """
     sentences = []
@@ -65,7 +65,7 @@ def describe_training(table, *, plan: dict | None = None) -> str:
             f"{float(r['training_minutes']):.2f} min, {float(r['patches_per_second']):,.1f} patches per second; final training "
             f"loss {loss:.6f} (MSE on the [0, 1] scale, a training PSNR of {-10 * math.log10(loss):.2f} dB).")
     if plan is not None and not plan.get("train", True):
-        from ..training.plan import format_duration
+        from ..state import format_duration
 
         estimate = plan.get("estimate") or {}
         if estimate:

@@ -57,7 +57,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
     if counts:
         facts.append(f"{int(counts[-1]['patches']):,} training patches (after truncation to a multiple of the batch size)")
     from ..model.weights import shipped_keys
-    from ..training.plan import PLAN_FILE, format_duration
+    from ..state import PLAN_FILE, format_duration
 
     plan = _read_json(results / PLAN_FILE)
     if plan and plan.get("estimate"):

@@ -111,11 +111,9 @@ def trained_denoiser(plan: dict) -> KerasDenoiser | None:
     loads the shipped model instead (its row is :func:`shipped_denoiser`'s)."""
     if plan["model"]["source"] != "trained":
         return None
-    from ..model.weights import load_model
+    from ..state import load_planned_model
 
-    path = Path(plan["model"]["path"])
-    model = load_model(path if path.is_absolute() else config.OUTPUT_ROOT / path)
-    return keras_denoiser(model, name=plan["model"]["label"], trained_sigma=plan["model"]["sigma"],
+    return keras_denoiser(load_planned_model(plan), name=plan["model"]["label"], trained_sigma=plan["model"]["sigma"],
                           weights="trained in this run")
 
 
