@@ -10,7 +10,7 @@ from dncnn import config  # noqa: E402
 from dncnn.files.fetch import DataError  # noqa: E402
 from dncnn.model import weights as M  # noqa: E402
 from dncnn.model.network import count_layers  # noqa: E402
-from dncnn.training.train import read_log  # noqa: E402
+from dncnn.training.runs import read_log  # noqa: E402
 
 
 def test_shipped_files_carry_their_checksums_in_the_catalogue_and_the_manifest():

@@ -51,7 +51,7 @@ def describe_training(table, *, plan: dict | None = None) -> str:
     """Notebook 02: each run's time, throughput and final loss, and whether this run trained.
 
     Args:
-        table: :func:`dncnn.training.train.runs_table` (``run, device, precision, batch_size, epochs,
+        table: :func:`dncnn.training.runs.runs_table` (``run, device, precision, batch_size, epochs,
             steps, patches_seen, training_minutes, patches_per_second, final_loss``).
         plan: notebook 02's training plan (:func:`dncnn.state.plan_training`), for the estimate
             and the reason when the profile was not trained here.

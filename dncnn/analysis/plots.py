@@ -65,7 +65,7 @@ def plot_training_runs(runs: dict):
 
     Args:
         runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
-            (:func:`dncnn.training.train.read_run`). The training PSNR (-10 log10 of the MSE loss on
+            (:func:`dncnn.training.runs.read_run`). The training PSNR (-10 log10 of the MSE loss on
             the [0, 1] scale) and the learning rate are drawn against the number of training patches
             seen (steps x batch size, log scale: 10k, 1M, ...), so runs with different batch sizes
             and epoch lengths compare directly. Each run has its method's colour; its device is in

@@ -23,11 +23,11 @@ def read_ablation_runs(folder: str | Path) -> dict:
     Returns:
         ``{label: run}`` ordered by profile, optimizer (Adam first) and the paper's legend order
         (RL+BN, RL, BN, neither); ``label`` is ``"<switches> (<optimizer>), <profile>"``; each run holds
-        ``history`` (log rows, :func:`dncnn.training.train.read_log`), ``batch_size``, ``device``,
+        ``history`` (log rows, :func:`dncnn.training.runs.read_log`), ``batch_size``, ``device``,
         ``profile``, ``run``, ``switches`` (``"RL+BN (Adam)"``), ``optimizer``, ``residual``,
         ``batch_norm``, ``status``, ``steps``, ``wall_seconds``, ``budget`` and ``budget_label``.
     """
-    from ..training.train import read_log
+    from ..training.runs import read_log
 
     found = []
     for sidecar in sorted(Path(folder).glob("*/*.json")):
@@ -197,10 +197,10 @@ def describe_limits(comparisons: list[dict], runs: dict) -> str:
 
 def read_shipped_validation_runs() -> dict:
     """This project's shipped models (the catalogue's entries of source ``shipped``) whose training
-    logs carry the validation PSNR, as :func:`dncnn.training.train.read_run` results keyed by their names."""
+    logs carry the validation PSNR, as :func:`dncnn.training.runs.read_run` results keyed by their names."""
     from ..model.catalog import SHIPPED, entries
     from ..model.weights import shipped_run_files
-    from ..training.train import read_log, read_run
+    from ..training.runs import read_log, read_run
 
     runs = {}
     for entry in entries(source=SHIPPED):
