@@ -36,16 +36,6 @@ def test_bn_statistics_of_two_models_in_one_figure(tmp_path):
     assert io.save_figure(tmp_path / "bn.png", fig).stat().st_size > 0
 
 
-def test_crops_show_every_entry_with_its_psnr(tmp_path):
-    image = np.zeros((40, 50), np.float32)
-    example = {"clean": (image, None), "noisy": (image, 20.0), "a very long denoiser name, paper recipe (GPU)": (image, 29.19)}
-    fig = plots.plot_denoise_crops(example, box=(5, 5, 20), title="t")
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles[0] == "clean" and titles[1].endswith("20.00 dB") and titles[2].endswith("29.19 dB")
-    assert fig.axes[2].get_images()[0].get_array().shape == (20, 20)
-    assert io.save_figure(tmp_path / "crops.png", fig).stat().st_size > 0
-
-
 def test_patch_grid_and_histograms(tmp_path):
     patches = np.random.default_rng(0).integers(0, 256, (30, 8, 8), dtype=np.uint8)
     fig = plots.plot_patch_grid(patches, rows=2, cols=3)

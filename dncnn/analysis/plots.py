@@ -172,24 +172,6 @@ def plot_bn_statistics(stats):
     return fig
 
 
-def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None, title: str = ""):
-    """Clean / noisy / each denoiser on one image (or a ``(top, left, size)`` crop), PSNR in each title."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(example), figsize=(3.2 * len(example), 3.6))
-    for ax, (name, (image, psnr)) in zip(np.atleast_1d(axes), example.items()):
-        if box is not None:
-            top, left, size = box
-            image = image[top:top + size, left:left + size]
-        ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
-        label = textwrap.fill(name, 24)
-        ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=9)
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.86 if title else 1))  # leave the suptitle its own band
-    return fig
-
-
 def plot_task_crops(examples: list[dict]):
     """A figure with one row per example of :func:`dncnn.evaluation.tasks.task_examples` (input, outputs, original)."""
     plt = _pyplot()

@@ -331,12 +331,6 @@ def denoise_examples(denoisers, picks, *, sigma: float, seed: int = 0, crop: int
     return out
 
 
-def central_box(shape: tuple[int, int], *, size: int = 160) -> tuple[int, int, int]:
-    """``(top, left, side)`` of the central square crop of at most ``size`` pixels of an HxW image."""
-    side = min(size, *shape)
-    return (shape[0] - side) // 2, (shape[1] - side) // 2, side
-
-
 def evaluate_sets(denoisers, *, sets: Sequence[str], sigmas: Sequence[float], images: int | None = None,
                   crop: int | None = None, seed: int = 0, raw_dir=None, progress: bool = True):
     """Notebook 04's evaluation: every denoiser on every image of ``sets`` at every sigma, as one
