@@ -149,3 +149,35 @@ def test_the_name_checker_sees_functions_classes_and_constants(tmp_path):
     found = public_definitions(package)
     assert found["SCALES"] == ["pkg/a.py", "pkg/sub/b.py"] and found["load"] == ["pkg/a.py", "pkg/sub/b.py"]
     assert found["load_it"] == ["pkg/sub/b.py"] and "_private" not in found
+
+
+def function_bodies_over(limit: int, root: Path = PACKAGE) -> list[str]:
+    """``"<path>:<line> <name> (<n> lines)"`` of every function under ``root`` whose body, its
+    docstring left out, spans more than ``limit`` lines."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            if body and body[-1].end_lineno - body[0].lineno + 1 > limit:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} "
+                             f"({body[-1].end_lineno - body[0].lineno + 1} lines)")
+    return found
+
+
+def test_no_function_body_is_over_60_lines(tmp_path):
+    assert not function_bodies_over(60), "split: " + "; ".join(function_bodies_over(60))
+    package = tmp_path / "pkg"
+    package.mkdir()
+    long_body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    (package / "a.py").write_text(f'def short():\n    """Doc."""\n    return 1\n\n\ndef long():\n    """Doc\n    more."""\n{long_body}\n')
+    assert [entry.split(" ")[1] for entry in function_bodies_over(60, package)] == ["long"]  # the checker sees it
+
+
+def test_no_row_label_is_parsed_back_into_a_model():
+    """Names and facts come from the catalogue (dncnn/model/catalog.py); a label is never split or searched."""
+    patterns = ('split(" ")[0]', '"ours" in', "startswith(\"DnCNN", "startswith(\"CDnCNN")
+    found = [f"{path.relative_to(PACKAGE.parent)}: {pattern}" for path in sorted(PACKAGE.rglob("*.py"))
+             for pattern in patterns if pattern in path.read_text()]
+    assert not found, "\n".join(found)

@@ -186,13 +186,7 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
         sentences.append(f"The authors' released weights land within {abs(diff):.2f} dB of the paper's Table II in all "
                          f"{len(authors)} rows that have a paper value (largest: {method} at sigma {level:g}, "
                          f"{signed(diff)} dB): {verdict}.")
-    gains = []
-    for level in sorted(measured[measured.dataset == dataset].sigma.unique()):
-        rows = measured[(measured.dataset == dataset) & (measured.sigma == level)]
-        s_rows = rows[[_is(m, family="S") for m in rows.method]]
-        if _BM3D in set(rows.method) and len(s_rows):
-            best = s_rows.loc[s_rows.psnr.idxmax()]
-            gains.append((level, best.method, best.psnr - float(rows[rows.method == _BM3D].psnr.iloc[0])))
+    gains = best_gains(measured, dataset=dataset)
     if gains:
         holds = all(g > 0 for _, _, g in gains)
         listed = ", ".join(f"{signed(g)} dB at sigma {level:g} ({method})" for level, method, g in gains)
@@ -214,6 +208,19 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
                      "levels are the authors' weights); how PSNR falls as the noise level moves away from the trained "
                      "one: notebook 06 and `docs/noise-levels.md`.")
     return " ".join(sentences)
+
+
+def best_gains(measured, *, dataset: str) -> list[tuple[float, str, float]]:
+    """``(sigma, method, dB)`` for every sigma of ``dataset`` in the measured summary rows: the best
+    DnCNN-S row (a catalogue model of family S) and its mean PSNR minus BM3D's."""
+    gains = []
+    for level in sorted(measured[measured.dataset == dataset].sigma.unique()):
+        rows = measured[(measured.dataset == dataset) & (measured.sigma == level)]
+        s_rows = rows[[_is(m, family="S") for m in rows.method]]
+        if _BM3D in set(rows.method) and len(s_rows):
+            best = s_rows.loc[s_rows.psnr.idxmax()]
+            gains.append((level, best.method, best.psnr - float(rows[rows.method == _BM3D].psnr.iloc[0])))
+    return gains
 
 
 def gains_over(per_image, *, reference: str = _BM3D):

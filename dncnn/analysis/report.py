@@ -166,82 +166,98 @@ def render_findings(profile: str = FRONT_PROFILE) -> str:
 
 def render_claims(profile: str = FRONT_PROFILE) -> str:
     """The overview of the study: each claim of the paper it tests, the verdict and the numbers,
-    computed from ``results/<profile>`` and ``results/dncnn3``; then the claims not yet tested."""
+    computed from ``results/<profile>``, ``results/dncnn3``, ``results/noise-levels`` and ``results/ablation``."""
+    rows = table_ii_claims(profile) + tasks_claims() + noise_level_claims() + training_claims()
+    lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
+    lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
+    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
+                  "`results/noise-levels/` and `results/ablation/`."]
+    return "\n".join(lines)
+
+
+def table_ii_claims(profile: str = FRONT_PROFILE) -> list[tuple[str, str, str]]:
+    """The claims rows of the paper's Table II (notebook 04, ``results/<profile>``, BSD68): DnCNN-S
+    against BM3D, the authors' weights against the paper, our shipped DnCNN-S, DnCNN-B against
+    DnCNN-S; the rows' models named by the catalogue. No row where the tables are absent."""
     import pandas as pd
 
     from ..evaluation.paper import PAPER_PSNR
     from ..model.catalog import AUTHORS, SHIPPED, find_entry, get_entry
     from .findings import REPRODUCED_DB, signed
 
-    BM3D = get_entry("bm3d").name
-    rows = []
     results = config.results_dir(profile)
-    if (results / "summary.csv").exists():
-        summary = pd.read_csv(results / "summary.csv")
-        m = summary[(summary.source == "measured") & (summary.dataset == "BSD68")]
+    if not (results / "summary.csv").exists():
+        return []
+    summary = pd.read_csv(results / "summary.csv")
+    m = summary[(summary.source == "measured") & (summary.dataset == "BSD68")]
 
-        def psnr(method, sigma):
-            hit = m[(m.method == method) & (m.sigma == sigma)]
-            return float(hit.psnr.iloc[0]) if len(hit) else float("nan")
+    def psnr(method, sigma):
+        hit = m[(m.method == method) & (m.sigma == sigma)]
+        return float(hit.psnr.iloc[0]) if len(hit) else float("nan")
 
-        sigmas = sorted(m.sigma.unique())
-        facts = {x: find_entry(x) for x in m.method.unique()}
-        gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if _is_dncnn_s(facts[x])) - psnr(BM3D, s) for s in sigmas}
-        verdict = "holds" if all(g > 0 for g in gains.values()) else "fails"
+    bm3d, rows = get_entry("bm3d").name, []
+    sigmas = sorted(m.sigma.unique())
+    facts = {x: find_entry(x) for x in m.method.unique()}
+    gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if _is_dncnn_s(facts[x])) - psnr(bm3d, s) for s in sigmas}
+    # our model trained by the paper's recipe: the shipped one (a run of this profile is not converged)
+    ours = next((x for x in m.method if facts[x] is not None and facts[x].source == SHIPPED and facts[x].profile == "paper"), None)
+    wins = ""
+    if ours:
         per_image = pd.read_csv(results / "per_image.csv")
-        # our model trained by the paper's recipe: the shipped one (a run of this profile is not converged)
-        ours = next((x for x in m.method if facts[x] is not None and facts[x].source == SHIPPED
-                     and facts[x].profile == "paper"), None)
-        wins = ""
-        if ours:
-            wide = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)].pivot(index="image", columns="method", values="psnr")
-            wins = f"; ours beats BM3D on {int((wide[ours] > wide[BM3D]).sum())} of {len(wide)} images at sigma 25"
-        rows.append(("DnCNN-S beats BM3D at every noise level (Table II, BSD68)", verdict,
-                     ", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains.items()) + " (best DnCNN-S minus BM3D, both run here)" + wins))
-        authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", facts[x].paper_method)][int(s)]) for x in m.method.unique()
-                   if facts[x] is not None and facts[x].source == AUTHORS
-                   for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", facts[x].paper_method), {}) and not math.isnan(psnr(x, s))]
-        if authors:
-            worst = max(authors, key=lambda a: abs(a[2]))
-            rows.append(("The authors' released DnCNN-S and DnCNN-B reproduce Table II",
-                         "reproduced" if abs(worst[2]) < REPRODUCED_DB else "not reproduced",
-                         f"{len(authors)} rows within {abs(worst[2]):.2f} dB of the paper (largest: {worst[0]}, sigma {worst[1]:g})"))
-        if ours:
-            rows.append(_ours_claim(psnr(ours, 25.0), ours))
-        blind_name, specific_name = get_entry("dncnn_b_gray_blind").row_name, get_entry("dncnn_s_sigma25").row_name
-        blind = [(s, psnr(blind_name, s) - psnr(specific_name, s)) for s in sigmas]
-        blind = [(s, d) for s, d in blind if not math.isnan(d)]
-        if blind:
-            rows.append(("One blind DnCNN-B comes close to a DnCNN-S trained for each noise level",
-                         f"holds to {max(abs(d) for _, d in blind):.2f} dB (authors' weights)",
-                         ", ".join(f"{signed(d)} dB at sigma {s:g}" for s, d in blind) + " (DnCNN-B minus DnCNN-S); a DnCNN-B trained by us: not yet"))
+        wide = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)].pivot(index="image", columns="method", values="psnr")
+        wins = f"; ours beats BM3D on {int((wide[ours] > wide[bm3d]).sum())} of {len(wide)} images at sigma 25"
+    rows.append(("DnCNN-S beats BM3D at every noise level (Table II, BSD68)", "holds" if all(g > 0 for g in gains.values()) else "fails",
+                 ", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains.items()) + " (best DnCNN-S minus BM3D, both run here)" + wins))
+    authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", facts[x].paper_method)][int(s)]) for x in m.method.unique()
+               if facts[x] is not None and facts[x].source == AUTHORS
+               for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", facts[x].paper_method), {}) and not math.isnan(psnr(x, s))]
+    if authors:
+        worst = max(authors, key=lambda a: abs(a[2]))
+        rows.append(("The authors' released DnCNN-S and DnCNN-B reproduce Table II",
+                     "reproduced" if abs(worst[2]) < REPRODUCED_DB else "not reproduced",
+                     f"{len(authors)} rows within {abs(worst[2]):.2f} dB of the paper (largest: {worst[0]}, sigma {worst[1]:g})"))
+    if ours:
+        rows.append(_ours_claim(psnr(ours, 25.0), ours))
+    blind_name, specific_name = get_entry("dncnn_b_gray_blind").row_name, get_entry("dncnn_s_sigma25").row_name
+    blind = [(s, d) for s in sigmas if not math.isnan(d := psnr(blind_name, s) - psnr(specific_name, s))]
+    if blind:
+        rows.append(("One blind DnCNN-B comes close to a DnCNN-S trained for each noise level",
+                     f"holds to {max(abs(d) for _, d in blind):.2f} dB (authors' weights)",
+                     ", ".join(f"{signed(d)} dB at sigma {s:g}" for s, d in blind) + " (DnCNN-B minus DnCNN-S); a DnCNN-B trained by us: not yet"))
+    return rows
+
+
+def tasks_claims() -> list[tuple[str, str, str]]:
+    """The claims rows of DnCNN-3's Table V and the colour row (``results/dncnn3``, notebook 05); none
+    where the table is absent."""
+    import pandas as pd
+
+    from ..model.catalog import get_entry
+    from .findings import REPRODUCED_DB, signed
+
     tasks = config.TASKS_TABLE_DIR
-    if (tasks / "tasks_vs_paper.csv").exists():
-        versus = pd.read_csv(tasks / "tasks_vs_paper.csv")
-        summary = pd.read_csv(tasks / "tasks_summary.csv")
-        worst = versus.delta_psnr.abs().max()
-        measured = summary[summary.source == "measured"]
-        beaten = []
-        for task, base in (("super-resolution", "bicubic"), ("jpeg", "JPEG")):
-            wide = measured[measured.task == task].pivot_table(index=["dataset", "level"], columns="method", values="psnr")
-            if {"DnCNN-3", base} <= set(wide.columns):
-                beaten.append(f"beats {base} in {int((wide['DnCNN-3'] > wide[base]).sum())} of {len(wide)} settings")
-        rows.append(("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
-                     "reproduced" if worst < REPRODUCED_DB else "not reproduced",
-                     f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten)))
-        colour = measured[measured.task == "colour denoising"].set_index("method")
-        if "CBM3D" in colour.index and len(colour) > 1:
-            cnn = next(x for x in colour.index if x.startswith("CDnCNN"))
-            gain = colour.loc[cnn, "psnr"] - colour.loc["CBM3D", "psnr"]
-            rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
-                         f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
-                         f"is not in the authors' repository)"))
-    rows += noise_level_claims() + training_claims()
-    lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
-    lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
-    lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
-                  "`results/noise-levels/` and `results/ablation/`."]
-    return "\n".join(lines)
+    if not (tasks / "tasks_vs_paper.csv").exists():
+        return []
+    versus = pd.read_csv(tasks / "tasks_vs_paper.csv")
+    summary = pd.read_csv(tasks / "tasks_summary.csv")
+    worst = versus.delta_psnr.abs().max()
+    measured = summary[summary.source == "measured"]
+    dncnn3, cbm3d, cnn = (get_entry(key).name for key in ("dncnn3", "cbm3d", "cdncnn_b_color_blind"))
+    beaten = []
+    for task, base in (("super-resolution", "bicubic"), ("jpeg", "JPEG")):
+        wide = measured[measured.task == task].pivot_table(index=["dataset", "level"], columns="method", values="psnr")
+        if {dncnn3, base} <= set(wide.columns):
+            beaten.append(f"beats {base} in {int((wide[dncnn3] > wide[base]).sum())} of {len(wide)} settings")
+    rows = [("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
+             "reproduced" if worst < REPRODUCED_DB else "not reproduced",
+             f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten))]
+    colour = measured[measured.task == "colour denoising"].set_index("method")
+    if {cbm3d, cnn} <= set(colour.index):
+        gain = colour.loc[cnn, "psnr"] - colour.loc[cbm3d, "psnr"]
+        rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
+                     f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
+                     f"is not in the authors' repository)"))
+    return rows
 
 
 def _is_dncnn_s(entry) -> bool:
