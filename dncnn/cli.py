@@ -461,14 +461,14 @@ def run_noise_levels(args, parser) -> int:
 
 
 def run_bench(args, parser) -> int:
-    from . import bench
+    from .bench import measure, run
 
     if args.what == "probe":
-        bench.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
+        measure.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
     elif args.what == "peer":
-        bench.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
+        measure.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":
-        print(bench.bench_denoise_cli(images=args.images, out_dir=args.out))
+        print(run.bench_denoise_cli(images=args.images, out_dir=args.out))
     else:
-        print(bench.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
+        print(run.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
     return 0
