@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from . import config
-from .files import atomic, provenance
+from .files import atomic
+from .runtime.device import has_accelerator
 from .profiles import Profile, run_name
 
 PLAN_FILE = "training.json"
@@ -48,7 +49,7 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
         train: True or False force the choice; None trains unless the profile is ``accelerator_only``
             and this machine has no accelerator.
         estimate: :func:`dncnn.training.train.time_training_steps` result, quoted in the reason.
-        accelerator: whether this machine has a GPU (default: :func:`dncnn.files.provenance.has_accelerator`).
+        accelerator: whether this machine has a GPU (default: :func:`dncnn.runtime.device.has_accelerator`).
 
     Returns:
         ``{"profile", "train", "reason", "model", "estimate"}``; ``model`` is ``{"source": "trained",
@@ -60,7 +61,7 @@ def plan_training(profile: Profile, *, train: bool | None = None, estimate: dict
     """
     from .model.catalog import get_entry
 
-    accelerator = provenance.has_accelerator() if accelerator is None else accelerator
+    accelerator = has_accelerator() if accelerator is None else accelerator
     took = f" ({format_duration(estimate['estimated_seconds'])} estimated)" if estimate else ""
     if train is None:
         train = accelerator or not profile.accelerator_only

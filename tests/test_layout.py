@@ -10,7 +10,7 @@ PACKAGE = config.PROJECT_ROOT / "dncnn"
 LAYERS = {
     "config": 0, "profiles": 0,
     "state": 3,  # the study's state (training.json), beside the catalogue: read by training, evaluation, analysis
-    "files": 1,
+    "files": 1, "runtime": 1,
     "data": 2,
     "model": 3,
     "training": 4,

@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 
 from dncnn import config
-from dncnn.profiles import get_profile
 from dncnn.training import plan
 from dncnn.training.train import time_training_steps
 from helpers import TINY

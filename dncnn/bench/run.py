@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .measure import SIZES, run_in_backend, dncnn_flops_per_pixel, measure_matmul_gflops, run_bm3d, run_denoise_cli, run_patch_preparation
+from ..runtime.device import cpu_model
+from .measure import (SIZES, dncnn_flops_per_pixel, measure_matmul_gflops, run_bm3d, run_denoise_cli, run_in_backend,
+                      run_patch_preparation)
 from .tables import add_ratios, format_bench, format_denoise_cli, write_bench
 
 
@@ -51,7 +53,7 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
     table = pd.DataFrame(rows)
     table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
     if out_dir is not None:
-        write_bench(table, out_dir=Path(out_dir), machine=provenance.cpu_model(), extra=provenance.provenance())
+        write_bench(table, out_dir=Path(out_dir), machine=cpu_model(), extra=provenance.provenance())
     return table
 
 
@@ -62,10 +64,10 @@ def bench_denoise_cli(*, images: int = 8, out_dir: Path | None = None) -> str:
     import pandas as pd
 
     from .. import config
-    from ..files import atomic, provenance
+    from ..files import atomic
 
     rows = run_denoise_cli(images=images)
-    text = format_denoise_cli(rows, machine=provenance.cpu_model())
+    text = format_denoise_cli(rows, machine=cpu_model())
     out = Path(out_dir or config.RESULTS_DIR)
     atomic.save_csv(out / "bench_cli.csv", pd.DataFrame(rows))
     atomic.save_text(out / "bench_cli.md", text)
@@ -82,7 +84,7 @@ def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: 
     returns the Markdown."""
     from .. import config
     from ..analysis import plots
-    from ..files import atomic, provenance
+    from ..files import atomic
 
     table = run_all(repeats=repeats, train_seconds=train_seconds, out_dir=Path(out_dir or config.RESULTS_DIR))
     atomic.save_figure(Path(out_dir or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
@@ -90,4 +92,4 @@ def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: 
         from ..analysis.report import update_readme_bench
 
         update_readme_bench()
-    return format_bench(table, machine=provenance.cpu_model())
+    return format_bench(table, machine=cpu_model())

@@ -161,6 +161,6 @@ def _ssim(photo, output) -> float:
 def _progress(items, *, enabled: bool):
     if not enabled:
         return items
-    from ..files.progress import progress_bar
+    from ..runtime.progress import progress_bar
 
     return progress_bar(items, desc="clean photos", unit="photo")

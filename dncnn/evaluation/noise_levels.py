@@ -187,11 +187,11 @@ def estimate_noise_levels(estimators: Mapping[str, Callable], images: Sequence[n
 
 
 def _bar(total: int, desc: str, *, enabled: bool, unit: str = "image"):
-    """A progress bar (:func:`dncnn.files.progress.progress_bar`: stdout in a notebook, not a red
+    """A progress bar (:func:`dncnn.runtime.progress.progress_bar`: stdout in a notebook, not a red
     stderr block), or None."""
     if not enabled:
         return None
-    from ..files.progress import progress_bar
+    from ..runtime.progress import progress_bar
 
     return progress_bar(total=total, desc=desc, unit=unit)
 

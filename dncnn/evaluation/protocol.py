@@ -51,7 +51,7 @@ def evaluate_denoisers(
     noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
     bar = None
     if progress:
-        from ..files.progress import progress_bar
+        from ..runtime.progress import progress_bar
 
         bar = progress_bar(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
     scores = {}

@@ -36,6 +36,7 @@ import keras
 from .. import config
 from ..data.patches import load_patches
 from ..files import atomic, provenance
+from ..runtime.device import describe_device
 from ..profiles import Profile, get_profile, run_name
 from . import plan
 from .checkpoints import build_network, export_model, load_last_checkpoint, save_checkpoint
@@ -320,7 +321,7 @@ def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, pa
         "batch_size": profile.batch_size,
         "estimated_seconds": round(per_step * total, 1),
         "precision": "mixed_bfloat16" if mixed_precision else "float32",
-        "device": provenance.describe_device(),
+        "device": describe_device(),
         "backend": keras.config.backend(),
     }
 

@@ -123,7 +123,7 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
 def _progress(items, *, enabled: bool):
     if not enabled:
         return items
-    from ...files.progress import progress_bar
+    from ...runtime.progress import progress_bar
 
     return progress_bar(items, desc="task/set/level", unit="setting")
 
