@@ -80,7 +80,7 @@ def test_denoise_without_sigma_prints_its_estimate_and_uses_the_rules_model(tmp_
 def test_sigma_auto_leaves_the_model_to_the_estimate():
     assert denoise.wants_estimate() and denoise.wants_estimate(sigma="auto")
     assert not denoise.wants_estimate(sigma=25.0) and not denoise.wants_estimate(model="dncnn_b_gray_blind")
-    with pytest.raises(ValueError, match="--sigma auto picks the model"):
+    with pytest.raises(ValueError, match='`sigma="auto"` picks the model'):
         denoise.wants_estimate(sigma="auto", model="dncnn_s_sigma25")
     rule = [{"low": 0.0, "high": 10.0, "model": "a"}, {"low": 10.0, "high": float("inf"), "model": "b"}]
     assert [apply_rule(e, rule) for e in (-1.0, 0.0, 9.99, 10.0, 300.0)] == ["a", "a", "a", "b", "b"]  # the one rule function

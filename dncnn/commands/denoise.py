@@ -19,9 +19,18 @@ def denoise_paths(inputs: list[str | Path], out_dir: str | Path, **options) -> d
     return denoise_files(inputs, out_dir, describe_error=explain_error, **options)
 
 
+# the library's errors name its parameters (in backticks); the command line names its flags instead
+FLAGS = {"`overwrite=True`": "--overwrite", '`sigma="auto"`': "--sigma auto", "a number as `sigma`": "--sigma N",
+         "a `model`": "--model NAME", "`grey=True`": "--grey", "`out_dir`": "--out-dir", "`weights`": "--weights",
+         "`model`": "--model", "`sigma`": "--sigma"}
+
+
 def explain_error(err: Exception) -> str:
-    """The error's message, with the command-line fix where there is one."""
+    """The error's message in the command line's terms (its flags for the library's parameters, :data:`FLAGS`),
+    with the command-line fix where there is one."""
     text = str(err)
+    for term, flag in FLAGS.items():
+        text = text.replace(term, flag)
     if isinstance(err, TruncatedImageError):
         text += "; pass --accept-truncated to denoise what can be decoded"
     return text

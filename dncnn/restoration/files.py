@@ -53,7 +53,7 @@ class ModelChoice:
         if image.ndim == 3:
             return (*cached_model(CDNCNN, self._cache), {})
         if self.model == CDNCNN:
-            raise ValueError(f"{source} is grey; {CDNCNN} denoises colour images only: leave out --model for grey ones")
+            raise ValueError(f"{source} is grey; {CDNCNN} denoises colour images only: leave out `model` for grey ones")
         return (*self.load_grey(), {})
 
     def load_grey(self) -> tuple:
@@ -83,12 +83,12 @@ def check_output(noisy: str | Path, clean: str | Path, *, overwrite: bool = Fals
     if not os.path.lexists(target):
         return
     if target.is_dir():
-        raise OutputError(f"{clean} is a folder; give a file name, or use --out-dir {clean} to write into it")
+        raise OutputError(f"{clean} is a folder; give a file name, or give it as `out_dir` to write into it")
     if noisy.exists() and os.path.samefile(noisy, target):
         raise OutputError(f"{clean} is the input itself: writing there would destroy the noisy original; "
-                          f"choose another output name (--overwrite does not allow this). Received: {noisy} -> {clean}")
+                          f"choose another output name (`overwrite=True` does not allow this). Received: {noisy} -> {clean}")
     if not overwrite:
-        raise OutputError(f"{clean} already exists; pass --overwrite to replace it")
+        raise OutputError(f"{clean} already exists; pass `overwrite=True` to replace it")
 
 
 def resolve_output(path: str | Path) -> Path:
@@ -139,7 +139,7 @@ def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Pat
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"--out-dir {out_dir} is a file; give a folder (it is created if missing)")
+        raise OutputError(f"`out_dir` {out_dir} is a file; give a folder (it is created if missing)")
     by_name: dict[str, list[Path]] = {}
     for path in files:
         by_name.setdefault(path.name.lower(), []).append(path)
@@ -147,7 +147,7 @@ def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Pat
     if clashes:
         listed = "; ".join(" and ".join(map(str, paths)) + f" -> {out_dir / paths[0].name}" for paths in clashes)
         raise OutputError(f"inputs with the same name would write the same output in {out_dir}: {listed}. "
-                          "Nothing was denoised; denoise those folders into different --out-dir folders")
+                          "Nothing was denoised; denoise those folders into different `out_dir` folders")
     return [(path, out_dir / path.name) for path in files]
 
 

@@ -37,7 +37,7 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
     from ..evaluation.denoisers import KerasDenoiser, load_entry_denoiser
 
     if weights is not None and model is not None:
-        raise ValueError("give --weights or --model, not both")
+        raise ValueError("give `weights` or `model`, not both")
     if weights is not None:
         weights = Path(weights)
         if weights.suffix == ".mat":
@@ -47,15 +47,15 @@ def load_denoiser(*, weights: str | Path | None = None, model: str | None = None
             if any("_bn" in layer.name for layer in net.layers):
                 net = fold_batchnorm(net)
         else:
-            raise ValueError(f"--weights must be a .keras model of this project or an authors' .mat file. Received: {weights}")
+            raise ValueError(f"`weights` must be a .keras model of this project or an authors' .mat file. Received: {weights}")
         depth = sum("_conv" in layer.name for layer in net.layers)
         return KerasDenoiser(net, name=label), receptive_field(depth)
     entry = get_entry(model) if model is not None else default_entry(sigma)
     if not entry.is_network:
-        raise ValueError(f"{model!r} is not a network; --model takes {', '.join(model_names())}. Received: {model!r}")
+        raise ValueError(f"{model!r} is not a network; `model` takes {', '.join(model_names())}. Received: {model!r}")
     if entry.source == SHIPPED and entry.sigma is not None and sigma is not None and float(sigma) != entry.sigma:
-        raise ValueError(f"--model {model} is trained for sigma {entry.sigma:g} only; for sigma {float(sigma):g} use the "
-                         f"authors' blind model (leave out --model). Received: sigma={sigma}")
+        raise ValueError(f"`model` {model} is trained for sigma {entry.sigma:g} only; for sigma {float(sigma):g} use the "
+                         f"authors' blind model (leave out `model`). Received: sigma={sigma}")
     # the authors' models are reported by key, ours by its display name (as the tables name it)
     denoiser = load_entry_denoiser(entry, name=entry.name if entry.source == SHIPPED else entry.key)
     return denoiser, receptive_field(entry.depth)
@@ -69,7 +69,7 @@ def keeps_colour(*, weights=None, model=None, grey: bool = False) -> bool:
         ValueError: for ``grey`` together with the colour model.
     """
     if grey and model == CDNCNN:
-        raise ValueError(f"--grey converts colour images to grey, which {CDNCNN} cannot denoise: leave out one of them")
+        raise ValueError(f"`grey=True` converts colour images to grey, which {CDNCNN} cannot denoise: leave out one of them")
     return not grey and weights is None and model in (None, CDNCNN)
 
 

@@ -33,8 +33,8 @@ def wants_estimate(*, sigma=None, weights=None, model=None) -> bool:
     """
     if sigma == AUTO:
         if weights is not None or model is not None:
-            raise ValueError("--sigma auto picks the model from the estimated noise level: leave out --model/--weights, "
-                             "or give a number to --sigma")
+            raise ValueError("`sigma=\"auto\"` picks the model from the estimated noise level: leave out `model` and "
+                             "`weights`, or give a number as `sigma`")
         return True
     return sigma is None and weights is None and model is None
 
@@ -58,7 +58,7 @@ def read_sigma_rule(folder: str | Path | None = None) -> dict:
     path = Path(folder or config.NOISE_LEVELS_TABLE_DIR) / RULE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: it is committed with the study (`python -m dncnn noise-levels` remakes it); "
-                                "or give --sigma N or --model NAME")
+                                "or give a number as `sigma`, or a `model`")
     with open(path, newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if row["default"] == "True"]
     if not rows:

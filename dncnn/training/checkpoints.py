@@ -33,7 +33,7 @@ def load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | Non
     """Newest checkpoint that loads, with its state; earlier ones are tried if the newest is damaged."""
     candidates = sorted(ckpt_dir.glob("epoch-*.keras"), reverse=True)
     if not candidates:
-        raise FileNotFoundError(f"--resume: no checkpoint in {ckpt_dir}; start a run without --resume")
+        raise FileNotFoundError(f"resume=True (--resume): no checkpoint in {ckpt_dir}; start a run without it")
     for path in candidates:
         try:
             state = json.loads(path.with_suffix(".json").read_text())
@@ -44,7 +44,7 @@ def load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | Non
             continue
         print(f"resuming from {path.name}: {state['epoch']} epochs, {state['steps']} steps done", file=sys.stderr)
         return model, state
-    raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (--overwrite)")
+    raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (overwrite=True, --overwrite)")
 
 
 def export_model(weights: list, path: Path, profile: Profile) -> None:
