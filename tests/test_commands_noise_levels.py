@@ -12,6 +12,7 @@ from dncnn.evaluation.noise_levels import apply_rule
 from dncnn.restoration import files as denoise_files
 from dncnn.restoration import rule as denoise
 from dncnn.commands import noise_levels as C
+from dncnn.restoration import clean_photos as P
 from dncnn.model.catalog import find_entry
 
 COMMITTED = config.NOISE_LEVELS_TABLE_DIR
@@ -35,9 +36,9 @@ def test_the_rule_the_command_reads_is_derived_from_the_committed_grid():
 @needs_grid
 def test_every_committed_clean_photo_clears_the_margin():
     table = pd.read_csv(COMMITTED / "noise_levels_clean_photos.csv")
-    assert list(table.photo) == list(C.CLEAN_PHOTOS)
+    assert list(table.photo) == list(P.CLEAN_PHOTOS)
     margin = 10 * math.log10(255 ** 2 / 5 ** 2)  # the PSNR of Gaussian noise of sigma 5 (MSE 25)
-    assert C.clean_margin_db() == pytest.approx(margin)
+    assert P.clean_margin_db() == pytest.approx(margin)
     assert (table.psnr > margin).all(), table[["photo", "model", "psnr"]].to_string()
 
 
@@ -53,7 +54,7 @@ def test_a_clean_photo_through_the_default_path_stays_above_the_margin(tmp_path)
     cv2.imwrite(str(tmp_path / "clean.png"), clean)
     done = denoise_files.denoise_file(tmp_path / "clean.png", tmp_path / "out.png")
     assert done["sigma_estimate"] < 5 and done["chosen"] == find_entry(apply_rule(done["sigma_estimate"], denoise.read_sigma_rule()["rule"])).key
-    assert compute_psnr(clean, cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED) / 255) > C.clean_margin_db()
+    assert compute_psnr(clean, cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED) / 255) > P.clean_margin_db()
 
 
 @needs_grid

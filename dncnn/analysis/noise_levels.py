@@ -148,7 +148,7 @@ def describe_estimators(table, *, headline=(15.0, 25.0, 50.0)) -> str:
 
 def describe_clean_photos(table) -> str:
     """What the denoise command's default path does to clean photos (sigma near 0):
-    :func:`dncnn.commands.noise_levels.measure_clean_photos` rows."""
+    :func:`dncnn.restoration.clean_photos.measure_clean_photos` rows."""
     margin = float(table.margin_db.iloc[0])
     worst = table.loc[table.psnr.idxmin()]
     below = table[table.psnr < margin]

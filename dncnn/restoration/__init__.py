@@ -7,6 +7,7 @@ upscaling with DnCNN-3.
 - ``rule``: estimating sigma and the noise-level study's rule (``noise_levels_rule.csv``);
 - ``files``: reading a user's image files, checking outputs, denoising files and folders;
 - ``tasks``: DnCNN-3 on a user's files (deblock, upscale);
+- ``clean_photos``: the default path on clean photographs (what notebook 06 checks);
 - ``api``: :func:`dncnn.denoise`, the one-line call on an array.
 
 ``python -m dncnn denoise``, ``deblock``, ``upscale`` and ``noise-levels`` (``dncnn.commands``) call it.
