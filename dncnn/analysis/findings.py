@@ -230,7 +230,8 @@ def gains_over(per_image, *, reference: str = _BM3D):
     import pandas as pd
 
     ref = per_image[per_image.method == reference][["dataset", "sigma", "image", "psnr"]]
-    rows = per_image[[_is(m) and _entry(m).family in ("S", "B", "3") for m in per_image.method]].merge(ref, on=["dataset", "sigma", "image"],
+    networks = {m for m in set(per_image.method) if _is(m) and _entry(m).family in ("S", "B", "3")}  # the DnCNN rows
+    rows = per_image[per_image.method.isin(networks)].merge(ref, on=["dataset", "sigma", "image"],
                                                                       suffixes=("", "_ref"))
     rows = rows.assign(gain=rows.psnr - rows.psnr_ref)[["dataset", "sigma", "method", "image", "gain"]]
     order = list(dict.fromkeys(rows.method))
