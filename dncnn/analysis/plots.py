@@ -214,7 +214,7 @@ def plot_bench(table):
     return fig
 
 
-def plot_gains(gains, *, reference: str = "BM3D"):
+def plot_gains(gains, *, reference: str | None = None):
     """Per-image PSNR gain of each DnCNN row over ``reference``, images sorted by gain, one panel per
     (dataset, sigma): above zero the network wins on that image.
 
@@ -223,6 +223,9 @@ def plot_gains(gains, *, reference: str = "BM3D"):
     """
     from matplotlib.ticker import MaxNLocator
 
+    from ..model.catalog import get_entry
+
+    reference = reference or get_entry("bm3d").name  # the catalogue's BM3D
     plt = _pyplot()
     settings = list(dict.fromkeys(zip(gains.dataset, gains.sigma)))
     datasets = list(dict.fromkeys(d for d, _ in settings))
