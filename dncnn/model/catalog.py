@@ -98,11 +98,6 @@ class ModelEntry:
         """Whether it is a network (a Keras model to load), not BM3D or the noisy input."""
         return self.depth is not None
 
-    @property
-    def blind(self) -> bool:
-        """Whether it takes any noise level (a blind network, a classical method, the noisy input)."""
-        return self.sigma is None
-
 
 def _authors(key: str, name: str, short: str, family: str, path: str, sha256: str, *, depth: int, sigma=None,
              sigma_range=None, channels: int = 1, studies=(), paper_method=None, **more) -> ModelEntry:
@@ -168,13 +163,12 @@ def get_entry(key: str) -> ModelEntry:
     raise ValueError(f"unknown model {key!r}: allowed are {known}. Received: {key!r}")
 
 
-def find_entry(label: str, *, runs: Iterable[ModelEntry] = ()) -> ModelEntry | None:
+def find_entry(label: str) -> ModelEntry | None:
     """The entry whose display name, or notebook 04 row name, is ``label`` (the first in table order:
-    the authors' DnCNN-S 15/25/50 share a row name and every fact but the sigma), looking also at
-    ``runs`` (default: every registered profile's :func:`run_entry`); None for a label of no model
-    (a derived row, the paper's rows)."""
-    runs = list(runs) or run_entries()
-    for e in (*MODELS, *runs):
+    the authors' DnCNN-S 15/25/50 share a row name and every fact but the sigma), among :data:`MODELS`
+    and the runs of every registered profile (:func:`run_entries`); None for a label of no model (a
+    derived row, the paper's rows). A lookup: a label is never parsed."""
+    for e in (*MODELS, *run_entries()):
         if label in (e.name, e.row_name):
             return e
     return None
