@@ -16,8 +16,8 @@ OUTPUT_ROOT = Path(os.environ.get("DNCNN_OUTPUT_ROOT") or PROJECT_ROOT).resolve(
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this project
 # The models in WEIGHTS_DIR are entries of the catalogue (dncnn/model/catalog.py, source "shipped"):
-# each comes with <stem>.json (sidecar) and <stem>.log.csv (their checksums in dncnn/manifests/ours.sha256),
-# and is checked against its entry's SHA-256 when it is loaded.
+# each comes with <stem>.json (sidecar) and <stem>.log.csv, their checksums in the entry too, and is
+# checked against its entry's SHA-256 when it is loaded.
 MANIFESTS_DIR = Path(__file__).resolve().parent / "manifests"
 
 DATA_DIR = OUTPUT_ROOT / "data"

@@ -1,6 +1,7 @@
 """This project's GPU-trained DnCNN-S in weights/: checksum, safe loading, provenance."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -13,16 +14,15 @@ from dncnn.model.network import count_layers  # noqa: E402
 from dncnn.training.runs import read_log  # noqa: E402
 
 
-def test_shipped_files_carry_their_checksums_in_the_catalogue_and_the_manifest():
-    from dncnn.files.fetch import read_manifest, sha256_file
-    from dncnn.model.catalog import get_entry
+def test_shipped_files_carry_their_checksums_in_their_catalogue_entry():
+    from dncnn.files.fetch import sha256_file
+    from dncnn.model.catalog import SHIPPED, entries
 
-    entry = get_entry("dncnn-s-sigma25")
-    assert sha256_file(config.PROJECT_ROOT / entry.file) == entry.sha256  # the model: its catalogue entry
-    manifest = read_manifest("ours")  # the run's record beside it
-    assert set(manifest) == {"dncnn-s-sigma25.json", "dncnn-s-sigma25.log.csv"}
-    for name, digest in manifest.items():
-        assert sha256_file(config.WEIGHTS_DIR / name) == digest, name
+    for entry in entries(source=SHIPPED):
+        assert sha256_file(config.PROJECT_ROOT / entry.file) == entry.sha256, entry.file  # the model
+        assert {Path(f).name for f, _ in entry.record} == {f"{entry.key}.json", f"{entry.key}.log.csv"}
+        for name, digest in entry.record:  # its training record beside it
+            assert sha256_file(config.PROJECT_ROOT / name) == digest, name
 
 
 def test_the_sidecar_names_this_projects_commit_and_the_run(tmp_path):

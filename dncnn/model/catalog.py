@@ -55,6 +55,8 @@ class ModelEntry:
         source: :data:`AUTHORS`, :data:`SHIPPED`, :data:`RUN` or :data:`NO_WEIGHTS`.
         file: the authors' ``.mat`` in their repository, or ``weights/<key>.keras``; None without weights.
         sha256: the file's SHA-256 (checked before it is loaded); None without a committed file.
+        record: a shipped model's training record beside it, ``((file, SHA-256), ...)``: its JSON
+            sidecar and ``log.csv`` in ``weights/`` (the tests check them).
         loader: ``"matconvnet"`` (an authors' ``.mat``), ``"keras"`` (a ``.keras`` of ``weights/``),
             ``"run"`` (a run's ``model.keras``), ``"bm3d"``, ``"cbm3d"``, ``"identity"``, or a callable
             returning a Keras model (a test's model).
@@ -80,6 +82,7 @@ class ModelEntry:
     profile: str | None = None
     studies: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    record: tuple[tuple[str, str], ...] = ()
     row_name: str = ""
     row_short: str = ""
     run_dir: str | None = field(default=None, compare=False)  # RUN: the run's folder, relative to the output root
@@ -126,7 +129,9 @@ MODELS: tuple[ModelEntry, ...] = (
     ModelEntry(key="dncnn-s-sigma25", name="DnCNN-S ours, paper recipe (GPU)", short="DnCNN-S ours (GPU)", family="S",
                depth=17, sigma=25.0, source=SHIPPED, file="weights/dncnn-s-sigma25.keras",
                sha256="16964a07f6d6d42d38a3cced753b4e98b32631d28d9242ea1de702ce82cfbe4d", loader="keras",
-               paper_method="DnCNN-S", profile="paper", studies=(STUDY_NOISE_LEVELS,), aliases=("ours",)),
+               paper_method="DnCNN-S", profile="paper", studies=(STUDY_NOISE_LEVELS,), aliases=("ours",),
+               record=(("weights/dncnn-s-sigma25.json", "bb9f668fa8342d07af082e4b1d1942c918a273c61e9057e4e5eb6e6ea8f92c16"),
+                       ("weights/dncnn-s-sigma25.log.csv", "907674ba3fb48f0ea86dc8409dc9ecfe6f65466041224cfa8702b79c16eebd67"))),
     _authors("dncnn_b_gray_blind", "DnCNN-B authors' weights", "DnCNN-B authors'", "B", "model/GD_Gray_Blind.mat",
              "37f76da0b71dd2b2789ce91848fe2f184ab486203c9af9ac1b98199b60ea02b0", depth=20, sigma_range=BLIND_RANGE,
              paper_method="DnCNN-B", studies=(STUDY_EVALUATION, STUDY_NOISE_LEVELS)),
