@@ -92,5 +92,6 @@ def test_a_blind_recipe_plans_its_own_shipped_model_and_is_evaluated_at_every_si
     from dncnn.model.network import build_dncnn
 
     monkeypatch.setattr(weights, "load_shipped_model", lambda name: build_dncnn(3, 4, seed=0))
-    (blind_denoiser,) = denoisers.shipped_blind_denoisers()
+    (blind_denoiser,) = [d for d in denoisers.shipped_denoisers([25.0]) if d.trained_sigma is None]
+    assert [d.name for d in denoisers.shipped_denoisers([25.0], blind=False)] == ["DnCNN-S ours, paper recipe (GPU)"]
     assert blind_denoiser.name == "DnCNN-B ours" and blind_denoiser.trained_sigma is None  # run at every sigma

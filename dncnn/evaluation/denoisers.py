@@ -96,13 +96,16 @@ def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
     return load_entry_denoiser(get_entry(name))
 
 
-def shipped_blind_denoisers() -> list[KerasDenoiser]:
-    """This project's shipped blind models (catalogue entries of source ``shipped`` without a trained
-    sigma: a DnCNN-B trained by the ``paper-blind`` profile), each run at every sigma; empty while none is
-    shipped. Notebook 04 adds them to its denoisers."""
+def shipped_denoisers(sigmas, *, blind: bool = True) -> list[KerasDenoiser]:
+    """This project's shipped models (catalogue entries of source ``shipped``) for notebook 04, in
+    catalogue order: each one trained for one of ``sigmas`` (run at that sigma only), then, with
+    ``blind``, each blind one (a DnCNN-B of the ``paper-blind`` profile; none shipped yet), run at every sigma."""
     from ..model.catalog import SHIPPED, entries
 
-    return [load_entry_denoiser(entry) for entry in entries(source=SHIPPED) if entry.sigma is None]
+    wanted = {float(s) for s in sigmas}
+    models = entries(source=SHIPPED)
+    chosen = [e for e in models if e.sigma in wanted] + ([e for e in models if e.sigma is None] if blind else [])
+    return [load_entry_denoiser(entry) for entry in chosen]
 
 
 def trained_denoiser(plan: dict) -> KerasDenoiser | None:
