@@ -32,6 +32,8 @@ def test_a_known_sigma_picks_the_authors_model_for_it_and_uint8_reads_as_float()
     np.testing.assert_array_equal(to_unit_float(as_bytes), as_bytes / np.float32(255))
     _, facts = dncnn.denoise(noisy, sigma=35, details=True)  # no DnCNN-S for 35: the blind one
     assert facts["model"] == "dncnn_b_gray_blind"
+    ours, facts = dncnn.denoise(noisy[:24, :24], model="ours", details=True)  # an alias, reported by its key
+    assert facts["model"] == "dncnn-s-sigma25" and ours.shape == (24, 24)
 
 
 def test_a_colour_image_goes_to_the_colour_model_and_bad_input_is_refused():

@@ -18,8 +18,8 @@ def denoise_array(image, sigma: float | str | None = None, *, model: str | None 
         sigma: the noise level (0-255 scale); None or ``"auto"``: estimated, and the model chosen by
             the noise-level study's rule.
         model: a catalogue key (``"dncnn_b_gray_blind"``, ``"ours"``, ...) instead of the choice.
-        details: also return ``{"model", "sigma_estimate", "estimator"}`` (the last two None when
-            sigma was given).
+        details: also return ``{"model": catalogue key, "sigma_estimate", "estimator"}`` (the last
+            two None when sigma was given).
         tile: tile side in pixels (bounds memory; the result does not depend on it).
 
     Returns:
@@ -36,8 +36,16 @@ def denoise_array(image, sigma: float | str | None = None, *, model: str | None 
     estimate = np.clip(denoise_tiled(denoiser, image, sigma=choice.sigma, tile=tile, margin=field), 0.0, 1.0)
     if not details:
         return estimate.astype(np.float32)
-    return estimate.astype(np.float32), {"model": facts.get("chosen", model or getattr(denoiser, "name", None)),
+    return estimate.astype(np.float32), {"model": facts.get("chosen") or model_key(model, denoiser=denoiser),
                                          "sigma_estimate": facts.get("sigma_estimate"), "estimator": facts.get("estimator")}
+
+
+def model_key(model: str | None, *, denoiser) -> str:
+    """The catalogue key of the model that denoised: ``model``'s (an alias such as ``"ours"`` resolved),
+    else the key the chosen denoiser carries as its name (the authors' models; CDnCNN-B)."""
+    from ..model.catalog import get_entry
+
+    return get_entry(model).key if model is not None else denoiser.name
 
 
 def to_unit_float(image) -> np.ndarray:
