@@ -11,10 +11,10 @@ TEST_ROOT := $(CURDIR)/build/test
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help venv data patches train reproduce test mutants bench lab clean
+.PHONY: help venv data patches train reproduce test mutants bench noise-levels tasks ablation lab clean
 
 help: ## list the rules
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,15 @@ mutants: $(STAMP) ## mutation testing of the code behind the tables, not in CI (
 
 bench: $(STAMP) ## speed against the peers and this machine's ceiling -> results/bench.*, figures/bench.png (minutes)
 	$(PY) -m dncnn bench run
+
+noise-levels: $(STAMP) ## notebook 06's grid on every BSD68 image -> results/noise-levels/ (the denoise rule) and docs/noise-levels.md's block (about 100 min on 2 cores; resumable)
+	$(PY) -m dncnn noise-levels --out-dir results/noise-levels
+
+tasks: $(STAMP) ## notebook 05's DnCNN-3 table and the colour row on every image -> results/dncnn3/, docs/dncnn3.md's block (about 27 min on 2 cores)
+	$(PY) -m dncnn tasks --colour-images -1
+
+ablation: $(STAMP) ## the paper's Fig. 2 runs, Adam, CPU budget -> results/ablation/ablation/ (notebook 07; about 8 min a run, 4 runs, on 2 cores; resumable)
+	$(PY) -m dncnn ablation --profile ablation --runs adam
 
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(VENV)/bin/jupyter lab notebooks/

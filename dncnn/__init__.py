@@ -58,3 +58,45 @@ class _QuietTensorFlowImport:
 
 if os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("", "0") and "tensorflow" not in sys.modules:
     sys.meta_path.insert(0, _QuietTensorFlowImport)
+
+
+def denoise(image, sigma=None, *, model=None, details=False, tile=512):
+    """Denoise one image with the study's models, as ``python -m dncnn denoise`` does.
+
+    Without ``sigma`` the noise level is estimated and the model chosen by the noise-level study's
+    rule (``results/noise-levels/noise_levels_rule.csv``); a colour image goes to the authors'
+    CDnCNN-B. The network never sees ``sigma``: it only picks the model (the authors' DnCNN-S
+    trained for 15, 25 or 50, else their blind DnCNN-B). The authors' weights are fetched at the
+    pinned commit (or copied from a mirror) and checked by SHA-256 the first time.
+
+    Args:
+        image: HxW grey or HxWx3 RGB array; uint8 (0-255), uint16, or float on the [0, 1] scale.
+        sigma: noise level on the 0-255 scale; None (or ``"auto"``): estimated per image.
+        model: a key of ``dncnn.model.catalog.MODELS`` (``"dncnn_b_gray_blind"``, ``"ours"``, ...)
+            instead of the choice.
+        details: also return ``{"model": catalogue key, "sigma_estimate", "estimator"}``.
+        tile: tile side in pixels (bounds memory; the result is the same).
+
+    Returns:
+        The estimate: float32, the image's shape, on the [0, 1] scale (clipped); with ``details``,
+        ``(estimate, facts)``.
+
+    Examples:
+        >>> import numpy as np, skimage.data, dncnn
+        >>> from dncnn.data.noise import add_gaussian_noise
+        >>> from dncnn.evaluation.metrics import compute_psnr
+        >>> clean = skimage.data.camera()[100:196, 200:296]  # 96 x 96, uint8
+        >>> noisy = add_gaussian_noise(clean, 25.0, seed=0)  # float32, [0, 1] scale, not clipped
+        >>> estimate, facts = dncnn.denoise(noisy, details=True)
+        >>> estimate.shape, estimate.dtype
+        ((96, 96), dtype('float32'))
+        >>> facts["model"], facts["estimator"], 20 < facts["sigma_estimate"] < 30  # the rule's pick
+        ('dncnn_s_sigma25', 'weak-texture PCA (Liu et al. 2013)', True)
+        >>> compute_psnr(clean, estimate) > compute_psnr(clean, noisy) + 5  # dB
+        True
+        >>> dncnn.denoise(noisy, sigma=25).shape  # sigma known: the authors' DnCNN-S for 25
+        (96, 96)
+    """
+    from .restoration.api import denoise_array
+
+    return denoise_array(image, sigma=sigma, model=model, details=details, tile=tile)

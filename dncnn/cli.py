@@ -22,27 +22,44 @@ DEFAULT_PROFILE = "quick"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command (each subcommand's function is ``args.run``)."""
+    """The parser of every command (each subcommand's function is ``args.run``), one builder per command."""
     parser = argparse.ArgumentParser(prog="python -m dncnn", description="The DnCNN study: data, training, evaluation, figures.")
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for add in (add_fetch_parser, add_patches_parser, add_train_parser, add_reproduce_parser, add_report_parser,
+                add_denoise_parser, add_restore_parsers, add_tasks_parser, add_noise_levels_parser, add_colour_parser,
+                add_ablation_parser, add_bench_parser):
+        add(commands)
+    return parser
 
-    def command(name: str, run, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=text, description=text)
-        sub.set_defaults(run=run)
-        return sub
 
-    def add_profile(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES),
-                         help=f"run profile (default {DEFAULT_PROFILE}; dncnn/profiles.py)")
+def _command(commands, name: str, run, text: str) -> argparse.ArgumentParser:
+    """A subcommand ``name`` whose function is ``run``, with ``text`` as its help and description."""
+    sub = commands.add_parser(name, help=text, description=text)
+    sub.set_defaults(run=run)
+    return sub
 
-    sub = command("fetch", run_fetch, "fetch and verify the datasets into data/raw (DNCNN_DATA_MIRROR copies a local mirror)")
+
+def _add_profile(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES),
+                     help=f"run profile (default {DEFAULT_PROFILE}; dncnn/profiles.py)")
+
+
+def add_fetch_parser(commands) -> None:
+    """``fetch``: the datasets."""
+    sub = _command(commands, "fetch", run_fetch, "fetch and verify the datasets into data/raw (DNCNN_DATA_MIRROR copies a local mirror)")
     sub.add_argument("datasets", nargs="*", help=f"dataset names (default all: {', '.join(config.DATASET_SOURCES)})")
 
-    sub = command("patches", run_patches, "cut the training patches of a profile (notebook 01's work)")
-    add_profile(sub)
 
-    sub = command("train", run_train, "train DnCNN by a profile, with checkpoints every epoch (notebook 02's work)")
-    add_profile(sub)
+def add_patches_parser(commands) -> None:
+    """``patches``: notebook 01's patches."""
+    sub = _command(commands, "patches", run_patches, "cut the training patches of a profile (notebook 01's work)")
+    _add_profile(sub)
+
+
+def add_train_parser(commands) -> None:
+    """``train``: a training run, every option of :func:`dncnn.training.train.train`."""
+    sub = _command(commands, "train", run_train, "train DnCNN by a profile, with checkpoints every epoch (notebook 02's work)")
+    _add_profile(sub)
     sub.add_argument("--patches", type=Path, help="patches .npy (default data/patches/<profile>/patches.npy)")
     sub.add_argument("--run-dir", type=Path, help="output folder (default data/runs/<profile>)")
     sub.add_argument("--resume", action="store_true", help="continue from the last good checkpoint")
@@ -65,19 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism")
     sub.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
 
-    sub = command("reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), render their HTML pages, then update the README and docs/results.md")
-    add_profile(sub)
+
+def add_reproduce_parser(commands) -> None:
+    """``reproduce``: the notebooks under papermill."""
+    sub = _command(commands, "reproduce", run_reproduce, "execute every notebook with papermill (make reproduce), render their HTML pages, then update the README and docs/results.md")
+    _add_profile(sub)
     sub.add_argument("--no-readme", action="store_true", help="do not update README.md's blocks and docs/results.md")
     sub.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", type=parse_param,
                      help="a notebook parameter for every notebook that declares it, e.g. mixed_precision=True or "
                           "max_minutes=6 (VALUE is a Python literal, else a string); repeatable")
 
-    sub = command("report", run_report, "rewrite README.md's blocks and docs/results.md from the committed results")
-    add_profile(sub)
 
-    from .commands.denoise import DEFAULT_TILE
+def add_report_parser(commands) -> None:
+    """``report``: the README's generated blocks."""
+    sub = _command(commands, "report", run_report, "rewrite README.md's blocks and docs/results.md from the committed results")
+    _add_profile(sub)
 
-    sub = command("denoise", run_denoise, "denoise your own images: NOISY CLEAN, or IN... --out-dir DIR")
+
+def add_denoise_parser(commands) -> None:
+    """``denoise``: a user's images."""
+    from .restoration.models import model_names
+    from .restoration.tiling import DEFAULT_TILE
+
+    sub = _command(commands, "denoise", run_denoise, "denoise your own images: NOISY CLEAN, or IN... --out-dir DIR")
     sub.usage = "python -m dncnn denoise NOISY CLEAN [options]\n       python -m dncnn denoise IN [IN ...] --out-dir DIR [options]"
     sub.add_argument("inputs", type=Path, nargs="+", metavar="IN",
                      help="NOISY CLEAN: one image (grey or colour PNG/JPEG/TIFF, 8- or 16-bit) and where to write it; "
@@ -88,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="denoise a truncated file as far as it can be decoded (missing rows grey), with a warning")
     group = sub.add_mutually_exclusive_group()
     group.add_argument("--weights", type=Path, help="a .keras model of this project or an authors' .mat file")
-    group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or an authors' "
-                                       "released model: dncnn_s_sigma15/25/50, dncnn_b_gray_blind, cdncnn_b_color_blind (colour)")
+    group.add_argument("--model", help="ours (this project's DnCNN-S for sigma 25, trained on a GPU) or another network of "
+                                       "the catalogue (dncnn/model/catalog.py): " + ", ".join(model_names()))
     sub.add_argument("--sigma", type=parse_sigma, metavar="SIGMA|auto",
                      help="noise level (0-255): picks DnCNN-S for 15/25/50, else DnCNN-B; 'auto' (the default without "
                           "--sigma, --model and --weights) estimates it per image, prints it and lets the noise-level "
@@ -99,9 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
                           "colour and go to the authors' CDnCNN-B, cdncnn_b_color_blind)")
     sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
 
+
+def add_restore_parsers(commands) -> None:
+    """``deblock`` and ``upscale``: DnCNN-3 on a user's image."""
+    from .restoration.tiling import DEFAULT_TILE
+
     for name, text in (("deblock", "remove JPEG blocking from your own .jpg with the authors' DnCNN-3"),
                        ("upscale", "enlarge your own image by 2, 3 or 4: MATLAB bicubic, then the authors' DnCNN-3")):
-        sub = command(name, run_restore, text + "; colour images go through Y, as in the authors' demo")
+        sub = _command(commands, name, run_restore, text + "; colour images go through Y, as in the authors' demo")
         sub.add_argument("source", type=Path, metavar="IN")
         sub.add_argument("target", type=Path, metavar="OUT", help="output image (.png, .tif, ...)")
         if name == "upscale":
@@ -110,7 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--accept-truncated", action="store_true", help="use what a truncated file holds, with a warning")
         sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
 
-    sub = command("tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row) "
+
+def add_tasks_parser(commands) -> None:
+    """``tasks``: notebook 05's full table."""
+    sub = _command(commands, "tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row) "
                                       "and put them in docs/dncnn3.md and the README's claims")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates docs/dncnn3.md and the README)")
     sub.add_argument("--images", type=int, help="first N images of each set (default: all)")
@@ -120,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
 
-    sub = command("noise-levels", run_noise_levels, "measure notebook 06's grid: every method on BSD68 at every noise level, "
+
+def add_noise_levels_parser(commands) -> None:
+    """``noise-levels``: notebook 06's grid."""
+    sub = _command(commands, "noise-levels", run_noise_levels, "measure notebook 06's grid: every method on BSD68 at every noise level, "
                                                     "and the sigma estimators (resumable; about 100 minutes on 2 cores)")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/noise-levels of the output root)")
     sub.add_argument("--images", type=int, help="first N BSD68 images (default: all 68)")
@@ -129,14 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-networks", action="store_true", help="measure the estimators only (fills the partial table)")
     sub.add_argument("--no-estimators", action="store_true", help="measure the denoisers only (fills the partial table)")
 
-    sub = command("colour", run_colour, "measure the paper's colour table: the authors' CDnCNN-B and colour BM3D on every "
-                                        "CBSD68 image at sigma 15, 25, 35, 50 (resumable; about 40 minutes on 2 cores)")
+
+def add_colour_parser(commands) -> None:
+    """``colour``: the paper's colour table on CBSD68."""
+    sub = _command(commands, "colour", run_colour, "measure the paper's colour table: the authors' CDnCNN-B and colour BM3D "
+                                                   "on every CBSD68 image at sigma 15, 25, 35, 50 (resumable; about 40 minutes on 2 cores)")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/colour of the output root)")
     sub.add_argument("--images", type=int, help="first N CBSD68 images (default: all 68)")
     sub.add_argument("--sigmas", type=float, nargs="+", help="noise levels (default 15 25 35 50)")
     sub.add_argument("--no-bm3d", action="store_true", help="leave colour BM3D out (the slow part)")
 
-    sub = command("ablation", run_ablation_command,
+
+def add_ablation_parser(commands) -> None:
+    """``ablation``: the paper's Fig. 2 runs."""
+    sub = _command(commands, "ablation", run_ablation_command,
                   "train the paper's Fig. 2 runs (residual learning and batch norm on/off, Adam and SGD), resumable, "
                   "and write their validation curves to results/ablation/<profile>/ (notebook 07)")
     sub.add_argument("--profile", default="ablation", choices=list(PROFILES),
@@ -154,7 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--steps-per-execution", type=int, help="training steps per compiled call (default the profile's)")
     sub.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
 
-    sub = command("bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
+
+def add_bench_parser(commands) -> None:
+    """``bench``: the speed measurements."""
+    sub = _command(commands, "bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
     sub.add_argument("what", choices=["run", "probe", "peer", "cli"])
     sub.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
@@ -163,7 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--batch-size", type=int, default=128, help="probe and peer batch size")
     sub.add_argument("--steps-per-execution", type=int, default=1, help="probe: training steps per compiled call (as train's)")
     sub.add_argument("--out", type=Path, help="output folder (default results/)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,7 +365,7 @@ def run_report(args, parser) -> int:
 
 
 def run_denoise(args, parser) -> int:
-    from .commands.denoise import denoise_file
+    from .restoration.files import denoise_file
 
     options = dict(weights=args.weights, model=args.model, sigma=args.sigma, tile=args.tile, overwrite=args.overwrite,
                    accept_truncated=args.accept_truncated, grey=args.grey)
@@ -342,7 +388,7 @@ def run_denoise(args, parser) -> int:
     if done["converted"]:
         print(f"note: {done['converted']}", file=sys.stderr)
     if done.get("sigma_estimate") is not None:
-        from .commands.denoise import describe_sigma_estimate
+        from .restoration.files import describe_sigma_estimate
 
         print(describe_sigma_estimate(done))
     print(f"denoised {noisy} ({done['shape'][1]}x{done['shape'][0]}, {done['bits']}-bit) with {done['model']} -> {clean}")
@@ -351,11 +397,11 @@ def run_denoise(args, parser) -> int:
 
 def _denoise_folder(inputs: list[Path], out_dir: Path, options: dict) -> int:
     """The ``--out-dir`` form: denoise all, list the failures at the end; 1 if any failed."""
-    from .commands.denoise import denoise_files
+    from .commands.denoise import denoise_paths
     from .files.images import ImageError
 
     try:
-        report = denoise_files(inputs, out_dir, **options)
+        report = denoise_paths(inputs, out_dir, **options)
     except (ImageError, ValueError, OSError) as err:
         print(f"error: {_explain(err)}", file=sys.stderr)
         return 1
@@ -382,15 +428,12 @@ def _explain(err: Exception) -> str:
 
 
 def run_restore(args, parser) -> int:
-    from .commands.restore import deblock_file, upscale_file
+    from .commands.restore import restore_file
     from .files.images import ImageError
 
     options = dict(tile=args.tile, overwrite=args.overwrite, accept_truncated=args.accept_truncated)
     try:
-        if args.command == "upscale":
-            done = upscale_file(args.source, args.target, scale=args.scale, **options)
-        else:
-            done = deblock_file(args.source, args.target, **options)
+        done = restore_file(args.command, args.source, args.target, scale=getattr(args, "scale", None), **options)
     except (ImageError, ValueError, OSError) as err:
         print(f"error: {_explain(err)}", file=sys.stderr)
         return 1
@@ -437,14 +480,14 @@ def run_noise_levels(args, parser) -> int:
 
 
 def run_bench(args, parser) -> int:
-    from . import bench
+    from .bench import measure, run
 
     if args.what == "probe":
-        bench.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
+        measure.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
     elif args.what == "peer":
-        bench.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
+        measure.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":
-        print(bench.bench_denoise_cli(images=args.images, out_dir=args.out))
+        print(run.bench_denoise_cli(images=args.images, out_dir=args.out))
     else:
-        print(bench.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
+        print(run.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
     return 0

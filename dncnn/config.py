@@ -15,15 +15,9 @@ OUTPUT_ROOT = Path(os.environ.get("DNCNN_OUTPUT_ROOT") or PROJECT_ROOT).resolve(
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 WEIGHTS_DIR = PROJECT_ROOT / "weights"  # committed weights trained by this project
-# The models in WEIGHTS_DIR: file stem -> the profile that trained it, the sigma it was trained for
-# (None: blind, a DnCNN-B of the paper-blind profile, evaluated at every sigma) and its label in
-# tables and figures. Each comes with <stem>.json (sidecar) and <stem>.log.csv, and is checked
-# against dncnn/manifests/ours.sha256 when it is loaded. Runs of scripts/gpu_train_claims.sh are
-# registered here once shipped, e.g. "dncnn-s-sigma15" ({"profile": "paper", "sigma": 15.0, ...}),
-# "dncnn-b-blind" ({"profile": "paper-blind", "sigma": None, "label": "DnCNN-B ours, paper recipe (GPU)"}).
-SHIPPED_MODELS = {
-    "dncnn-s-sigma25": {"profile": "paper", "sigma": 25.0, "label": "DnCNN-S ours, paper recipe (GPU)"},
-}
+# The models in WEIGHTS_DIR are entries of the catalogue (dncnn/model/catalog.py, source "shipped"):
+# each comes with <stem>.json (sidecar) and <stem>.log.csv, their checksums in the entry too, and is
+# checked against its entry's SHA-256 when it is loaded.
 MANIFESTS_DIR = Path(__file__).resolve().parent / "manifests"
 
 DATA_DIR = OUTPUT_ROOT / "data"

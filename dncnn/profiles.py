@@ -88,7 +88,7 @@ class Profile:
     # noise levels (notebook 06): a subset of the committed grid (results/noise-levels) rerun and checked
     noise_images: int = 2  # first N BSD68 images, whole (so that their rows are the committed table's)
     noise_sigmas: tuple[float, ...] = (25.0, 65.0)  # true noise levels rerun (0-255 scale)
-    noise_methods: tuple[str, ...] | None = None  # rows rerun (table labels); None = every row of the grid
+    noise_models: tuple[str, ...] | None = None  # rows rerun (keys of dncnn/model/catalog.py); None = every row of the grid
     noise_clean_photos: int = 3  # scikit-image photos put through the denoise command's default path (7 bundled)
 
     def learning_rate(self, epoch: int) -> float:
@@ -204,7 +204,7 @@ PROFILES: dict[str, Profile] = {
         colour_table_bm3d=False,  # CDnCNN-B on one whole CBSD68 image: a second
         noise_images=1,  # one whole image, one network: seconds
         noise_sigmas=(25.0,),
-        noise_methods=("noisy input", "DnCNN-B authors' weights"),
+        noise_models=("noisy", "dncnn_b_gray_blind"),
         noise_clean_photos=1,
     ),
     # DnCNN-B, the authors' blind recipe. Paper, Section IV-A: "For DnCNN-B, we set the range of the

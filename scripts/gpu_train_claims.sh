@@ -28,7 +28,7 @@
 # and the last checkpoint of at most one unfinished run), s15.tar, s50.tar, blind.tar (model.keras,
 # model.json, log.csv, train.log and the last checkpoint of that run) and claims.log. To ship:
 # unpack ablation.tar's results/ into results/ablation/ablation-gpu/, and each model into weights/
-# (registered in dncnn/config.py SHIPPED_MODELS with its checksum in dncnn/manifests/ours.sha256).
+# (registered by one entry in dncnn/model/catalog.py MODELS with the SHA-256 of the model, its log and sidecar).
 set -euo pipefail
 : "${OUT:?set OUT to the folder that receives the results}"
 TIME_LIMIT=${TIME_LIMIT:-560}

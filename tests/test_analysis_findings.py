@@ -14,7 +14,7 @@ import pytest
 
 from dncnn import config
 from dncnn.analysis import findings
-from dncnn.training.train import read_run, runs_table
+from dncnn.training.runs import read_run, runs_table
 
 RESULTS = config.PROJECT_ROOT / "results"
 NUMBER = r"([+-]?[\d,]+\.?\d*)"

@@ -9,7 +9,7 @@ import pytest
 from dncnn import config
 from dncnn.analysis import noise_levels as F
 from dncnn.evaluation import noise_levels as NL
-from dncnn.evaluation.denoisers import AUTHORS_WEIGHTS
+from dncnn.model.catalog import AUTHORS_WEIGHTS, get_entry
 
 SIGMAS = (5.0, 15.0, 25.0, 35.0, 45.0, 50.0, 55.0, 65.0, 75.0)
 NUMBER = r"([+-]?\d+\.\d+)"
@@ -19,8 +19,8 @@ def _grid():
     """A synthetic grid: each DnCNN-S peaks at its sigma, DnCNN-B follows 0.1 dB below the best up to 55 and
     drops past it, BM3D 0.4 dB below the best; two estimators, one biased."""
     rows, est = [], []
-    methods = [("noisy input", np.nan, ""), ("BM3D", np.nan, ""), (NL.authors_specific_label(15), 15.0, AUTHORS_WEIGHTS),
-               (NL.authors_specific_label(25), 25.0, AUTHORS_WEIGHTS), (NL.authors_specific_label(50), 50.0, AUTHORS_WEIGHTS),
+    methods = [("noisy input", np.nan, ""), ("BM3D", np.nan, ""), (get_entry("dncnn_s_sigma15").name, 15.0, AUTHORS_WEIGHTS),
+               (get_entry("dncnn_s_sigma25").name, 25.0, AUTHORS_WEIGHTS), (get_entry("dncnn_s_sigma50").name, 50.0, AUTHORS_WEIGHTS),
                ("DnCNN-S ours, paper recipe (GPU)", 25.0, "loaded: weights/dncnn-s-sigma25.keras"),
                (NL.BLIND_LABEL, np.nan, AUTHORS_WEIGHTS)]
     for sigma in SIGMAS:
@@ -58,7 +58,7 @@ def test_where_each_dncnn_s_falls_behind_bm3d(study):
     per_image, _, _, summary = study
     text = F.describe_specific_vs_bm3d(summary, per_image)
     for trained in (15, 25, 50):
-        label = NL.authors_specific_label(trained)
+        label = get_entry(f"dncnn_s_sigma{int(trained)}").name
         sentence = re.search(re.escape(label) + r"[^.]*?\d\.\d\d dB[^.]*\.\d\d dB[^.]*\.", text).group(0)
         ahead = [s for s in SIGMAS if _psnr(summary, label, s) > _psnr(summary, "BM3D", s)]
         span = re.search(r"from sigma (\d+) to (\d+)|at sigma (\d+) only", sentence).groups()
@@ -75,7 +75,7 @@ def test_the_blind_gap_inside_and_past_55(study):
     text = F.describe_blind_gap(summary, per_image)
     for trained in (15, 25, 50):
         gap = float(re.search(rf"{NUMBER} dB from DnCNN-S{trained} at sigma {trained}", text).group(1))
-        assert gap == pytest.approx(_psnr(summary, NL.BLIND_LABEL, trained) - _psnr(summary, NL.authors_specific_label(trained), trained), abs=0.006)
+        assert gap == pytest.approx(_psnr(summary, NL.BLIND_LABEL, trained) - _psnr(summary, get_entry(f"dncnn_s_sigma{int(trained)}").name, trained), abs=0.006)
     for sigma in (65, 75):
         to_bm3d = float(re.search(rf"at sigma {sigma} it is {NUMBER} dB from BM3D", text).group(1))
         assert to_bm3d == pytest.approx(_psnr(summary, NL.BLIND_LABEL, sigma) - _psnr(summary, "BM3D", sigma), abs=0.006)

@@ -6,6 +6,7 @@ import pytest
 
 from dncnn.analysis import plots
 from dncnn.files import atomic as io
+from dncnn.model.catalog import get_entry
 
 
 def _history(epochs, steps, seconds):
@@ -33,16 +34,6 @@ def test_bn_statistics_of_two_models_in_one_figure(tmp_path):
     fig = plots.plot_bn_statistics(pd.DataFrame(rows))
     assert "3 batches (a), 3 batches (b)" in fig._suptitle.get_text()
     assert io.save_figure(tmp_path / "bn.png", fig).stat().st_size > 0
-
-
-def test_crops_show_every_entry_with_its_psnr(tmp_path):
-    image = np.zeros((40, 50), np.float32)
-    example = {"clean": (image, None), "noisy": (image, 20.0), "a very long denoiser name, paper recipe (GPU)": (image, 29.19)}
-    fig = plots.plot_denoise_crops(example, box=(5, 5, 20), title="t")
-    titles = [ax.get_title() for ax in fig.axes]
-    assert titles[0] == "clean" and titles[1].endswith("20.00 dB") and titles[2].endswith("29.19 dB")
-    assert fig.axes[2].get_images()[0].get_array().shape == (20, 20)
-    assert io.save_figure(tmp_path / "crops.png", fig).stat().st_size > 0
 
 
 def test_patch_grid_and_histograms(tmp_path):
@@ -86,10 +77,10 @@ def test_noise_level_figures_draw_every_row_and_estimator(tmp_path):
     from dncnn.evaluation import noise_levels as NL
 
     rows = [{"dataset": "BSD68", "sigma": s, "method": m, "source": "measured", "images": 2, "psnr": 30 - s / 10 + k, "ssim": 0.8}
-            for s in (15.0, 25.0, 65.0) for k, m in enumerate(["BM3D", NL.authors_specific_label(25), NL.BLIND_LABEL, NL.ORACLE_LABEL])]
+            for s in (15.0, 25.0, 65.0) for k, m in enumerate(["BM3D", get_entry("dncnn_s_sigma25").name, NL.BLIND_LABEL, NL.ORACLE_LABEL])]
     fig = plots.plot_noise_levels(pd.DataFrame(rows))
     psnr, gap = fig.axes[:2]
-    assert [line.get_label() for line in psnr.get_lines()] == ["BM3D", NL.authors_specific_label(25), NL.BLIND_LABEL, NL.ORACLE_LABEL]
+    assert [line.get_label() for line in psnr.get_lines()] == ["BM3D", get_entry("dncnn_s_sigma25").name, NL.BLIND_LABEL, NL.ORACLE_LABEL]
     assert list(gap.get_lines()[2].get_ydata()) == [0.0, 0.0, 0.0]  # DnCNN-B is the best row here (the bound is not counted)
     assert io.save_figure(tmp_path / "levels.png", fig).stat().st_size > 0
     est = pd.DataFrame([{"sigma": s, "estimator": e, "image": f"{i}", "estimate": s + b + i} for s in (15.0, 50.0)

@@ -7,6 +7,7 @@ import pytest
 
 from dncnn import config
 from dncnn.analysis import report
+from dncnn.model.catalog import get_entry
 
 COMMITTED = config.PROJECT_ROOT / "results"  # the committed tables (DNCNN_OUTPUT_ROOT moves config.RESULTS_DIR in tests)
 
@@ -122,8 +123,8 @@ def test_the_training_claim_reads_each_runs_last_validation_psnr_and_names_the_l
 def test_the_noise_level_claim_is_computed_from_the_grid_summary(tmp_path, monkeypatch):
     from dncnn.evaluation import noise_levels as NL
 
-    psnr = {"BM3D": (30.0, 28.0, 24.0), NL.authors_specific_label(15): (31.0, 23.0, 15.0),
-            NL.authors_specific_label(25): (28.0, 28.6, 17.0), NL.BLIND_LABEL: (30.8, 28.5, 23.0)}
+    psnr = {"BM3D": (30.0, 28.0, 24.0), get_entry("dncnn_s_sigma15").name: (31.0, 23.0, 15.0),
+            get_entry("dncnn_s_sigma25").name: (28.0, 28.6, 17.0), NL.BLIND_LABEL: (30.8, 28.5, 23.0)}
     rows = [{"dataset": "BSD68", "sigma": s, "method": m, "source": "measured", "images": 3, "psnr": v[k], "ssim": 0.5}
             for m, v in psnr.items() for k, s in enumerate((15.0, 25.0, 65.0))]
     pd.DataFrame(rows).to_csv(tmp_path / "noise_levels_summary.csv", index=False)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dncnn import bench
+from dncnn.bench import measure, tables
 from dncnn.bench.peers import generate_patches_loop
 from dncnn.data.patches import generate_patches
 
@@ -15,7 +15,7 @@ def test_flops_per_pixel_match_the_models_kernels():
 
     model = build_dncnn(17, batch_norm=False)
     kernels = [layer.kernel.shape for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert bench.dncnn_flops_per_pixel() == sum(2 * int(np.prod(k)) for k in kernels) == 1_108_224
+    assert measure.dncnn_flops_per_pixel() == sum(2 * int(np.prod(k)) for k in kernels) == 1_108_224
 
 
 def test_the_per_patch_loop_gives_the_same_patches():
@@ -35,15 +35,15 @@ def test_inference_and_bm3d_timings_on_a_tiny_input(tmp_path):
     weights = tmp_path / "w.npz"
     np.savez(weights, **{f"w{i}": w for i, w in enumerate(build_dncnn(17, 64, batch_norm=False, seed=0).get_weights())})
     sizes = {"32x24": (24, 32)}
-    rows = bench.run_keras_inference(weights, sizes=sizes, repeats=1) + bench.run_bm3d(sizes=sizes, repeats=1)
+    rows = measure.run_keras_inference(weights, sizes=sizes, repeats=1) + measure.run_bm3d(sizes=sizes, repeats=1)
     table = pd.DataFrame(rows + [{"task": "ceiling", "method": "matmul", "size": "", "pixels": 0, "seconds": np.nan, "gflops": 50.0}])
-    table = bench.add_ratios(table, flops_per_pixel=bench.dncnn_flops_per_pixel())
+    table = tables.add_ratios(table, flops_per_pixel=measure.dncnn_flops_per_pixel())
     inf = table[table.task == "inference"]
     assert (inf.seconds > 0).all() and {"BM3D (bm3d package)"} <= set(inf.method)
     assert any("denoise API" in m for m in inf.method)
     dn = inf[inf.method.str.contains("keras")]
     np.testing.assert_allclose(dn.fraction_of_ceiling, 24 * 32 * 1_108_224 / dn.seconds / 1e9 / 50.0)
-    text = bench.format_bench(table, machine="test machine")
+    text = tables.format_bench(table, machine="test machine")
     assert "test machine" in text and "fastest DnCNN path" in text and "BM3D takes" in text
 
 
@@ -54,7 +54,7 @@ def test_training_throughput_is_timed_through_the_device_pipeline(monkeypatch, s
     trainers = []
     real = pipeline.build_trainer
     monkeypatch.setattr(pipeline, "build_trainer", lambda *args, **kwargs: trainers.append(real(*args, **kwargs)) or trainers[-1])
-    row = bench.measure_train_throughput(batch_size=4, patch_size=12, depth=3, filters=4, seconds=0.2, warmup_steps=2,
+    row = measure.measure_train_throughput(batch_size=4, patch_size=12, depth=3, filters=4, seconds=0.2, warmup_steps=2,
                                          steps_per_execution=steps_per_execution, patches=16)
     assert len(trainers) == 1 and trainers[0].bank.patches.dtype == "uint8"  # the patches live on the device
     assert row["steps"] >= 2 and row["steps_per_execution"] == steps_per_execution and row["batch_size"] == 4
@@ -64,11 +64,11 @@ def test_training_throughput_is_timed_through_the_device_pipeline(monkeypatch, s
 
 
 def test_matmul_ceiling_is_positive():
-    assert bench.measure_matmul_gflops(n=256, repeats=3) > 0
+    assert measure.measure_matmul_gflops(n=256, repeats=3) > 0
 
 
 def test_denoise_cli_benchmark_table_states_seconds_per_image():
     rows = [{"task": "denoise CLI", "method": "one folder call (--out-dir)", "images": 8, "seconds": 24.0, "seconds_per_image": 3.0},
             {"task": "denoise CLI", "method": "one call per image", "images": 8, "seconds": 120.0, "seconds_per_image": 15.0}]
-    text = bench.format_denoise_cli(rows, machine="test machine")
+    text = tables.format_denoise_cli(rows, machine="test machine")
     assert "test machine" in text and "| one folder call (--out-dir) | 8 | 24.0 | 3.00 |" in text and "5.0x as long" in text

@@ -14,7 +14,7 @@ keras = pytest.importorskip("keras")
 
 from dncnn import cli, config  # noqa: E402
 from dncnn.data.noise import add_gaussian_noise  # noqa: E402
-from dncnn.commands import denoise  # noqa: E402
+from dncnn.restoration import files as denoise  # noqa: E402  (the library the command calls)
 from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
 from dncnn.model.network import build_dncnn  # noqa: E402
 from helpers import SIDE, noisy_ramp, truncate_file, write_image_file  # noqa: E402

@@ -9,7 +9,9 @@ keras = pytest.importorskip("keras")
 from dncnn import config  # noqa: E402
 from dncnn.evaluation.denoisers import KerasDenoiser  # noqa: E402
 from dncnn.evaluation.metrics import compute_psnr  # noqa: E402
-from dncnn.commands.denoise import denoise_file, denoise_tiled, load_denoiser  # noqa: E402
+from dncnn.restoration.files import denoise_file  # noqa: E402
+from dncnn.restoration.models import load_denoiser  # noqa: E402
+from dncnn.restoration.tiling import denoise_tiled  # noqa: E402
 from dncnn.model import reference  # noqa: E402
 from dncnn.model.network import count_layers, fold_batchnorm  # noqa: E402
 from helpers import trained_like  # noqa: E402
@@ -50,3 +52,16 @@ def test_model_ours_of_the_cli_is_the_shipped_model_and_only_for_sigma_25():
     assert count_layers(denoiser.model, "bn") == 0
     with pytest.raises(ValueError, match="trained for sigma 25 only"):
         load_denoiser(model="ours", sigma=15)
+
+
+def test_the_library_speaks_in_parameters_and_the_command_in_flags(tmp_path):
+    from dncnn.commands.denoise import explain_error
+    from dncnn.files.images import OutputError
+
+    (tmp_path / "clean.png").write_bytes(b"taken")
+    with pytest.raises(OutputError, match="pass `overwrite=True` to replace it") as caught:
+        denoise_file(tmp_path / "noisy.png", tmp_path / "clean.png", sigma=25)
+    assert explain_error(caught.value).endswith("clean.png already exists; pass --overwrite to replace it")
+    with pytest.raises(ValueError, match="give `weights` or `model`, not both") as caught:
+        load_denoiser(weights=tmp_path / "w.keras", model="ours")
+    assert explain_error(caught.value) == "give --weights or --model, not both"

@@ -8,8 +8,12 @@ import pandas as pd
 import pytest
 
 from dncnn import config
-from dncnn.commands import denoise
+from dncnn.evaluation.noise_levels import apply_rule
+from dncnn.restoration import files as denoise_files
+from dncnn.restoration import rule as denoise
 from dncnn.commands import noise_levels as C
+from dncnn.restoration import clean_photos as P
+from dncnn.model.catalog import find_entry
 
 COMMITTED = config.NOISE_LEVELS_TABLE_DIR
 needs_grid = pytest.mark.skipif(not (COMMITTED / "noise_levels_rule.csv").exists(), reason="the committed noise-level grid is absent")
@@ -25,16 +29,16 @@ def test_the_rule_the_command_reads_is_derived_from_the_committed_grid():
     rule = denoise.read_sigma_rule()
     assert rule["estimator"] == estimator
     assert [(r["low"], r["high"], r["reference_model"]) for r in rule["rule"]] == [
-        (pytest.approx(d["low"]), pytest.approx(d["high"]) if math.isfinite(d["high"]) else d["high"], NL.reference_model_of(d["model"]))
+        (pytest.approx(d["low"]), pytest.approx(d["high"]) if math.isfinite(d["high"]) else d["high"], find_entry(d["model"]).key)
         for d in derived]
 
 
 @needs_grid
 def test_every_committed_clean_photo_clears_the_margin():
     table = pd.read_csv(COMMITTED / "noise_levels_clean_photos.csv")
-    assert list(table.photo) == list(C.CLEAN_PHOTOS)
+    assert list(table.photo) == list(P.CLEAN_PHOTOS)
     margin = 10 * math.log10(255 ** 2 / 5 ** 2)  # the PSNR of Gaussian noise of sigma 5 (MSE 25)
-    assert C.clean_margin_db() == pytest.approx(margin)
+    assert P.clean_margin_db() == pytest.approx(margin)
     assert (table.psnr > margin).all(), table[["photo", "model", "psnr"]].to_string()
 
 
@@ -48,9 +52,9 @@ def test_a_clean_photo_through_the_default_path_stays_above_the_margin(tmp_path)
 
     clean = skimage.data.coins()[64:192, 128:256]  # 8-bit, outside the test sets, sigma near 0
     cv2.imwrite(str(tmp_path / "clean.png"), clean)
-    done = denoise.denoise_file(tmp_path / "clean.png", tmp_path / "out.png")
-    assert done["sigma_estimate"] < 5 and done["chosen"] == denoise.choose_model(done["sigma_estimate"], denoise.read_sigma_rule()["rule"])
-    assert compute_psnr(clean, cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED) / 255) > C.clean_margin_db()
+    done = denoise_files.denoise_file(tmp_path / "clean.png", tmp_path / "out.png")
+    assert done["sigma_estimate"] < 5 and done["chosen"] == find_entry(apply_rule(done["sigma_estimate"], denoise.read_sigma_rule()["rule"])).key
+    assert compute_psnr(clean, cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED) / 255) > P.clean_margin_db()
 
 
 @needs_grid
@@ -69,7 +73,7 @@ def test_denoise_without_sigma_prints_its_estimate_and_uses_the_rules_model(tmp_
     assert cli.main(["denoise", str(tmp_path / "noisy.png"), str(tmp_path / "out.png")]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("estimated sigma"))
     estimate = float(line.split()[2])
-    assert abs(estimate - 25) < 4 and line.endswith(denoise.choose_model(estimate, denoise.read_sigma_rule()["rule"]))
+    assert abs(estimate - 25) < 4 and line.endswith(find_entry(apply_rule(estimate, denoise.read_sigma_rule()["rule"])).key)
     out = cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED)
     assert compute_psnr(clean, out / 255) > compute_psnr(clean, noisy / 255) + 5
 
@@ -77,10 +81,10 @@ def test_denoise_without_sigma_prints_its_estimate_and_uses_the_rules_model(tmp_
 def test_sigma_auto_leaves_the_model_to_the_estimate():
     assert denoise.wants_estimate() and denoise.wants_estimate(sigma="auto")
     assert not denoise.wants_estimate(sigma=25.0) and not denoise.wants_estimate(model="dncnn_b_gray_blind")
-    with pytest.raises(ValueError, match="--sigma auto picks the model"):
+    with pytest.raises(ValueError, match='`sigma="auto"` picks the model'):
         denoise.wants_estimate(sigma="auto", model="dncnn_s_sigma25")
-    rule = [{"low": 0.0, "high": 10.0, "reference_model": "a"}, {"low": 10.0, "high": float("inf"), "reference_model": "b"}]
-    assert [denoise.choose_model(e, rule) for e in (-1.0, 0.0, 9.99, 10.0, 300.0)] == ["a", "a", "a", "b", "b"]
+    rule = [{"low": 0.0, "high": 10.0, "model": "a"}, {"low": 10.0, "high": float("inf"), "model": "b"}]
+    assert [apply_rule(e, rule) for e in (-1.0, 0.0, 9.99, 10.0, 300.0)] == ["a", "a", "a", "b", "b"]  # the one rule function
 
 
 def test_the_cli_reads_auto_or_a_number_for_sigma():

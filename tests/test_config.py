@@ -24,7 +24,11 @@ def test_output_root_moves_every_output_but_not_the_project(tmp_path):
 
 
 def test_shipped_models_are_committed_with_their_log_and_sidecar():
-    for name, facts in config.SHIPPED_MODELS.items():
-        assert facts["sigma"] > 0 and facts["label"]
+    from dncnn.model.catalog import SHIPPED, entries
+
+    shipped = entries(source=SHIPPED)
+    assert [e.key for e in shipped] == ["dncnn-s-sigma25"]
+    for entry in shipped:
+        assert entry.sigma > 0 and entry.name and entry.file == f"weights/{entry.key}.keras"
         for suffix in (".keras", ".json", ".log.csv"):
-            assert (config.WEIGHTS_DIR / f"{name}{suffix}").is_file(), name + suffix
+            assert (config.WEIGHTS_DIR / f"{entry.key}{suffix}").is_file(), entry.key + suffix

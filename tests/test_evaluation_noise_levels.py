@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from dncnn.evaluation import noise_levels as NL
-from dncnn.evaluation.denoisers import AUTHORS_WEIGHTS, IdentityDenoiser
+from dncnn.evaluation.denoisers import IdentityDenoiser
+from dncnn.model.catalog import AUTHORS_WEIGHTS, get_entry
 
-S15, S25, S50, B = (NL.authors_specific_label(15), NL.authors_specific_label(25), NL.authors_specific_label(50),
-                    NL.BLIND_LABEL)
+S15, S25, S50, B = (get_entry(key).name for key in ("dncnn_s_sigma15", "dncnn_s_sigma25", "dncnn_s_sigma50", "dncnn_b_gray_blind"))
 SIGMAS = (5.0, 15.0, 25.0, 35.0, 50.0, 65.0)
 
 
@@ -129,10 +129,11 @@ def test_rule_bins_meet_halfway_between_the_grid_sigmas():
 
 
 def test_every_label_maps_to_a_released_model_of_the_cli():
-    from dncnn.model.reference import REFERENCE_MODELS
+    from dncnn.model.catalog import find_entry
+    from dncnn.model.reference import reference_keys
 
-    assert [NL.reference_model_of(label) for label in (S15, S25, S50, B)] == [
+    assert [find_entry(label).key for label in (S15, S25, S50, B)] == [
         "dncnn_s_sigma15", "dncnn_s_sigma25", "dncnn_s_sigma50", "dncnn_b_gray_blind"]
-    assert all(NL.reference_model_of(label) in REFERENCE_MODELS for label in (S15, B))
-    with pytest.raises(ValueError, match="BM3D"):
-        NL.reference_model_of("BM3D")
+    assert all(find_entry(label).key in reference_keys() for label in (S15, B))
+    assert find_entry("BM3D").key == "bm3d" and not find_entry("BM3D").is_network
+    assert find_entry("estimated sigma -> nearest DnCNN-S") is None  # a derived row names no model

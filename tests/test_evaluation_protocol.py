@@ -66,11 +66,6 @@ def test_denoise_example_leaves_out_the_noisy_row_and_networks_of_another_sigma(
     assert example["s25"][1] == pytest.approx(10 * np.log10(255 ** 2 / 128 ** 2))  # PSNR of all-zero against 128
 
 
-def test_central_box_is_centred_and_at_most_the_image():
-    assert evaluate.central_box((321, 481), size=160) == (80, 160, 160)
-    assert evaluate.central_box((64, 100), size=160) == (0, 18, 64)
-
-
 def test_table_by_noise_level_puts_the_paper_and_the_difference_beside_each_measured_value():
     from dncnn.evaluation.paper import PAPER_PSNR
 

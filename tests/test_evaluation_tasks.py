@@ -22,10 +22,11 @@ def _mirrors(mirror, weights_dir, monkeypatch, tmp_path):
 
 
 def test_dncnn3_and_cdncnn_load_as_20_layer_deploy_models():
-    from dncnn.model.reference import REFERENCE_MODELS, load_reference_model
+    from dncnn.model.catalog import get_entry
+    from dncnn.model.reference import load_reference_model
 
-    assert REFERENCE_MODELS["dncnn3"][0] == "model/DnCNN3.mat"
-    assert REFERENCE_MODELS["cdncnn_b_color_blind"][0] == "model/GD_Color_Blind.mat"
+    assert get_entry("dncnn3").file == "model/DnCNN3.mat" and get_entry("dncnn3").depth == 20
+    assert get_entry("cdncnn_b_color_blind").file == "model/GD_Color_Blind.mat" and get_entry("cdncnn_b_color_blind").channels == 3
     for name, channels in (("dncnn3", 1), ("cdncnn_b_color_blind", 3)):
         model = load_reference_model(name)
         assert sum("_conv" in layer.name for layer in model.layers) == 20

@@ -9,12 +9,13 @@ PACKAGE = config.PROJECT_ROOT / "dncnn"
 # bottom to top; the modules of one layer may import each other
 LAYERS = {
     "config": 0, "profiles": 0,
-    "files": 1,
+    "state": 3,  # the study's state (training.json), beside the catalogue: read by training, evaluation, analysis
+    "files": 1, "runtime": 1,
     "data": 2,
     "model": 3,
     "training": 4,
     "evaluation": 5,
-    "analysis": 6, "bench": 6,
+    "analysis": 6, "bench": 6, "restoration": 6,
     "commands": 7,
     "cli": 8, "__main__": 8,
 }
@@ -25,9 +26,12 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+ROOT_LAYER = 9  # "dncnn" itself: the package's face (dncnn.denoise) sits on top and may call any layer, lazily
+
+
 def _layer(module: str) -> int:
     parts = module.split(".")
-    return LAYERS[parts[1]] if len(parts) > 1 else -1  # "dncnn" itself: the package root
+    return LAYERS[parts[1]] if len(parts) > 1 else ROOT_LAYER
 
 
 def imports_of(path: Path, module: str | None = None) -> set[str]:
@@ -87,6 +91,20 @@ def test_loading_a_model_does_not_import_training():
         assert not any(t.startswith("dncnn.training") for t in imports_of(path)), path.name
 
 
+def test_evaluation_never_imports_training():
+    """Evaluating a model reads the study's state (``dncnn.state``) and the catalogue, never the training code."""
+    found = [f"{path.relative_to(PACKAGE)} imports {t}" for path in sorted((PACKAGE / "evaluation").rglob("*.py"))
+             for t in imports_of(path) if t.startswith("dncnn.training")]
+    assert not found, "\n".join(found)
+
+
+def test_the_package_face_imports_only_lazily():
+    """``import dncnn`` stays cheap: its ``__init__`` imports no layer at module level (``dncnn.denoise`` imports inside)."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    top = [node for node in tree.body if isinstance(node, ast.ImportFrom) and (node.level or "dncnn" in (node.module or ""))]
+    assert not top
+
+
 def test_the_checker_sees_lazy_and_relative_imports(tmp_path):
     found = imports_of(PACKAGE / "evaluation" / "denoisers.py")
     assert "dncnn.model.weights" in found and "dncnn.files.atomic" in found  # both imported inside functions
@@ -131,3 +149,35 @@ def test_the_name_checker_sees_functions_classes_and_constants(tmp_path):
     found = public_definitions(package)
     assert found["SCALES"] == ["pkg/a.py", "pkg/sub/b.py"] and found["load"] == ["pkg/a.py", "pkg/sub/b.py"]
     assert found["load_it"] == ["pkg/sub/b.py"] and "_private" not in found
+
+
+def function_bodies_over(limit: int, root: Path = PACKAGE) -> list[str]:
+    """``"<path>:<line> <name> (<n> lines)"`` of every function under ``root`` whose body, its
+    docstring left out, spans more than ``limit`` lines."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            if body and body[-1].end_lineno - body[0].lineno + 1 > limit:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name} "
+                             f"({body[-1].end_lineno - body[0].lineno + 1} lines)")
+    return found
+
+
+def test_no_function_body_is_over_60_lines(tmp_path):
+    assert not function_bodies_over(60), "split: " + "; ".join(function_bodies_over(60))
+    package = tmp_path / "pkg"
+    package.mkdir()
+    long_body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    (package / "a.py").write_text(f'def short():\n    """Doc."""\n    return 1\n\n\ndef long():\n    """Doc\n    more."""\n{long_body}\n')
+    assert [entry.split(" ")[1] for entry in function_bodies_over(60, package)] == ["long"]  # the checker sees it
+
+
+def test_no_row_label_is_parsed_back_into_a_model():
+    """Names and facts come from the catalogue (dncnn/model/catalog.py); a label is never split or searched."""
+    patterns = ('split(" ")[0]', '"ours" in', "startswith(\"DnCNN", "startswith(\"CDnCNN")
+    found = [f"{path.relative_to(PACKAGE.parent)}: {pattern}" for path in sorted(PACKAGE.rglob("*.py"))
+             for pattern in patterns if pattern in path.read_text()]
+    assert not found, "\n".join(found)

@@ -1,24 +1,28 @@
 """This project's GPU-trained DnCNN-S in weights/: checksum, safe loading, provenance."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
 keras = pytest.importorskip("keras")
 
 from dncnn import config  # noqa: E402
+from dncnn.files.fetch import DataError  # noqa: E402
 from dncnn.model import weights as M  # noqa: E402
 from dncnn.model.network import count_layers  # noqa: E402
-from dncnn.training.train import read_log  # noqa: E402
+from dncnn.training.runs import read_log  # noqa: E402
 
 
-def test_shipped_files_are_listed_in_the_manifest_with_their_checksums():
-    from dncnn.files.fetch import read_manifest, sha256_file
+def test_shipped_files_carry_their_checksums_in_their_catalogue_entry():
+    from dncnn.files.fetch import sha256_file
+    from dncnn.model.catalog import SHIPPED, entries
 
-    manifest = read_manifest("ours")
-    assert set(manifest) == {"dncnn-s-sigma25.keras", "dncnn-s-sigma25.json", "dncnn-s-sigma25.log.csv"}
-    for name, digest in manifest.items():
-        assert sha256_file(config.WEIGHTS_DIR / name) == digest, name
+    for entry in entries(source=SHIPPED):
+        assert sha256_file(config.PROJECT_ROOT / entry.file) == entry.sha256, entry.file  # the model
+        assert {Path(f).name for f, _ in entry.record} == {f"{entry.key}.json", f"{entry.key}.log.csv"}
+        for name, digest in entry.record:  # its training record beside it
+            assert sha256_file(config.PROJECT_ROOT / name) == digest, name
 
 
 def test_the_sidecar_names_this_projects_commit_and_the_run(tmp_path):
@@ -48,7 +52,7 @@ def test_a_damaged_or_unknown_shipped_model_is_refused(tmp_path, monkeypatch):
     target = tmp_path / "weights" / "dncnn-s-sigma25.keras"
     target.chmod(0o644)
     target.write_bytes(target.read_bytes()[:-100])
-    with pytest.raises(RuntimeError, match=r"dncnn-s-sigma25\.keras has SHA-256 .*git checkout"):
+    with pytest.raises(DataError, match=r"dncnn-s-sigma25\.keras has SHA-256 .*git checkout"):
         M.load_shipped_model("dncnn-s-sigma25")
     target.unlink()
     with pytest.raises(FileNotFoundError, match=r"dncnn-s-sigma25\.keras is missing"):

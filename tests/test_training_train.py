@@ -14,7 +14,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from dncnn.files.atomic import save_npy  # noqa: E402
-from dncnn.training.train import check_training_run, read_log, train  # noqa: E402
+from dncnn.training.runs import check_training_run, read_log  # noqa: E402
+from dncnn.training.train import train  # noqa: E402
 import backend_jobs  # noqa: E402
 from helpers import TINY, background_folder, copy_first_epoch, jax_job, start_two_devices, wait_background  # noqa: E402
 
@@ -254,7 +255,7 @@ def test_mixed_precision_training_exports_a_float32_model_and_keeps_the_output_l
 
 def test_check_training_run_compares_the_log_with_the_profile_and_the_sidecar(tmp_path):
     from dncnn.files.atomic import save_json
-    from dncnn.training.train import _write_log
+    from dncnn.training.runs import write_log as _write_log
 
     profile = replace(TINY, epochs=2, steps_per_epoch=3, lr_schedule=((0, 1e-3), (1, 1e-4)))
     history = [{"epoch": 1, "steps": 3, "loss": 0.05, "learning_rate": 1e-3, "epoch_seconds": 1.0, "wall_seconds": 1.0},
@@ -336,7 +337,7 @@ def test_two_devices_train_the_weights_of_one_and_resume(two_devices_run):
 
 
 def test_clipped_sgd_moves_no_weight_by_more_than_its_bound_and_survives_a_checkpoint():
-    from dncnn.training.train import ClippedSGD, make_optimizer
+    from dncnn.training.optimizer import ClippedSGD, make_optimizer
 
     opt = ClippedSGD(0.1, momentum=0.9, clip_step=0.005 / 128)
     weights = keras.Variable(np.zeros(4, np.float32))

@@ -13,7 +13,10 @@ import math
 
 import numpy as np
 
+from ..model.catalog import find_entry, get_entry
+
 HEADLINE = ("BSD68", 25.0)  # the paper's headline setting (Table II): dataset and sigma
+_BM3D = get_entry("bm3d").name  # BM3D's row in the tables
 REPRODUCED_DB = 0.05  # a row "reproduces" the paper when it lands within this many dB of it
 CLAIM_TRAINING = ("The paper's claim that residual learning and batch normalisation speed up and stabilise training "
                   "(its Fig. 2) is not tested here: notebook 07 and `docs/training-claims.md` test it.")
@@ -48,9 +51,9 @@ def describe_training(table, *, plan: dict | None = None) -> str:
     """Notebook 02: each run's time, throughput and final loss, and whether this run trained.
 
     Args:
-        table: :func:`dncnn.training.train.runs_table` (``run, device, precision, batch_size, epochs,
+        table: :func:`dncnn.training.runs.runs_table` (``run, device, precision, batch_size, epochs,
             steps, patches_seen, training_minutes, patches_per_second, final_loss``).
-        plan: notebook 02's training plan (:func:`dncnn.training.plan.plan_training`), for the estimate
+        plan: notebook 02's training plan (:func:`dncnn.state.plan_training`), for the estimate
             and the reason when the profile was not trained here.
     """
     sentences = []
@@ -62,7 +65,7 @@ def describe_training(table, *, plan: dict | None = None) -> str:
             f"{float(r['training_minutes']):.2f} min, {float(r['patches_per_second']):,.1f} patches per second; final training "
             f"loss {loss:.6f} (MSE on the [0, 1] scale, a training PSNR of {-10 * math.log10(loss):.2f} dB).")
     if plan is not None and not plan.get("train", True):
-        from ..training.plan import format_duration
+        from ..state import format_duration
 
         estimate = plan.get("estimate") or {}
         if estimate:
@@ -116,14 +119,30 @@ def describe_bn_statistics(stats) -> str:
 
 
 def headline_model(methods) -> str | None:
-    """The row the study leads with: our converged model (``... paper recipe ...``), else our own
-    model of the profile, else the authors' DnCNN-S."""
-    methods = list(methods)
-    for test in (lambda m: "ours" in m and "paper recipe" in m, lambda m: "ours" in m, lambda m: m.startswith("DnCNN-S")):
-        found = [m for m in methods if test(m)]
+    """The row the study leads with: our converged model (the shipped one of the paper's recipe),
+    else our own model of the profile (shipped or trained in this run), else the authors' DnCNN-S
+    (rows named by their catalogue entries, :func:`dncnn.model.catalog.find_entry`)."""
+    from ..model.catalog import RUN, SHIPPED
+
+    methods = [(m, _entry(m)) for m in methods]
+    for test in (lambda e: e.source == SHIPPED and e.profile == "paper", lambda e: e.source in (SHIPPED, RUN),
+                 lambda e: e.family == "S" and e.is_network):
+        found = [m for m, e in methods if e is not None and test(e)]
         if found:
             return found[0]
     return None
+
+
+def _entry(label: str):
+    """The catalogue entry a table row names, or None (:func:`dncnn.model.catalog.find_entry`)."""
+    return find_entry(str(label))
+
+
+def _is(label: str, *, source=None, family=None) -> bool:
+    """Whether the row ``label`` names a model of the catalogue with this source and family (None: any)."""
+    entry = _entry(label)
+    return (entry is not None and entry.is_network and (source is None or entry.source == source)
+            and (family is None or entry.family == family))
 
 
 def describe_evaluation(summary, *, crop: int | None = None) -> str:
@@ -136,15 +155,16 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
     """
     from ..evaluation.paper import PAPER_PSNR
     from ..evaluation.protocol import paper_method
+    from ..model.catalog import AUTHORS, RUN, SHIPPED
 
     measured = summary[summary.source == "measured"]
     sentences = []
     dataset, sigma = HEADLINE
     lead = measured[(measured.dataset == dataset) & (measured.sigma == sigma)]
     model = headline_model(lead.method)
-    if model is not None and "BM3D" in set(lead.method):
+    if model is not None and _BM3D in set(lead.method):
         psnr = float(lead[lead.method == model].psnr.iloc[0])
-        bm3d = float(lead[lead.method == "BM3D"].psnr.iloc[0])
+        bm3d = float(lead[lead.method == _BM3D].psnr.iloc[0])
         paper = PAPER_PSNR[(dataset, "DnCNN-S")][int(sigma)]
         paper_bm3d = PAPER_PSNR[(dataset, "BM3D")][int(sigma)]
         images = int(lead[lead.method == model].images.iloc[0])
@@ -153,7 +173,7 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
             f"the paper's DnCNN-S ({paper:.2f} dB) and {signed(psnr - bm3d)} dB over BM3D run here ({bm3d:.2f} dB; the "
             f"paper's BM3D: {paper_bm3d:.2f} dB).")
     authors = [(r.method, r.sigma, r.psnr - PAPER_PSNR[(r.dataset, paper_method(r.method))][int(r.sigma)])
-               for r in measured.itertuples() if "authors'" in r.method
+               for r in measured.itertuples() if _is(r.method, source=AUTHORS)
                and int(r.sigma) in PAPER_PSNR.get((r.dataset, paper_method(r.method)), {})]
     if authors:
         method, level, diff = max(authors, key=lambda row: abs(row[2]))
@@ -166,13 +186,7 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
         sentences.append(f"The authors' released weights land within {abs(diff):.2f} dB of the paper's Table II in all "
                          f"{len(authors)} rows that have a paper value (largest: {method} at sigma {level:g}, "
                          f"{signed(diff)} dB): {verdict}.")
-    gains = []
-    for level in sorted(measured[measured.dataset == dataset].sigma.unique()):
-        rows = measured[(measured.dataset == dataset) & (measured.sigma == level)]
-        s_rows = rows[rows.method.str.startswith("DnCNN-S")]
-        if "BM3D" in set(rows.method) and len(s_rows):
-            best = s_rows.loc[s_rows.psnr.idxmax()]
-            gains.append((level, best.method, best.psnr - float(rows[rows.method == "BM3D"].psnr.iloc[0])))
+    gains = best_gains(measured, dataset=dataset)
     if gains:
         holds = all(g > 0 for _, _, g in gains)
         listed = ", ".join(f"{signed(g)} dB at sigma {level:g} ({method})" for level, method, g in gains)
@@ -181,7 +195,7 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
     missing = sorted({15, 25, 50} - {int(level) for level, _, _ in gains})
     if missing:
         sentences.append(f"Not measured by this profile: sigma {', '.join(map(str, missing))} (`PROFILE=paper` runs them).")
-    others = [m for m in lead.method if "ours" in m and m != model]
+    others = [m for m in lead.method if (_is(m, source=SHIPPED) or _is(m, source=RUN)) and m != model]
     for other in others:
         psnr = float(lead[lead.method == other].psnr.iloc[0])
         paper = PAPER_PSNR[(dataset, "DnCNN-S")][int(sigma)]
@@ -196,14 +210,28 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
     return " ".join(sentences)
 
 
-def gains_over(per_image, *, reference: str = "BM3D"):
+def best_gains(measured, *, dataset: str) -> list[tuple[float, str, float]]:
+    """``(sigma, method, dB)`` for every sigma of ``dataset`` in the measured summary rows: the best
+    DnCNN-S row (a catalogue model of family S) and its mean PSNR minus BM3D's."""
+    gains = []
+    for level in sorted(measured[measured.dataset == dataset].sigma.unique()):
+        rows = measured[(measured.dataset == dataset) & (measured.sigma == level)]
+        s_rows = rows[[_is(m, family="S") for m in rows.method]]
+        if _BM3D in set(rows.method) and len(s_rows):
+            best = s_rows.loc[s_rows.psnr.idxmax()]
+            gains.append((level, best.method, best.psnr - float(rows[rows.method == _BM3D].psnr.iloc[0])))
+    return gains
+
+
+def gains_over(per_image, *, reference: str = _BM3D):
     """Per-image PSNR gain of every DnCNN row over ``reference`` on the same image and noise:
     DataFrame ``dataset, sigma, method, image, gain`` (dB), each (dataset, sigma, method) sorted by
     gain, largest first."""
     import pandas as pd
 
     ref = per_image[per_image.method == reference][["dataset", "sigma", "image", "psnr"]]
-    rows = per_image[per_image.method.str.startswith("DnCNN")].merge(ref, on=["dataset", "sigma", "image"],
+    networks = {m for m in set(per_image.method) if _is(m) and _entry(m).family in ("S", "B", "3")}  # the DnCNN rows
+    rows = per_image[per_image.method.isin(networks)].merge(ref, on=["dataset", "sigma", "image"],
                                                                       suffixes=("", "_ref"))
     rows = rows.assign(gain=rows.psnr - rows.psnr_ref)[["dataset", "sigma", "method", "image", "gain"]]
     order = list(dict.fromkeys(rows.method))
@@ -212,7 +240,7 @@ def gains_over(per_image, *, reference: str = "BM3D"):
     return pd.DataFrame(rows.drop(columns="_m")).reset_index(drop=True)
 
 
-def describe_gains(per_image, *, dataset: str = HEADLINE[0], sigma: float = HEADLINE[1], reference: str = "BM3D") -> str:
+def describe_gains(per_image, *, dataset: str = HEADLINE[0], sigma: float = HEADLINE[1], reference: str = _BM3D) -> str:
     """Notebook 04, the per-image figure: on how many images each DnCNN row beats BM3D, its largest
     and smallest gain and their images (``per_image``: :func:`dncnn.evaluation.protocol.evaluate_sets` rows)."""
     gains = gains_over(per_image, reference=reference)
@@ -257,15 +285,16 @@ def describe_tasks(versus, summary, *, check=None, subset: bool = False,
         part = measured[measured.task == task]
         if not len(part):
             continue
-        ours = part[part.method == "DnCNN-3"].set_index(["dataset", "level"]).psnr
+        ours = part[part.method == get_entry("dncnn3").name].set_index(["dataset", "level"]).psnr
         base = part[part.method == baseline].set_index(["dataset", "level"]).psnr
         gain = (ours - base).dropna()
         sentences.append(f"In {name} DnCNN-3 beats {baseline} in {int((gain > 0).sum())} of {len(gain)} settings (by "
                          f"{signed(gain.min())} to {signed(gain.max())} dB).")
     colour = measured[measured.task == "colour denoising"]
-    if len(colour) and {"CBM3D"} <= set(colour.method):
-        cnn = colour[colour.method.str.startswith("CDnCNN")].iloc[0]
-        bm3d = colour[colour.method == "CBM3D"].iloc[0]
+    cbm3d = get_entry("cbm3d").name
+    if len(colour) and {cbm3d} <= set(colour.method):
+        cnn = colour[[_is(m, family="colour") for m in colour.method]].iloc[0]
+        bm3d = colour[colour.method == cbm3d].iloc[0]
         sentences.append(f"Colour ({cnn.dataset}, sigma {cnn.level:g}, {_count(cnn.images, 'image')}): {cnn.method} "
                          f"{cnn.psnr:.2f} dB against CBM3D {bm3d.psnr:.2f} dB ({signed(cnn.psnr - bm3d.psnr)} dB); the "
                          f"paper's colour set CBSD68 is not in the authors' repository, so its colour numbers are not tested.")
@@ -302,19 +331,22 @@ def _is_number(text: str) -> bool:
     return not np.isnan(float(text))
 
 
-def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "BM3D") -> str:
+def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "bm3d") -> str:
     """Notebook 04, the per-image table of ``dataset`` (the paper's Table III): at each sigma on how many
     images the best DnCNN beats ``reference``, every image where ``reference`` beats every DnCNN and by
     how much, and each row's average beside the paper's (:data:`dncnn.evaluation.paper.PAPER_SET12`).
 
-    ``per_image``: :func:`dncnn.evaluation.protocol.evaluate_sets` rows; the DnCNN rows are every method
-    but ``reference`` and the noisy input."""
+    ``per_image``: :func:`dncnn.evaluation.protocol.evaluate_sets` rows; ``reference``: a catalogue key
+    (:mod:`dncnn.model.catalog`); the DnCNN rows are every method but ``reference`` and the noisy input."""
     from ..evaluation.paper import PAPER_SET12
     from ..evaluation.protocol import paper_method
+    from ..model.catalog import get_entry
+
+    reference, noisy = get_entry(reference).name, get_entry("noisy").name
 
     rows = per_image[per_image.dataset == dataset]
     wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
-    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, "noisy input")]
+    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, noisy)]
     sigmas = sorted(rows.sigma.unique())
     if reference not in wide.columns or not networks:
         return f"**Image by image ({dataset}).** No {reference} row and DnCNN row to compare."
@@ -363,7 +395,7 @@ def _listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def describe_colour_table(versus, *, check=None, reference: str = "CBM3D") -> str:
+def describe_colour_table(versus, *, check=None, reference: str = "cbm3d") -> str:
     """The colour table (``results/colour``, notebook 05): at each sigma the CDnCNN-B row against
     ``reference`` beside the paper's gap, the verdict per sigma, and which published row the released
     CDnCNN-B weights reproduce (the FFDNet repository's table or the authors' issue-4 comment).
@@ -371,8 +403,12 @@ def describe_colour_table(versus, *, check=None, reference: str = "CBM3D") -> st
     Args:
         versus: :func:`dncnn.evaluation.colour.compare_colour_with_paper` of the table.
         check: :func:`dncnn.evaluation.tasks.check_against_table` of this run's rerun, if one ran.
+        reference: the catalogue key of the classical method (:mod:`dncnn.model.catalog`).
     """
-    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, "noisy input")]
+    from ..model.catalog import get_entry
+
+    reference, noisy = get_entry(reference).name, get_entry("noisy").name
+    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, noisy)]
     if reference not in set(versus.method) or not networks:
         return "**Colour (CBSD68).** No CDnCNN-B and CBM3D rows to compare."
     net = networks[0]

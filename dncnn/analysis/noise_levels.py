@@ -7,8 +7,9 @@ from pathlib import Path
 
 from ..evaluation.noise_levels import (BLIND_LABEL, DEFAULT_LABEL, DNCNN_B_RANGE, NEAREST_LABEL, ORACLE_LABEL,
                                        pivot_summary, specific_models)
+from ..model.catalog import find_entry, get_entry
 
-BM3D = "BM3D"
+BM3D = get_entry("bm3d").name
 
 
 def describe_specific_vs_bm3d(summary, per_image) -> str:
@@ -147,7 +148,7 @@ def describe_estimators(table, *, headline=(15.0, 25.0, 50.0)) -> str:
 
 def describe_clean_photos(table) -> str:
     """What the denoise command's default path does to clean photos (sigma near 0):
-    :func:`dncnn.commands.noise_levels.measure_clean_photos` rows."""
+    :func:`dncnn.restoration.clean_photos.measure_clean_photos` rows."""
     margin = float(table.margin_db.iloc[0])
     worst = table.loc[table.psnr.idxmin()]
     below = table[table.psnr < margin]
@@ -186,7 +187,7 @@ def render_noise_levels(folder=None) -> str:
                   "|---|---|---|---|---|"]
     for r in rule:
         high = "and above" if r["high"] == float("inf") else f"to {r['high']:g}"
-        rule_lines.append(f"| {r['low']:g} {high} | {NL.reference_model_of(r['model'])} | {r['pairs']} | "
+        rule_lines.append(f"| {r['low']:g} {high} | {find_entry(r['model']).key} | {r['pairs']} | "
                           f"{r['psnr']:.2f} | {r['psnr_blind']:.2f} |")
     parts = [
         f"Generated from `results/noise-levels/` by `python -m dncnn noise-levels` (do not edit by hand).",

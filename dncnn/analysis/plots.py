@@ -20,9 +20,15 @@ def _pyplot():
 
 
 def short_label(label: str) -> str:
-    """A table's row label shortened for a legend: ``DnCNN-S ours, paper recipe (GPU)`` -> ``DnCNN-S
-    ours (GPU)``, ``DnCNN-S authors' weights`` -> ``DnCNN-S authors'``; others unchanged."""
-    return label.replace(", paper recipe (GPU)", " (GPU)").replace(" weights", "")
+    """A table's row label as a legend names it: the short name of the catalogue entry the label names
+    (``DnCNN-S ours, paper recipe (GPU)`` -> ``DnCNN-S ours (GPU)``, notebook 04's ``DnCNN-S authors'
+    weights`` -> ``DnCNN-S authors'``); a label of no model (a derived row) unchanged."""
+    from ..model.catalog import find_entry
+
+    entry = find_entry(label)
+    if entry is None:
+        return label
+    return entry.short if label == entry.name else entry.row_short
 
 
 def format_count(value: float, _position=None) -> str:
@@ -59,7 +65,7 @@ def plot_training_runs(runs: dict):
 
     Args:
         runs: ``{label: {"history": log.csv rows, "batch_size": int, "device": str (optional)}}``
-            (:func:`dncnn.training.train.read_run`). The training PSNR (-10 log10 of the MSE loss on
+            (:func:`dncnn.training.runs.read_run`). The training PSNR (-10 log10 of the MSE loss on
             the [0, 1] scale) and the learning rate are drawn against the number of training patches
             seen (steps x batch size, log scale: 10k, 1M, ...), so runs with different batch sizes
             and epoch lengths compare directly. Each run has its method's colour; its device is in
@@ -166,24 +172,6 @@ def plot_bn_statistics(stats):
     return fig
 
 
-def plot_denoise_crops(example: dict, *, box: tuple[int, int, int] | None = None, title: str = ""):
-    """Clean / noisy / each denoiser on one image (or a ``(top, left, size)`` crop), PSNR in each title."""
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(example), figsize=(3.2 * len(example), 3.6))
-    for ax, (name, (image, psnr)) in zip(np.atleast_1d(axes), example.items()):
-        if box is not None:
-            top, left, size = box
-            image = image[top:top + size, left:left + size]
-        ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1)
-        label = textwrap.fill(name, 24)
-        ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=9)
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 0.86 if title else 1))  # leave the suptitle its own band
-    return fig
-
-
 def plot_task_crops(examples: list[dict]):
     """A figure with one row per example of :func:`dncnn.evaluation.tasks.task_examples` (input, outputs, original)."""
     plt = _pyplot()
@@ -226,7 +214,7 @@ def plot_bench(table):
     return fig
 
 
-def plot_gains(gains, *, reference: str = "BM3D"):
+def plot_gains(gains, *, reference: str | None = None):
     """Per-image PSNR gain of each DnCNN row over ``reference``, images sorted by gain, one panel per
     (dataset, sigma): above zero the network wins on that image.
 
@@ -235,6 +223,9 @@ def plot_gains(gains, *, reference: str = "BM3D"):
     """
     from matplotlib.ticker import MaxNLocator
 
+    from ..model.catalog import get_entry
+
+    reference = reference or get_entry("bm3d").name  # the catalogue's BM3D
     plt = _pyplot()
     settings = list(dict.fromkeys(zip(gains.dataset, gains.sigma)))
     datasets = list(dict.fromkeys(d for d, _ in settings))

@@ -56,7 +56,8 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
     counts = _read_csv(results / "patch_counts.csv")
     if counts:
         facts.append(f"{int(counts[-1]['patches']):,} training patches (after truncation to a multiple of the batch size)")
-    from ..training.plan import PLAN_FILE, format_duration
+    from ..model.weights import shipped_keys
+    from ..state import PLAN_FILE, format_duration
 
     plan = _read_json(results / PLAN_FILE)
     if plan and plan.get("estimate"):
@@ -72,7 +73,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
             facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
                          f"({run_row['epochs']} epochs, {float(run_row['training_minutes']):.1f} min, {run_row['precision']}, "
                          f"{run_row['device']})")
-    for name in config.SHIPPED_MODELS:
+    for name in shipped_keys():
         shipped = _read_json(config.WEIGHTS_DIR / f"{name}.json")
         if shipped:
             facts.append(f"loaded, not trained in this run: `weights/{name}.keras`, the {shipped['profile']['name']} recipe "
@@ -165,74 +166,10 @@ def render_findings(profile: str = FRONT_PROFILE) -> str:
 
 def render_claims(profile: str = FRONT_PROFILE) -> str:
     """The overview of the study: each claim of the paper it tests, the verdict and the numbers,
-    computed from ``results/<profile>`` and ``results/dncnn3``; then the claims not yet tested."""
-    import pandas as pd
-
-    from ..evaluation.paper import PAPER_PSNR
-    from .findings import REPRODUCED_DB, signed
-
-    rows = []
-    results = config.results_dir(profile)
-    if (results / "summary.csv").exists():
-        summary = pd.read_csv(results / "summary.csv")
-        m = summary[(summary.source == "measured") & (summary.dataset == "BSD68")]
-
-        def psnr(method, sigma):
-            hit = m[(m.method == method) & (m.sigma == sigma)]
-            return float(hit.psnr.iloc[0]) if len(hit) else float("nan")
-
-        sigmas = sorted(m.sigma.unique())
-        gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if x.startswith("DnCNN-S")) - psnr("BM3D", s) for s in sigmas}
-        verdict = "holds" if all(g > 0 for g in gains.values()) else "fails"
-        per_image = pd.read_csv(results / "per_image.csv")
-        ours = next((x for x in m.method if "ours" in x and "paper recipe" in x), None)
-        wins = ""
-        if ours:
-            wide = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)].pivot(index="image", columns="method", values="psnr")
-            wins = f"; ours beats BM3D on {int((wide[ours] > wide['BM3D']).sum())} of {len(wide)} images at sigma 25"
-        rows.append(("DnCNN-S beats BM3D at every noise level (Table II, BSD68)", verdict,
-                     ", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains.items()) + " (best DnCNN-S minus BM3D, both run here)" + wins))
-        authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", x.split(" ")[0])][int(s)]) for x in m.method.unique() if "authors'" in x
-                   for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", x.split(" ")[0]), {}) and not math.isnan(psnr(x, s))]
-        if authors:
-            worst = max(authors, key=lambda a: abs(a[2]))
-            rows.append(("The authors' released DnCNN-S and DnCNN-B reproduce Table II",
-                         "reproduced" if abs(worst[2]) < REPRODUCED_DB else "not reproduced",
-                         f"{len(authors)} rows within {abs(worst[2]):.2f} dB of the paper (largest: {worst[0]}, sigma {worst[1]:g})"))
-        if ours:
-            diff = psnr(ours, 25.0) - PAPER_PSNR[("BSD68", "DnCNN-S")][25]
-            rows.append(("Our own training with the paper's recipe reproduces DnCNN-S (sigma 25)",
-                         "reproduced" if abs(diff) < REPRODUCED_DB else "not reproduced",
-                         f"{psnr(ours, 25.0):.2f} dB against the paper's {PAPER_PSNR[('BSD68', 'DnCNN-S')][25]:.2f} ({signed(diff)} dB), "
-                         f"one H200 run of 50 epochs; sigma 15 and 50 not yet trained by us"))
-        blind = [(s, psnr("DnCNN-B authors' weights", s) - psnr("DnCNN-S authors' weights", s)) for s in sigmas]
-        blind = [(s, d) for s, d in blind if not math.isnan(d)]
-        if blind:
-            rows.append(("One blind DnCNN-B comes close to a DnCNN-S trained for each noise level",
-                         f"holds to {max(abs(d) for _, d in blind):.2f} dB (authors' weights)",
-                         ", ".join(f"{signed(d)} dB at sigma {s:g}" for s, d in blind) + " (DnCNN-B minus DnCNN-S); a DnCNN-B trained by us: not yet"))
-    tasks = config.TASKS_TABLE_DIR
-    if (tasks / "tasks_vs_paper.csv").exists():
-        versus = pd.read_csv(tasks / "tasks_vs_paper.csv")
-        summary = pd.read_csv(tasks / "tasks_summary.csv")
-        worst = versus.delta_psnr.abs().max()
-        measured = summary[summary.source == "measured"]
-        beaten = []
-        for task, base in (("super-resolution", "bicubic"), ("jpeg", "JPEG")):
-            wide = measured[measured.task == task].pivot_table(index=["dataset", "level"], columns="method", values="psnr")
-            if {"DnCNN-3", base} <= set(wide.columns):
-                beaten.append(f"beats {base} in {int((wide['DnCNN-3'] > wide[base]).sum())} of {len(wide)} settings")
-        rows.append(("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
-                     "reproduced" if worst < REPRODUCED_DB else "not reproduced",
-                     f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten)))
-        colour = measured[measured.task == "colour denoising"].set_index("method")
-        if "CBM3D" in colour.index and len(colour) > 1:
-            cnn = next(x for x in colour.index if x.startswith("CDnCNN"))
-            gain = colour.loc[cnn, "psnr"] - colour.loc["CBM3D", "psnr"]
-            rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
-                         f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (DnCNN-3's "
-                         f"JPEG set; the paper's own colour set, CBSD68, is the colour table's row)"))
-    rows += set_image_claims(profile) + colour_claims() + noise_level_claims() + training_claims()
+    computed from ``results/<profile>``, ``results/dncnn3``, ``results/colour``, ``results/noise-levels`` and
+    ``results/ablation``."""
+    rows = (table_ii_claims(profile) + tasks_claims() + set_image_claims(profile) + colour_claims()
+            + noise_level_claims() + training_claims())
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
     lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, `results/colour/`, "
@@ -240,17 +177,21 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     return "\n".join(lines)
 
 
-def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", reference: str = "BM3D") -> list[tuple[str, str, str]]:
+def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", reference: str = "bm3d") -> list[tuple[str, str, str]]:
     """The claims row of the paper's Table III (``results/<profile>/per_image.csv``, notebook 04): on how
-    many ``dataset`` images the best DnCNN beats ``reference`` at each sigma, and the images it loses."""
+    many ``dataset`` images the best DnCNN beats ``reference`` (a catalogue key) at each sigma, and the
+    images it loses."""
     import pandas as pd
 
+    from ..model.catalog import get_entry
+
+    reference, noisy = get_entry(reference).name, get_entry("noisy").name
     path = config.results_dir(profile) / "per_image.csv"
     if not path.exists():
         return []
     rows = pd.read_csv(path)
     rows = rows[rows.dataset == dataset]
-    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, "noisy input")]
+    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, noisy)]
     if rows.empty or reference not in set(rows.method) or not networks:
         return []
     wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
@@ -270,6 +211,117 @@ def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", re
     return [(f"DnCNN beats BM3D on every {dataset} image (Table III)", verdict, numbers)]
 
 
+def table_ii_claims(profile: str = FRONT_PROFILE) -> list[tuple[str, str, str]]:
+    """The claims rows of the paper's Table II (notebook 04, ``results/<profile>``, BSD68): DnCNN-S
+    against BM3D, the authors' weights against the paper, our shipped DnCNN-S, DnCNN-B against
+    DnCNN-S; the rows' models named by the catalogue. No row where the tables are absent."""
+    import pandas as pd
+
+    from ..evaluation.paper import PAPER_PSNR
+    from ..model.catalog import AUTHORS, SHIPPED, find_entry, get_entry
+    from .findings import REPRODUCED_DB, signed
+
+    results = config.results_dir(profile)
+    if not (results / "summary.csv").exists():
+        return []
+    summary = pd.read_csv(results / "summary.csv")
+    m = summary[(summary.source == "measured") & (summary.dataset == "BSD68")]
+
+    def psnr(method, sigma):
+        hit = m[(m.method == method) & (m.sigma == sigma)]
+        return float(hit.psnr.iloc[0]) if len(hit) else float("nan")
+
+    bm3d, rows = get_entry("bm3d").name, []
+    sigmas = sorted(m.sigma.unique())
+    facts = {x: find_entry(x) for x in m.method.unique()}
+    gains = {s: max(psnr(x, s) for x in m[m.sigma == s].method if _is_dncnn_s(facts[x])) - psnr(bm3d, s) for s in sigmas}
+    # our model trained by the paper's recipe: the shipped one (a run of this profile is not converged)
+    ours = next((x for x in m.method if facts[x] is not None and facts[x].source == SHIPPED and facts[x].profile == "paper"), None)
+    wins = ""
+    if ours:
+        per_image = pd.read_csv(results / "per_image.csv")
+        wide = per_image[(per_image.dataset == "BSD68") & (per_image.sigma == 25.0)].pivot(index="image", columns="method", values="psnr")
+        wins = f"; ours beats BM3D on {int((wide[ours] > wide[bm3d]).sum())} of {len(wide)} images at sigma 25"
+    rows.append(("DnCNN-S beats BM3D at every noise level (Table II, BSD68)", "holds" if all(g > 0 for g in gains.values()) else "fails",
+                 ", ".join(f"{signed(g)} dB at sigma {s:g}" for s, g in gains.items()) + " (best DnCNN-S minus BM3D, both run here)" + wins))
+    authors = [(x, s, psnr(x, s) - PAPER_PSNR[("BSD68", facts[x].paper_method)][int(s)]) for x in m.method.unique()
+               if facts[x] is not None and facts[x].source == AUTHORS
+               for s in sigmas if int(s) in PAPER_PSNR.get(("BSD68", facts[x].paper_method), {}) and not math.isnan(psnr(x, s))]
+    if authors:
+        worst = max(authors, key=lambda a: abs(a[2]))
+        rows.append(("The authors' released DnCNN-S and DnCNN-B reproduce Table II",
+                     "reproduced" if abs(worst[2]) < REPRODUCED_DB else "not reproduced",
+                     f"{len(authors)} rows within {abs(worst[2]):.2f} dB of the paper (largest: {worst[0]}, sigma {worst[1]:g})"))
+    if ours:
+        rows.append(_ours_claim(psnr(ours, 25.0), ours))
+    blind_name, specific_name = get_entry("dncnn_b_gray_blind").row_name, get_entry("dncnn_s_sigma25").row_name
+    blind = [(s, d) for s in sigmas if not math.isnan(d := psnr(blind_name, s) - psnr(specific_name, s))]
+    if blind:
+        rows.append(("One blind DnCNN-B comes close to a DnCNN-S trained for each noise level",
+                     f"holds to {max(abs(d) for _, d in blind):.2f} dB (authors' weights)",
+                     ", ".join(f"{signed(d)} dB at sigma {s:g}" for s, d in blind) + " (DnCNN-B minus DnCNN-S); a DnCNN-B trained by us: not yet"))
+    return rows
+
+
+def tasks_claims() -> list[tuple[str, str, str]]:
+    """The claims rows of DnCNN-3's Table V and the colour row (``results/dncnn3``, notebook 05); none
+    where the table is absent."""
+    import pandas as pd
+
+    from ..model.catalog import get_entry
+    from .findings import REPRODUCED_DB, signed
+
+    tasks = config.TASKS_TABLE_DIR
+    if not (tasks / "tasks_vs_paper.csv").exists():
+        return []
+    versus = pd.read_csv(tasks / "tasks_vs_paper.csv")
+    summary = pd.read_csv(tasks / "tasks_summary.csv")
+    worst = versus.delta_psnr.abs().max()
+    measured = summary[summary.source == "measured"]
+    dncnn3, cbm3d, cnn = (get_entry(key).name for key in ("dncnn3", "cbm3d", "cdncnn_b_color_blind"))
+    beaten = []
+    for task, base in (("super-resolution", "bicubic"), ("jpeg", "JPEG")):
+        wide = measured[measured.task == task].pivot_table(index=["dataset", "level"], columns="method", values="psnr")
+        if {dncnn3, base} <= set(wide.columns):
+            beaten.append(f"beats {base} in {int((wide[dncnn3] > wide[base]).sum())} of {len(wide)} settings")
+    rows = [("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
+             "reproduced" if worst < REPRODUCED_DB else "not reproduced",
+             f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten))]
+    colour = measured[measured.task == "colour denoising"].set_index("method")
+    if {cbm3d, cnn} <= set(colour.index):
+        gain = colour.loc[cnn, "psnr"] - colour.loc[cbm3d, "psnr"]
+        rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
+                     f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (DnCNN-3's "
+                     f"JPEG set; the paper's own colour set, CBSD68, is the colour table's row)"))
+    return rows
+
+
+def _is_dncnn_s(entry) -> bool:
+    """Whether a catalogue entry (or None) is a DnCNN-S network."""
+    return entry is not None and entry.family == "S" and entry.is_network
+
+
+def _ours_claim(measured: float, ours: str) -> tuple[str, str, str]:
+    """The claims row of our shipped DnCNN-S (``ours``, its table name) at sigma 25: its PSNR against
+    the paper's, and its run as its sidecar records it (device, epochs)."""
+    from ..evaluation.paper import PAPER_PSNR
+    from ..model.catalog import SHIPPED, entries, find_entry
+    from ..model.weights import read_shipped_sidecar
+    from .findings import REPRODUCED_DB, signed
+
+    paper = PAPER_PSNR[("BSD68", "DnCNN-S")][25]
+    diff = measured - paper
+    sidecar = read_shipped_sidecar(find_entry(ours).key)
+    device = str(sidecar["device"]).split(" (")[0].removeprefix("NVIDIA ")  # "NVIDIA H200 (gpu, 1 device(s))" -> "H200"
+    trained = sorted({e.sigma for e in entries(source=SHIPPED, family="S")})
+    missing = [f"{s:g}" for s in (15.0, 50.0) if s not in trained]
+    return ("Our own training with the paper's recipe reproduces DnCNN-S (sigma 25)",
+            "reproduced" if abs(diff) < REPRODUCED_DB else "not reproduced",
+            f"{measured:.2f} dB against the paper's {paper:.2f} ({signed(diff)} dB), "
+            f"one {device} run of {sidecar['epochs']} epochs"
+            + (f"; sigma {' and '.join(missing)} not yet trained by us" if missing else ""))
+
+
 def noise_level_claims() -> list[tuple[str, str, str]]:
     """The claims row of the noise-level study (``results/noise-levels``, notebook 06): how far the
     authors' DnCNN-B stays from the best DnCNN-S inside its training range, each DnCNN-S one grid step
@@ -277,26 +329,28 @@ def noise_level_claims() -> list[tuple[str, str, str]]:
     import pandas as pd
 
     from ..evaluation import noise_levels as NL
+    from ..model.catalog import AUTHORS, entries, get_entry
     from .findings import signed
 
+    BM3D = get_entry("bm3d").name
     path = config.NOISE_LEVELS_TABLE_DIR / "noise_levels_summary.csv"
     if not path.exists():
         return []
     summary = pd.read_csv(path)
     table = NL.pivot_summary(summary)
     sigmas = [float(c) for c in table.columns]
-    specific = [m for m in table.index if m.startswith("DnCNN-S") and "authors'" in m]
+    authors_s = {e.name: e.sigma for e in entries(source=AUTHORS, family="S") if e.name in table.index}
+    specific = list(authors_s)
     inside = [s for s in sigmas if NL.DNCNN_B_RANGE[0] <= s <= NL.DNCNN_B_RANGE[1]]
     gap, at = min((table.loc[NL.BLIND_LABEL, f"{s:g}"] - table.loc[specific, f"{s:g}"].max(), s) for s in inside)
     falls = []
-    for method in specific:
-        trained = float(method.split(" ")[0].removeprefix("DnCNN-S"))
+    for method, trained in authors_s.items():
         above = [s for s in sigmas if s > trained]
         if above:
             s = above[0]
-            falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB")
+            falls.append(f"S{trained:g} at sigma {s:g}: {signed(table.loc[method, f'{s:g}'] - table.loc[BM3D, f'{s:g}'])} dB")
     past = [s for s in sigmas if s > NL.DNCNN_B_RANGE[1]]
-    beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc['BM3D', f'{s:g}'])} dB at sigma {s:g}" for s in past)
+    beyond = ", ".join(f"{signed(table.loc[NL.BLIND_LABEL, f'{s:g}'] - table.loc[BM3D, f'{s:g}'])} dB at sigma {s:g}" for s in past)
     images = int(summary.images.max())
     return [("One blind DnCNN-B serves every noise level in [0, 55]; a DnCNN-S serves its own",
              f"holds to {abs(gap):.2f} dB inside [0, 55] (authors' weights)",
@@ -351,16 +405,20 @@ def tasks_block() -> str:
 
 # Every generated block, by the NAME of its markers ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: what
 # goes between them, made from the committed results (tests/test_results.py checks every tracked .md file).
-def colour_claims(*, reference: str = "CBM3D") -> list[tuple[str, str, str]]:
+def colour_claims(*, reference: str = "cbm3d") -> list[tuple[str, str, str]]:
     """The claims row of the paper's colour table (``results/colour``, ``python -m dncnn colour``): the
-    verdict per sigma of CDnCNN-B against colour BM3D on CBSD68, and how far the rows lie from the paper's."""
+    verdict per sigma of CDnCNN-B against colour BM3D (``reference``, a catalogue key) on CBSD68, and how
+    far the rows lie from the paper's."""
     import pandas as pd
 
+    from ..model.catalog import get_entry
+
+    reference, noisy = get_entry(reference).name, get_entry("noisy").name
     path = config.COLOUR_TABLE_DIR / "colour_vs_paper.csv"
     if not path.exists():
         return []
     versus = pd.read_csv(path)
-    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, "noisy input")]
+    networks = [m for m in dict.fromkeys(versus.method) if m not in (reference, noisy)]
     if reference not in set(versus.method) or not networks:
         return []
     by = versus.set_index(["method", "sigma"])

@@ -39,9 +39,22 @@ METHOD_COLOURS = (
 OTHER_COLOURS = (OKABE_ITO["sky blue"], OKABE_ITO["yellow"], OKABE_ITO["reddish purple"])
 
 
+# a model of the catalogue (dncnn/model/catalog.py): by its source, then by its family
+SOURCE_COLOURS = {"shipped": OKABE_ITO["vermillion"], "run": OKABE_ITO["orange"]}  # ours converged (GPU); a profile's short run
+FAMILY_COLOURS = {"input": OKABE_ITO["grey"], "classical": OKABE_ITO["black"], "S": OKABE_ITO["blue"],
+                  "B": OKABE_ITO["bluish green"], "colour": OKABE_ITO["bluish green"], "3": OKABE_ITO["reddish purple"]}
+
+
 def method_colour(label: str, *, default: int = 0) -> str:
-    """The colour (hex) of the method a table or legend label names; labels no pattern matches get
-    ``OTHER_COLOURS[default % 3]``."""
+    """The colour (hex) of the method a table or legend label names: for a model of the catalogue
+    (by its display, row or legend name) the colour of its source or family; for other rows (the
+    derived rows of notebook 06, notebook 07's runs, the baselines) the first pattern of
+    :data:`METHOD_COLOURS` the label contains; else ``OTHER_COLOURS[default % 3]``."""
+    from ..model.catalog import MODELS, find_entry
+
+    entry = find_entry(label) or next((e for e in MODELS if label in (e.short, e.row_short)), None)
+    if entry is not None:
+        return SOURCE_COLOURS.get(entry.source) or FAMILY_COLOURS.get(entry.family, OTHER_COLOURS[default % len(OTHER_COLOURS)])
     for pattern, colour in METHOD_COLOURS:
         if pattern in label:
             return colour

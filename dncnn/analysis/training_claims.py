@@ -23,13 +23,12 @@ def read_ablation_runs(folder: str | Path) -> dict:
     Returns:
         ``{label: run}`` ordered by profile, optimizer (Adam first) and the paper's legend order
         (RL+BN, RL, BN, neither); ``label`` is ``"<switches> (<optimizer>), <profile>"``; each run holds
-        ``history`` (log rows, :func:`dncnn.training.train.read_log`), ``batch_size``, ``device``,
+        ``history`` (log rows, :func:`dncnn.training.runs.read_log`), ``batch_size``, ``device``,
         ``profile``, ``run``, ``switches`` (``"RL+BN (Adam)"``), ``optimizer``, ``residual``,
         ``batch_norm``, ``status``, ``steps``, ``wall_seconds``, ``budget`` and ``budget_label``.
     """
-    from ..training.train import read_log
+    from ..training.runs import read_log
 
-    order = {"RL+BN": 0, "RL": 1, "BN": 2, "neither": 3}
     found = []
     for sidecar in sorted(Path(folder).glob("*/*.json")):
         facts = json.loads(sidecar.read_text())
@@ -48,7 +47,8 @@ def read_ablation_runs(folder: str | Path) -> dict:
         }
         run["budget_label"] = describe_budget(run["budget"], device=run["device"])
         found.append(run)
-    found.sort(key=lambda r: (r["profile"], r["optimizer"] != "adam", order[r["switches"].split(" ")[0]]))
+    # the paper's legend order from the run's own switches: RL+BN, RL, BN, neither
+    found.sort(key=lambda r: (r["profile"], r["optimizer"] != "adam", 2 * (not r["residual"]) + (not r["batch_norm"])))
     return {f"{r['switches']}, {r['profile']}": r for r in found}
 
 
@@ -196,27 +196,27 @@ def describe_limits(comparisons: list[dict], runs: dict) -> str:
 
 
 def read_shipped_validation_runs() -> dict:
-    """This project's shipped models (``config.SHIPPED_MODELS``) whose training logs carry the
-    validation PSNR, as :func:`dncnn.training.train.read_run` results keyed by their labels."""
-    from .. import config
+    """This project's shipped models (the catalogue's entries of source ``shipped``) whose training
+    logs carry the validation PSNR, as :func:`dncnn.training.runs.read_run` results keyed by their names."""
+    from ..model.catalog import SHIPPED, entries
     from ..model.weights import shipped_run_files
-    from ..training.train import read_log, read_run
+    from ..training.runs import read_log, read_run
 
     runs = {}
-    for name, facts in config.SHIPPED_MODELS.items():
-        log, sidecar = shipped_run_files(name)
+    for entry in entries(source=SHIPPED):
+        log, sidecar = shipped_run_files(entry.key)
         if log.exists() and sidecar.exists() and any("val_psnr" in row for row in read_log(log)):
-            runs[facts["label"]] = read_run(log, sidecar)
+            runs[entry.name] = read_run(log, sidecar)
     return runs
 
 
 def describe_shipped_runs(runs: dict) -> str:
     """One sentence per shipped run with validation PSNR: its last value and patches seen; or why
     there is none yet."""
-    from .. import config
+    from ..model.catalog import SHIPPED, entries
 
     if not runs:
-        names = ", ".join(f"`weights/{name}`" for name in config.SHIPPED_MODELS)
+        names = ", ".join(f"`weights/{entry.key}`" for entry in entries(source=SHIPPED))
         return (f"No shipped GPU model has a validation curve yet: {names} was trained before the validation PSNR "
                 f"was measured. `scripts/gpu_train_claims.sh` trains DnCNN-S for sigma 15 and 50 and DnCNN-B with it.")
     parts = []

@@ -19,7 +19,7 @@ every run trains the same DnCNN-S (17 layers of 64 filters) on the same patches,
   measurements, with either initialisation (``docs/training-claims.md``): its initialisation
   (``DnCNN_init_model_64_25_Res_Bnorm_Adam.m``: kernels and BN scales from N(0, 2/(9 x 64)), so the
   network starts with a small output) and its gradient clipping (``theta = 0.005``, off in its
-  demos; :class:`dncnn.training.train.ClippedSGD`). Not copied: that code sets the momentum (and
+  demos; :class:`dncnn.training.optimizer.ClippedSGD`). Not copied: that code sets the momentum (and
   Adam's moments) to zero at the start of every epoch; here the optimizer state runs on.
 
 Validation (:mod:`dncnn.training.validation`) replaces the paper's BSD68 curve: BSD68 is the results
@@ -208,7 +208,7 @@ def _train_one(train, profile: Profile, run_dir: Path, **options) -> tuple[str, 
 
 def _diverged_sidecar(run_dir: Path, profile: Profile) -> dict:
     from ..files import provenance
-    from ..training.train import read_log
+    from ..training.runs import read_log
 
     rows = read_log(run_dir / "log.csv") if (run_dir / "log.csv").exists() else []
     return {"profile": profile.to_dict(), "complete": False, "epochs": len(rows), "epochs_planned": profile.epochs,

@@ -206,6 +206,6 @@ def dataset_reader(name: str):
 def _progress(items, *, enabled: bool, desc: str):
     if not enabled:
         return items
-    from ..files.progress import progress_bar
+    from ..runtime.progress import progress_bar
 
     return progress_bar(items, desc=desc, unit="file")

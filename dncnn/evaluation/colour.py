@@ -27,11 +27,13 @@ class ColourKerasDenoiser(KerasDenoiser):
         return np.asarray(self._predict(x), dtype=np.float32)[0]
 
 
-def cdncnn_denoiser(*, name: str = "CDnCNN-B authors' weights") -> ColourKerasDenoiser:
-    """The authors' colour blind model (``model/GD_Color_Blind.mat``), fetched and verified."""
-    from ..model.reference import load_reference_model
+def cdncnn_denoiser(*, name: str | None = None) -> ColourKerasDenoiser:
+    """The authors' colour blind model (``model/GD_Color_Blind.mat``), fetched and verified, named
+    ``name`` (default its catalogue name, ``"CDnCNN-B authors' weights"``)."""
+    from ..model.catalog import get_entry
+    from .denoisers import load_entry_denoiser
 
-    return ColourKerasDenoiser(load_reference_model("cdncnn_b_color_blind"), name=name)
+    return load_entry_denoiser(get_entry("cdncnn_b_color_blind"), name=name)
 
 
 class ColourBM3DDenoiser(BM3DDenoiser):
@@ -41,8 +43,12 @@ class ColourBM3DDenoiser(BM3DDenoiser):
     ``noisy``: HxWx3 float32 RGB on the [0, 1] scale; returns HxWx3 float32.
     """
 
-    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d_rgb", name: str = "CBM3D",
+    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d_rgb", name: str | None = None,
                  workers: int | None = None):
+        """``name``: default the catalogue's (``"CBM3D"``)."""
+        from ..model.catalog import get_entry
+
+        name = name or get_entry("cbm3d").name
         super().__init__(cache_dir=cache_dir, name=name, workers=workers)
         self.worker = denoise_bm3d_rgb_timed
 
@@ -70,8 +76,6 @@ def denoise_bm3d_rgb_timed(args: tuple[np.ndarray, float]) -> tuple[np.ndarray, 
 # The paper's colour table: CDnCNN-B against CBM3D on every CBSD68 image at four noise levels
 COLOUR_TABLE_SET = "CBSD68"
 COLOUR_TABLE_SIGMAS = (15.0, 25.0, 35.0, 50.0)
-# the measured rows and the paper's method each stands for (dncnn.evaluation.paper.PAPER_COLOUR)
-COLOUR_PAPER_METHODS = {"CBM3D": "CBM3D", "CDnCNN-B authors' weights": "CDnCNN-B"}
 
 
 def colour_table_denoisers(*, bm3d: bool = True) -> list:
@@ -108,16 +112,18 @@ def evaluate_colour_table(denoisers, images, names, *, sigmas=COLOUR_TABLE_SIGMA
     """
     import pandas as pd
 
+    from ..model.catalog import get_entry
     from .tasks.run import evaluate_colour
 
     finished = done_colour_settings(done, names=names)
     kept = [] if done is None else [part for (level, method), part in done.groupby(["level", "method"], sort=False)
                                     if (float(level), method) in finished]
     table = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
-    order = ["noisy input", *[d.name for d in denoisers]]
+    noisy = get_entry("noisy").name
+    order = [noisy, *[d.name for d in denoisers]]
     for sigma in sigmas:
         todo = [d for d in denoisers if (float(sigma), d.name) not in finished]
-        if (float(sigma), "noisy input") not in finished and not todo:
+        if (float(sigma), noisy) not in finished and not todo:
             todo = [None]  # the noisy input's rows only
         for denoiser in todo:  # one method at a time, so that an interrupted run keeps each finished one
             rows = pd.DataFrame(evaluate_colour([denoiser] if denoiser else [], images, names, dataset=dataset,
@@ -149,14 +155,16 @@ def compare_colour_with_paper(summary):
     import numpy as np
     import pandas as pd
 
+    from ..model.catalog import find_entry
     from .paper import PAPER_COLOUR, PAPER_COLOUR_COMMENT
 
     (comment,) = PAPER_COLOUR_COMMENT.values()
     rows = []
     for r in summary[summary.source == "measured"].itertuples(index=False):
-        sigma = int(r.level)
-        paper = PAPER_COLOUR.get((r.dataset, COLOUR_PAPER_METHODS.get(r.method)), {}).get(sigma, np.nan)
-        other = comment.get(sigma, np.nan) if COLOUR_PAPER_METHODS.get(r.method) == "CDnCNN-B" else np.nan
+        sigma, entry = int(r.level), find_entry(r.method)
+        method = entry.paper_method if entry is not None else None  # the paper's method the row stands for
+        paper = PAPER_COLOUR.get((r.dataset, method), {}).get(sigma, np.nan)
+        other = comment.get(sigma, np.nan) if method == "CDnCNN-B" else np.nan
         rows.append({"dataset": r.dataset, "sigma": float(r.level), "method": r.method, "images": r.images, "psnr": r.psnr,
                      "ssim": r.ssim, "paper": paper, "delta_psnr": r.psnr - paper, "comment": other,
                      "delta_comment": r.psnr - other})

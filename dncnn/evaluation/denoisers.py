@@ -60,55 +60,76 @@ def keras_denoiser(model, *, name: str, trained_sigma: float | None = None, weig
                          trained_sigma=trained_sigma, weights=weights)
 
 
+def load_entry_denoiser(entry, *, name: str | None = None, bm3d_cache=None):
+    """The denoiser of a catalogue entry (:class:`dncnn.model.catalog.ModelEntry`): its network
+    (verified, batch norm folded; RGB in and out for a 3-channel one), BM3D, colour BM3D or the noisy
+    input, named ``name`` (default the entry's display name) and run only at its trained sigma.
+
+    ``bm3d_cache``: BM3D's cache folder (default ``data/cache/bm3d`` of the output root).
+    """
+    from ..model.catalog import load_network
+
+    name = name or entry.name
+    if entry.loader == "identity":
+        return IdentityDenoiser(name=name)
+    if entry.loader == "bm3d":
+        return BM3DDenoiser(name=name) if bm3d_cache is None else BM3DDenoiser(name=name, cache_dir=bm3d_cache)
+    if entry.loader == "cbm3d":
+        from .colour import ColourBM3DDenoiser
+
+        return ColourBM3DDenoiser(name=name) if bm3d_cache is None else ColourBM3DDenoiser(name=name, cache_dir=bm3d_cache)
+    network = load_network(entry)
+    if entry.channels == 3:
+        from .colour import ColourKerasDenoiser
+
+        return ColourKerasDenoiser(network, name=name, trained_sigma=entry.sigma, weights=entry.weights_note)
+    return keras_denoiser(network, name=name, trained_sigma=entry.sigma, weights=entry.weights_note)
+
+
 def shipped_denoiser(name: str = "dncnn-s-sigma25") -> KerasDenoiser:
-    """This project's model committed in ``weights/`` (checksum verified), labelled as in the tables
+    """This project's model committed in ``weights/`` (checksum verified), named as in the catalogue
     ("DnCNN-S ours, paper recipe (GPU)"), run only at the sigma it was trained for."""
-    from ..model.weights import SHIPPED_MODELS, load_shipped_model
+    from ..model.weights import check_shipped_name
+    from ..model.catalog import get_entry
 
-    model = load_shipped_model(name)
-    return keras_denoiser(model, name=SHIPPED_MODELS[name]["label"], trained_sigma=SHIPPED_MODELS[name]["sigma"],
-                          weights=f"loaded: weights/{name}.keras")
+    check_shipped_name(name)
+    return load_entry_denoiser(get_entry(name))
 
 
-def shipped_blind_denoisers() -> list[KerasDenoiser]:
-    """This project's shipped blind models (``config.SHIPPED_MODELS`` entries whose sigma is None: a
-    DnCNN-B trained by the ``paper-blind`` profile), each run at every sigma; empty while none is
-    shipped. Notebook 04 and the noise-level study add them to their denoisers."""
-    from ..model.weights import SHIPPED_MODELS
+def shipped_denoisers(sigmas, *, blind: bool = True) -> list[KerasDenoiser]:
+    """This project's shipped models (catalogue entries of source ``shipped``) for notebook 04, in
+    catalogue order: each one trained for one of ``sigmas`` (run at that sigma only), then, with
+    ``blind``, each blind one (a DnCNN-B of the ``paper-blind`` profile; none shipped yet), run at every sigma."""
+    from ..model.catalog import SHIPPED, entries
 
-    return [shipped_denoiser(name) for name, facts in SHIPPED_MODELS.items() if facts["sigma"] is None]
+    wanted = {float(s) for s in sigmas}
+    models = entries(source=SHIPPED)
+    chosen = [e for e in models if e.sigma in wanted] + ([e for e in models if e.sigma is None] if blind else [])
+    return [load_entry_denoiser(entry) for entry in chosen]
 
 
 def trained_denoiser(plan: dict) -> KerasDenoiser | None:
     """The denoiser of the model notebook 02 trained in this run, as the training plan names it
-    (:func:`dncnn.training.plan.plan_training`: its path, label and sigma), or None where the plan
+    (:func:`dncnn.state.plan_training`: its path, label and sigma), or None where the plan
     loads the shipped model instead (its row is :func:`shipped_denoiser`'s)."""
     if plan["model"]["source"] != "trained":
         return None
-    from ..training.plan import load_planned_model
+    from ..state import load_planned_model
 
     return keras_denoiser(load_planned_model(plan), name=plan["model"]["label"], trained_sigma=plan["model"]["sigma"],
                           weights="trained in this run")
 
 
-AUTHORS_WEIGHTS = "loaded: the authors' release"
-
-
 def reference_denoisers(sigmas, *, blind: bool = True) -> list:
-    """The authors' released models as denoisers for notebook 04: DnCNN-S at each of ``sigmas``
-    that has one (15, 25, 50; each run only at its own sigma) and, with ``blind``, the blind DnCNN-B
-    (every sigma)."""
-    from ..model.reference import REFERENCE_MODELS, load_reference_model
+    """The authors' released grey models of notebook 04 (catalogue entries of source ``authors`` in
+    its study), under their notebook 04 row names: each DnCNN-S trained for one of ``sigmas`` (run only
+    at its own sigma) and, with ``blind``, each blind one (DnCNN-B, every sigma)."""
+    from ..model.catalog import AUTHORS, STUDY_EVALUATION, entries
 
-    out = []
-    for sigma in sigmas:
-        name = f"dncnn_s_sigma{int(sigma)}"
-        if name in REFERENCE_MODELS and REFERENCE_MODELS[name][2] == float(sigma):
-            out.append(KerasDenoiser(load_reference_model(name), name="DnCNN-S authors' weights", trained_sigma=float(sigma),
-                                     weights=AUTHORS_WEIGHTS))
-    if blind:
-        out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name="DnCNN-B authors' weights", weights=AUTHORS_WEIGHTS))
-    return out
+    models = entries(source=AUTHORS, study=STUDY_EVALUATION)
+    chosen = [e for sigma in sigmas for e in models if e.sigma == float(sigma)]  # in the order of ``sigmas``
+    chosen += [e for e in models if e.sigma is None] if blind else []
+    return [load_entry_denoiser(entry, name=entry.row_name) for entry in chosen]
 
 
 class BM3DDenoiser:
@@ -126,12 +147,14 @@ class BM3DDenoiser:
     (:func:`bm3d_arguments`) and bm3d's version; only identical inputs and settings reuse it.
     """
 
-    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d", name: str = "BM3D",
+    def __init__(self, *, cache_dir: str | Path | None = config.CACHE_DIR / "bm3d", name: str | None = None,
                  workers: int | None = None):
         """``workers``: processes for :meth:`denoise_many`; default ``$DNCNN_BM3D_WORKERS``, else
-        every core (``os.cpu_count()``)."""
+        every core (``os.cpu_count()``). ``name``: default the catalogue's (``"BM3D"``)."""
+        from ..model.catalog import get_entry
+
         self.cache_dir = Path(cache_dir) if cache_dir else None
-        self.name = name
+        self.name = name or get_entry("bm3d").name
         self.workers = resolve_workers(workers)
         self.trained_sigma = None  # BM3D takes the noise level of each call
         self.weights = ""  # no learned weights
@@ -243,9 +266,14 @@ def resolve_workers(workers: int | None) -> int:
 class IdentityDenoiser:
     """Returns the noisy input: the 'noisy input' row of a table goes through the same protocol."""
 
-    name = "noisy input"
     trained_sigma = None
     weights = ""
+
+    def __init__(self, *, name: str | None = None):
+        """``name``: default the catalogue's name of the noisy input (``"noisy input"``)."""
+        from ..model.catalog import get_entry
+
+        self.name = name or get_entry("noisy").name
 
     def __call__(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
         return np.asarray(noisy, dtype=np.float32)

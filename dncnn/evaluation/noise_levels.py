@@ -20,11 +20,12 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from ..data.noise import add_gaussian_noise
+from ..model.catalog import AUTHORS, BLIND_RANGE, STUDY_NOISE_LEVELS, SHIPPED, entries, find_entry, get_entry
 from .protocol import DENOISING_PROTOCOL, evaluate_denoisers
 
 NOISE_SET = "BSD68"
 NOISE_SIGMAS = (5.0, 15.0, 25.0, 35.0, 45.0, 50.0, 55.0, 65.0, 75.0)  # 5 to 75 in steps of 10, and 50
-DNCNN_B_RANGE = (0.0, 55.0)  # the noise levels DnCNN-B was trained on (the paper, Section IV-A)
+DNCNN_B_RANGE = BLIND_RANGE  # the noise levels DnCNN-B was trained on (the paper, Section IV-A)
 SCORE_KEYS = ("dataset", "sigma", "method", "image")
 ESTIMATE_KEYS = ("dataset", "sigma", "estimator", "image")
 
@@ -35,56 +36,46 @@ NOISE_LEVELS_PROTOCOL = (
 )
 
 
-def authors_specific_label(sigma: float) -> str:
-    """The table label of the authors' DnCNN-S trained for ``sigma`` (``"DnCNN-S15 authors' weights"``)."""
-    return f"DnCNN-S{float(sigma):g} authors' weights"
+BLIND_LABEL = get_entry("dncnn_b_gray_blind").name  # the rule's fallback: the authors' blind DnCNN-B
 
 
-BLIND_LABEL = "DnCNN-B authors' weights"
+def noise_level_entries(*, specific_sigmas: Sequence[float] | None = None, shipped: bool = True,
+                        bm3d: bool = True, keys: Sequence[str] | None = None) -> list:
+    """The catalogue entries of the study's rows (:data:`dncnn.model.catalog.STUDY_NOISE_LEVELS`), in table
+    order: the noisy input, BM3D, the authors' DnCNN-S, our shipped DnCNN-S, the authors' DnCNN-B.
+
+    Args:
+        specific_sigmas: the authors' DnCNN-S kept, by trained sigma (None: all of them).
+        shipped: keep this project's shipped models. bm3d: keep BM3D.
+        keys: keep only these catalogue keys (None: every entry the other options keep).
+    """
+    out = []
+    for entry in entries(study=STUDY_NOISE_LEVELS):
+        if (entry.key == "bm3d" and not bm3d) or (entry.source == SHIPPED and not shipped):
+            continue
+        if (specific_sigmas is not None and entry.source == AUTHORS and entry.family == "S"
+                and float(entry.sigma) not in [float(s) for s in specific_sigmas]):
+            continue
+        if keys is None or entry.key in keys:
+            out.append(entry)
+    return out
 
 
-def reference_model_of(label: str) -> str:
-    """The name of the authors' released model (:data:`dncnn.model.reference.REFERENCE_MODELS`, the
-    denoise command's ``--model``) behind a table label of this study."""
-    if label == BLIND_LABEL:
-        return "dncnn_b_gray_blind"
-    for sigma in (15.0, 25.0, 50.0):
-        if label == authors_specific_label(sigma):
-            return f"dncnn_s_sigma{int(sigma)}"
-    raise ValueError(f"{label!r} is not one of the authors' grey models in this study. Received: {label!r}")
+def noise_level_methods(**options) -> list[str]:
+    """The names of :func:`noise_level_denoisers`' rows, in the same order, without loading a model
+    (options: those of :func:`noise_level_entries`)."""
+    return [entry.name for entry in noise_level_entries(**options)]
 
 
-def noise_level_methods(*, specific_sigmas: Sequence[float] = (15.0, 25.0, 50.0), shipped: bool = True,
-                        bm3d: bool = True) -> list[str]:
-    """The labels of :func:`noise_level_denoisers`' rows, in the same order, without loading a model."""
-    from .. import config
-
-    labels = ["noisy input"] + (["BM3D"] if bm3d else []) + [authors_specific_label(s) for s in specific_sigmas]
-    labels += [config.SHIPPED_MODELS["dncnn-s-sigma25"]["label"]] if shipped else []
-    return labels + [BLIND_LABEL]
-
-
-def noise_level_denoisers(*, specific_sigmas: Sequence[float] = (15.0, 25.0, 50.0), shipped: bool = True,
-                          bm3d: bool = True, bm3d_cache=None) -> list:
-    """The rows of the study, in table order: the noisy input, BM3D (told the true sigma), the
-    authors' DnCNN-S for each of ``specific_sigmas``, our shipped DnCNN-S (sigma 25, when
-    ``shipped``), the authors' blind DnCNN-B. Every one is run at every sigma of the study.
+def noise_level_denoisers(*, bm3d_cache=None, **options) -> list:
+    """The rows of the study, in table order (:func:`noise_level_entries`; BM3D told the true sigma).
+    Every one is run at every sigma of the study.
 
     ``bm3d_cache``: BM3D's cache folder (default ``data/cache/bm3d`` of the output root).
     """
-    from ..model.reference import load_reference_model
-    from .denoisers import AUTHORS_WEIGHTS, BM3DDenoiser, IdentityDenoiser, KerasDenoiser, shipped_denoiser
+    from .denoisers import load_entry_denoiser
 
-    out: list = [IdentityDenoiser()]
-    if bm3d:
-        out.append(BM3DDenoiser() if bm3d_cache is None else BM3DDenoiser(cache_dir=bm3d_cache))
-    for sigma in specific_sigmas:
-        out.append(KerasDenoiser(load_reference_model(f"dncnn_s_sigma{int(sigma)}"), name=authors_specific_label(sigma),
-                                 trained_sigma=float(sigma), weights=AUTHORS_WEIGHTS))
-    if shipped:
-        out.append(shipped_denoiser())
-    out.append(KerasDenoiser(load_reference_model("dncnn_b_gray_blind"), name=BLIND_LABEL, weights=AUTHORS_WEIGHTS))
-    return out
+    return [load_entry_denoiser(entry, bm3d_cache=bm3d_cache) for entry in noise_level_entries(**options)]
 
 
 def done_settings(rows, *, column: str = "method", images: int | None = None) -> set[tuple[float, str]]:
@@ -196,11 +187,11 @@ def estimate_noise_levels(estimators: Mapping[str, Callable], images: Sequence[n
 
 
 def _bar(total: int, desc: str, *, enabled: bool, unit: str = "image"):
-    """A progress bar (:func:`dncnn.files.progress.progress_bar`: stdout in a notebook, not a red
+    """A progress bar (:func:`dncnn.runtime.progress.progress_bar`: stdout in a notebook, not a red
     stderr block), or None."""
     if not enabled:
         return None
-    from ..files.progress import progress_bar
+    from ..runtime.progress import progress_bar
 
     return progress_bar(total=total, desc=desc, unit=unit)
 
@@ -213,12 +204,13 @@ ORACLE_LABEL = "DnCNN-S told the true sigma"  # the best authors' DnCNN-S at eac
 
 
 def specific_models(per_image) -> dict[float, str]:
-    """The authors' DnCNN-S models in a per-image table: ``{trained sigma: method}``, by sigma."""
-    from .denoisers import AUTHORS_WEIGHTS
-
-    rows = per_image[per_image.trained_sigma.notna() & (per_image.weights.fillna("") == AUTHORS_WEIGHTS)]
-    pairs = rows[["trained_sigma", "method"]].drop_duplicates()
-    return {float(s): str(m) for s, m in sorted(pairs.itertuples(index=False, name=None))}
+    """The authors' DnCNN-S models in a per-image table (by their catalogue entries): ``{trained sigma: method}``, by sigma."""
+    found = {}
+    for method in dict.fromkeys(per_image.method):
+        entry = find_entry(str(method))
+        if entry is not None and entry.source == AUTHORS and entry.family == "S" and entry.name == method:
+            found[float(entry.sigma)] = str(method)
+    return dict(sorted(found.items()))
 
 
 def mean_psnr(per_image, *, metric: str = "psnr"):
@@ -488,7 +480,7 @@ def write_noise_level_tables(per_image, estimates, *, out_dir, extra: dict | Non
     out_dir = Path(out_dir)
     derived = derived_rows(per_image, estimates)
     summary = summarize_noise_levels(per_image, derived)
-    rules = pd.DataFrame([{**row, "reference_model": reference_model_of(row["model"]), "default": name == derived["estimator"]}
+    rules = pd.DataFrame([{**row, "reference_model": find_entry(row["model"]).key, "default": name == derived["estimator"]}
                           for name, rule in derived["rules"].items() for row in rule])
     facts = provenance.provenance()
     machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
@@ -541,7 +533,7 @@ def load_noise_level_tables(folder=None) -> dict:
 
 def rerun_noise_levels(profile, *, progress: bool = True) -> dict:
     """Notebook 06's rerun: the profile's subset of the grid (its first ``noise_images`` whole BSD68
-    images at ``noise_sigmas``, the rows named by ``noise_methods`` or all), denoisers and estimators.
+    images at ``noise_sigmas``, the catalogue's models named by ``noise_models`` or all), denoisers and estimators.
 
     Returns:
         ``{"per_image", "estimates"}`` DataFrames with the committed table's columns.
@@ -551,13 +543,7 @@ def rerun_noise_levels(profile, *, progress: bool = True) -> dict:
 
     datasets.fetch_datasets([NOISE_SET], progress=False)
     names, images = datasets.load_dataset(NOISE_SET, limit=profile.noise_images)
-    methods = profile.noise_methods
-    denoisers = noise_level_denoisers(shipped=methods is None or any("ours" in m for m in methods),
-                                      bm3d=methods is None or "BM3D" in methods,
-                                      specific_sigmas=[s for s in (15.0, 25.0, 50.0)
-                                                       if methods is None or authors_specific_label(s) in methods])
-    if methods is not None:
-        denoisers = [d for d in denoisers if d.name in methods]
+    denoisers = noise_level_denoisers(keys=profile.noise_models)
     return {
         "per_image": evaluate_noise_levels(denoisers, images, names, sigmas=profile.noise_sigmas, progress=progress),
         "estimates": estimate_noise_levels(ESTIMATORS, images, names, sigmas=profile.noise_sigmas, progress=progress),

@@ -52,7 +52,7 @@ def evaluate_denoisers(
     noisies = [add_gaussian_noise(clean, sigma, seed=seed, index=index) for index, clean in enumerate(images)]
     bar = None
     if progress:
-        from ..files.progress import progress_bar
+        from ..runtime.progress import progress_bar
 
         bar = progress_bar(total=len(images) * len(denoisers), desc=f"{dataset} sigma={sigma:g}", unit="image")
     scores = {}
@@ -237,11 +237,14 @@ def check_authors_weights(summary, *, tolerance_db: float = AUTHORS_TOLERANCE_DB
     Raises:
         ValueError: naming every row further than ``tolerance_db`` from the paper.
     """
+    from ..model.catalog import AUTHORS, find_entry
+
     compared, off = 0, []
     for r in summary[summary["source"] == "measured"].itertuples(index=False):
-        if not str(r.method).endswith(" authors' weights"):
+        entry = find_entry(str(r.method))
+        if entry is None or entry.source != AUTHORS:
             continue
-        paper = PAPER_PSNR.get((r.dataset, str(r.method).split()[0]), {}).get(int(r.sigma))
+        paper = PAPER_PSNR.get((r.dataset, entry.paper_method), {}).get(int(r.sigma))
         if paper is None:
             continue
         compared += 1
@@ -266,14 +269,13 @@ def format_summary_markdown(summary) -> str:
 
 
 def paper_method(label: str) -> str | None:
-    """The method of the paper's Table II a measured row stands for: ``BM3D``, ``DnCNN-S`` (our
-    networks and the authors' DnCNN-S) or ``DnCNN-B``; None for the noisy input and anything else."""
-    if label == "BM3D":
-        return "BM3D"
-    for method in ("DnCNN-S", "DnCNN-B"):
-        if label.startswith(method):
-            return method
-    return None
+    """The method of the paper's Table II a measured row stands for, from the catalogue entry the row
+    label names (:func:`dncnn.model.catalog.find_entry`: the authors' models, ours, a profile's run,
+    BM3D): ``BM3D``, ``DnCNN-S`` or ``DnCNN-B``; None for the noisy input and anything else."""
+    from ..model.catalog import find_entry
+
+    entry = find_entry(label)
+    return None if entry is None else entry.paper_method
 
 
 def tabulate_against_paper(summary):
@@ -333,10 +335,12 @@ def denoise_example(denoisers, clean: np.ndarray, *, sigma: float, seed: int = 0
     images HxW float32 on the [0, 1] scale. The noisy input's own row and networks trained for
     another sigma are left out (the noisy image is already there).
     """
+    from ..model.catalog import get_entry
+
     noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
     out = {"clean": (to_float(clean), None), "noisy": (noisy, compute_psnr(clean, noisy))}
     for denoiser in denoisers:
-        if denoiser.name == "noisy input" or denoiser.trained_sigma not in (None, sigma):
+        if denoiser.name == get_entry("noisy").name or denoiser.trained_sigma not in (None, sigma):
             continue
         estimate = denoiser(noisy, sigma)
         out[denoiser.name] = (estimate, compute_psnr(clean, estimate))
@@ -365,12 +369,6 @@ def denoise_examples(denoisers, picks, *, sigma: float, seed: int = 0, crop: int
         out.append((f"{dataset} {names[index]}, sigma {sigma:g}",
                     denoise_example(denoisers, clean, sigma=sigma, seed=seed, index=index)))
     return out
-
-
-def central_box(shape: tuple[int, int], *, size: int = 160) -> tuple[int, int, int]:
-    """``(top, left, side)`` of the central square crop of at most ``size`` pixels of an HxW image."""
-    side = min(size, *shape)
-    return (shape[0] - side) // 2, (shape[1] - side) // 2, side
 
 
 def evaluate_sets(denoisers, *, sets: Sequence[str], sigmas: Sequence[float], images: int | None = None,
@@ -420,14 +418,14 @@ def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> d
     return paths
 
 
-def tabulate_images(per_image, *, dataset: str = "Set12", leave_out: Sequence[str] = ("noisy input",)):
+def tabulate_images(per_image, *, dataset: str = "Set12", leave_out: Sequence[str] = ("noisy",)):
     """The paper's Table III: the PSNR of every image of ``dataset``, images as columns, one row per
     (sigma, method) in the order of the per-image table, then the paper's averages at each sigma
     (:data:`dncnn.evaluation.paper.PAPER_SET12`) as labelled reference rows.
 
     Args:
         per_image: DataFrame of :func:`evaluate_sets` rows.
-        leave_out: methods not shown (the paper's table has no noisy-input row).
+        leave_out: catalogue keys of the methods not shown (the paper's table has no noisy-input row).
 
     Returns:
         DataFrame with ``sigma, method, source`` (``measured`` or ``paper (reference)``), one column per
@@ -435,7 +433,9 @@ def tabulate_images(per_image, *, dataset: str = "Set12", leave_out: Sequence[st
     """
     import pandas as pd
 
-    rows = per_image[(per_image.dataset == dataset) & ~per_image.method.isin(list(leave_out))]
+    from ..model.catalog import get_entry
+
+    rows = per_image[(per_image.dataset == dataset) & ~per_image.method.isin([get_entry(key).name for key in leave_out])]
     images = list(dict.fromkeys(rows.image))
     methods = list(dict.fromkeys(rows.method))
     out = []

@@ -20,7 +20,9 @@ from .images import ImageError
 
 
 class DataError(RuntimeError):
-    """A dataset file is missing, corrupted or unreadable. The message names the file and the fix."""
+    """A data or weights file is missing, corrupted (its SHA-256 is not the expected one) or unreadable.
+    The message names the file and the fix. The one error of a checksum mismatch, for datasets, the
+    authors' weights and this project's shipped weights alike."""
 
 
 def read_manifest(name: str = "datasets") -> dict[str, str]:

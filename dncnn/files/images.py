@@ -543,5 +543,5 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
             if not cv2.imwrite(str(tmp), pixels):
                 raise OSError(f"OpenCV could not write {path}")
     except FileExistsError:
-        raise OutputError(f"{path} already exists; pass --overwrite to replace it") from None
+        raise OutputError(f"{path} already exists; pass `overwrite=True` to replace it") from None
     return path

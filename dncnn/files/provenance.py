@@ -1,4 +1,4 @@
-"""Where a result came from: library versions, git commit, device."""
+"""Where a result came from: library versions, git commit, device (:mod:`dncnn.runtime.device`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from .. import config
+from ..runtime.device import describe_device
 
 
 def git_commit(root: str | os.PathLike = config.PROJECT_ROOT) -> str:
@@ -47,58 +48,6 @@ def library_versions() -> dict[str, str]:
         except md.PackageNotFoundError:
             pass
     return versions
-
-
-def cpu_model() -> str:
-    """The CPU's model name and core count."""
-    name = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{name}, {os.cpu_count()} cores"
-
-
-def accelerator_name() -> str | None:
-    """The accelerator Keras' backend computes on (its device name and count), or None on the CPU."""
-    import keras
-
-    backend = keras.config.backend()
-    try:
-        if backend == "jax":
-            import jax
-
-            device = jax.devices()[0]
-            if device.platform != "cpu":
-                return f"{device.device_kind} ({device.platform}, {jax.device_count()} device(s))"
-        elif backend == "tensorflow":
-            import tensorflow as tf
-
-            gpus = tf.config.list_physical_devices("GPU")
-            if gpus:
-                details = tf.config.experimental.get_device_details(gpus[0])
-                return f"{details.get('device_name', 'GPU')} ({len(gpus)} GPU(s))"
-        elif backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                return f"{torch.cuda.get_device_name(0)} ({torch.cuda.device_count()} GPU(s))"
-    except Exception:  # an unusable accelerator is no accelerator, and describing it must never break a run
-        pass
-    return None
-
-
-def has_accelerator() -> bool:
-    """Whether Keras' backend computes on a GPU (or another accelerator) rather than the CPU."""
-    return accelerator_name() is not None
-
-
-def describe_device() -> str:
-    """The accelerator Keras' backend computes on, or the CPU."""
-    return accelerator_name() or f"CPU: {cpu_model()}"
 
 
 def provenance() -> dict:

@@ -8,8 +8,8 @@ transposed back to Keras' (3, 3, in, out); MATLAB drops a trailing singleton axi
 kernel (3, 3, 64, 1) is stored as (64, 3, 3). MatConvNet, like Keras, computes a correlation
 (no kernel flip), so no flip is needed. The network's output is the noise; clean = input - output.
 
-Files come from the authors' repository at the pinned commit (SHA-256 checked against
-``dncnn/manifests/weights.sha256``) or from a local mirror folder: ``$DNCNN_WEIGHTS_MIRROR``, else
+Files come from the authors' repository at the pinned commit (path and SHA-256 from their entry in
+:data:`dncnn.model.catalog.MODELS`) or from a local mirror folder: ``$DNCNN_WEIGHTS_MIRROR``, else
 ``$DNCNN_DATA_MIRROR/../reference-weights`` when that folder exists.
 """
 
@@ -21,18 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ..files.fetch import DataError, fetch_verified, read_manifest, sha256_file
+from ..files.fetch import DataError, fetch_verified, sha256_file
+from .catalog import AUTHORS, entries, get_entry
 
-# name here -> (path in the source repository, depth, sigma it was trained for; None = blind)
-REFERENCE_MODELS = {
-    "dncnn_s_sigma15": ("model/specifics/sigma=15.mat", 17, 15.0),
-    "dncnn_s_sigma25": ("model/specifics/sigma=25.mat", 17, 25.0),
-    "dncnn_s_sigma50": ("model/specifics/sigma=50.mat", 17, 50.0),
-    "dncnn_b_gray_blind": ("model/GD_Gray_Blind.mat", 20, None),
-    "dncnn3": ("model/DnCNN3.mat", 20, None),  # one grey model: denoising, super-resolution, JPEG
-    "cdncnn_b_color_blind": ("model/GD_Color_Blind.mat", 20, None),  # CDnCNN-B: RGB in and out
-}
 WEIGHTS_MIRROR_ENV = "DNCNN_WEIGHTS_MIRROR"
+
+
+def reference_keys() -> list[str]:
+    """The keys of the authors' released models in the catalogue (``dncnn_s_sigma15``, ..., ``cdncnn_b_color_blind``)."""
+    return [e.key for e in entries(source=AUTHORS)]
 
 
 def weights_mirror() -> Path | None:
@@ -48,15 +45,17 @@ def weights_mirror() -> Path | None:
 
 def fetch_reference_weights(name: str, *, dest: str | Path | None = None, mirror: str | Path | None = None,
                             base_url: str = config.SOURCE_BASE_URL) -> Path:
-    """Path of the verified ``.mat`` file of a released model, fetching it if needed.
+    """Path of the verified ``.mat`` file of a released model (a key of the catalogue whose source is
+    the authors' release), fetching it if needed.
 
     Raises:
         ValueError: for an unknown name (the message lists the known ones).
         DataError: naming the file, on a checksum mismatch or a failed download.
     """
-    if name not in REFERENCE_MODELS:
-        raise ValueError(f"unknown reference model {name!r}: allowed are {', '.join(REFERENCE_MODELS)}. Received: {name!r}")
-    digest = read_manifest("weights")[f"{name}.mat"]
+    if name not in reference_keys():
+        raise ValueError(f"unknown reference model {name!r}: allowed are {', '.join(reference_keys())}. Received: {name!r}")
+    entry = get_entry(name)
+    digest = entry.sha256
     target = Path(dest or config.REFERENCE_WEIGHTS_DIR) / f"{name}.mat"
     if target.is_file() and sha256_file(target) == digest:
         return target
@@ -67,7 +66,7 @@ def fetch_reference_weights(name: str, *, dest: str | Path | None = None, mirror
         if not source.is_file():
             raise DataError(f"{name}.mat is missing from the weights mirror {mirror}; fix it or unset {WEIGHTS_MIRROR_ENV}")
     return fetch_verified(target, digest, label=f"{name}.mat", source=source,
-                          url=f"{base_url.rstrip('/')}/{REFERENCE_MODELS[name][0]}",
+                          url=f"{base_url.rstrip('/')}/{entry.file}",
                           hint=f"set {WEIGHTS_MIRROR_ENV} to a local copy")
 
 
@@ -123,11 +122,11 @@ def load_reference_model(name_or_path: str | Path):
     """A released model as a Keras deploy-form DnCNN (conv+bias+ReLU stack, residual output).
 
     Args:
-        name_or_path: a name of :data:`REFERENCE_MODELS` (fetched and verified) or a ``.mat`` path.
+        name_or_path: a key of :func:`reference_keys` (fetched and verified) or a ``.mat`` path.
     """
     from .network import build_dncnn
 
-    path = fetch_reference_weights(name_or_path) if name_or_path in REFERENCE_MODELS else Path(name_or_path)
+    path = fetch_reference_weights(name_or_path) if str(name_or_path) in reference_keys() else Path(name_or_path)
     pairs = read_matconvnet(path)
     model = build_dncnn(len(pairs), pairs[0][0].shape[3], batch_norm=False, channels=pairs[0][0].shape[2])
     for i, (kernel, bias) in enumerate(pairs, start=1):

@@ -8,8 +8,8 @@ from pathlib import Path
 import keras
 
 from .. import config
-from ..config import SHIPPED_MODELS  # this project's trained models in weights/
-from ..files.fetch import read_manifest, sha256_file
+from ..files.fetch import DataError, sha256_file
+from .catalog import SHIPPED, entries, get_entry
 
 
 def load_model(path: str | Path) -> keras.Model:
@@ -24,23 +24,33 @@ def load_model(path: str | Path) -> keras.Model:
     return keras.models.load_model(path, compile=False, safe_mode=True)
 
 
+def shipped_keys() -> list[str]:
+    """The keys of this project's shipped models in the catalogue (``weights/<key>.keras``)."""
+    return [e.key for e in entries(source=SHIPPED)]
+
+
+def check_shipped_name(name: str) -> None:
+    """Raise ``ValueError`` (listing the shipped ones) unless ``name`` is a shipped model's key."""
+    if name not in shipped_keys():
+        raise ValueError(f"unknown shipped model {name!r}: allowed are {', '.join(shipped_keys())}. Received: {name!r}")
+
+
 def shipped_model_path(name: str = "dncnn-s-sigma25") -> Path:
-    """The committed ``weights/<name>.keras`` after checking its SHA-256 against the package's manifest.
+    """The committed ``weights/<name>.keras`` after checking its SHA-256 against its catalogue entry.
 
     Raises:
         ValueError: for an unknown name (the message lists the shipped ones).
-        FileNotFoundError / RuntimeError: naming the file when it is missing or its checksum differs
+        FileNotFoundError / DataError: naming the file when it is missing or its checksum differs
             (a damaged checkout, or a Git LFS pointer instead of the file).
     """
-    if name not in SHIPPED_MODELS:
-        raise ValueError(f"unknown shipped model {name!r}: allowed are {', '.join(SHIPPED_MODELS)}. Received: {name!r}")
-    path = config.WEIGHTS_DIR / f"{name}.keras"
+    check_shipped_name(name)
+    path = config.WEIGHTS_DIR / Path(get_entry(name).file).name
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: it is part of the repository; restore it with `git checkout -- {path.name}`")
-    expected = read_manifest("ours")[path.name]
+    expected = get_entry(name).sha256
     actual = sha256_file(path)
     if actual != expected:
-        raise RuntimeError(f"{path} has SHA-256 {actual}, expected {expected}: the file is damaged or not the one "
+        raise DataError(f"{path} has SHA-256 {actual}, expected {expected}: the file is damaged or not the one "
                            f"this project trained. Restore it with `git checkout -- weights/{path.name}`.")
     return path
 
@@ -55,8 +65,7 @@ def load_shipped_model(name: str = "dncnn-s-sigma25") -> keras.Model:
 
 def shipped_run_files(name: str = "dncnn-s-sigma25") -> tuple[Path, Path]:
     """``(log.csv, sidecar .json)`` of a shipped model's training run, in ``weights/``."""
-    if name not in SHIPPED_MODELS:
-        raise ValueError(f"unknown shipped model {name!r}: allowed are {', '.join(SHIPPED_MODELS)}. Received: {name!r}")
+    check_shipped_name(name)
     return config.WEIGHTS_DIR / f"{name}.log.csv", config.WEIGHTS_DIR / f"{name}.json"
 
 

@@ -1,4 +1,8 @@
-"""Training DnCNN with checkpoints, resume and a wall-clock bound (``python -m dncnn train``).
+"""Training DnCNN with checkpoints, resume and a wall-clock bound (``python -m dncnn train``): the loop.
+
+Beside it: the optimizers (:mod:`dncnn.training.optimizer`), the checkpoints
+(:mod:`dncnn.training.checkpoints`), the devices (:mod:`dncnn.training.devices`) and the run's
+record, its readers and checker (:mod:`dncnn.training.runs`).
 
 Training runs on the device pipeline (:mod:`dncnn.training.pipeline`): the uint8 patches live on the
 device once, and each epoch is one ``fit`` call of a :class:`~dncnn.training.pipeline.DenoiserTrainer`
@@ -19,10 +23,7 @@ the loss are those of the whole batch and the weights are those of one device up
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import io
-import json
 import math
 import sys
 import tempfile
@@ -35,15 +36,15 @@ import keras
 from .. import config
 from ..data.patches import load_patches
 from ..files import atomic, provenance
-from ..model.network import build_dncnn
+from ..runtime.device import describe_device
 from ..profiles import Profile, get_profile, run_name
 from . import plan
+from .checkpoints import build_network, export_model, load_last_checkpoint, save_checkpoint
+from .devices import data_parallel, resolve_devices
+from .optimizer import make_optimizer
 from .pipeline import build_trainer, epoch_inputs
+from .runs import write_log
 from .validation import describe_validation, load_validation_set, measure_validation
-
-KEEP_CHECKPOINTS = 2
-# val_psnr: the validation PSNR (dB) after the epoch; empty in runs made before it was measured
-LOG_FIELDS = ("epoch", "steps", "loss", "learning_rate", "epoch_seconds", "wall_seconds", "val_psnr")
 
 
 class _Deadline(keras.callbacks.Callback):
@@ -126,7 +127,7 @@ def train(
     patches = load_training_patches(patches_path, profile)
     validation = load_validation_set(profile) if validate else None
     with training_numerics(profile, mixed_precision=mixed_precision, deterministic=deterministic):
-        with _data_parallel(count):
+        with data_parallel(count):
             model, state = start_or_resume(profile, run_dir / "checkpoints", resume=resume)
             # model: the DnCNN, saved in checkpoints with its optimizer; trainer: it and the patch bank, trained
             trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=make_optimizer(profile),
@@ -141,7 +142,7 @@ def train(
             weights = model.get_weights()
         if stop_reason:
             print(stop_reason, file=sys.stderr)
-        _export_model(weights, run_dir / "model.keras", profile)
+        export_model(weights, run_dir / "model.keras", profile)
     sidecar = describe_run(profile, state, stop_reason=stop_reason, mixed_precision=mixed_precision, xla=xla,
                            patches_path=patches_path, patches_count=len(patches), devices=count,
                            validation=validation is not None)
@@ -200,86 +201,8 @@ def start_or_resume(profile: Profile, ckpt_dir: Path, *, resume: bool) -> tuple[
     ``resume``, else a new seeded DnCNN (the profile's depth, width, residual learning and batch
     norm) and ``{"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}``."""
     if resume:
-        return _load_last_checkpoint(ckpt_dir)
-    return _build_network(profile, seed=profile.train_seed), {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
-
-
-def make_optimizer(profile: Profile) -> keras.optimizers.Optimizer:
-    """The optimizer of a new run at the profile's first learning rate: Adam (Keras' defaults, the
-    authors' Keras code: beta 0.9/0.999, epsilon 1e-7) or SGD with the profile's momentum (the
-    paper: 0.9; its weight decay is added to the loss by the trainer, as MatConvNet adds it to the
-    gradient), clipped as MatConvNet clips when the profile sets ``gradient_clip``
-    (:class:`ClippedSGD`). A resumed run keeps its checkpoint's optimizer and state instead."""
-    if profile.optimizer == "sgd" and profile.gradient_clip:
-        return ClippedSGD(profile.learning_rate(0), momentum=profile.momentum,
-                          clip_step=profile.gradient_clip / profile.batch_size)
-    if profile.optimizer == "sgd":
-        return keras.optimizers.SGD(profile.learning_rate(0), momentum=profile.momentum)
-    return keras.optimizers.Adam(profile.learning_rate(0))
-
-
-@keras.saving.register_keras_serializable(package="dncnn")
-class ClippedSGD(keras.optimizers.SGD):
-    """SGD with momentum whose gradient elements are clipped to ``+-clip_step / learning_rate`` first.
-
-    MatConvNet's ``DnCNN_train.m`` clips each element of the gradient summed over the batch to
-    ``+-theta / lr`` before dividing by the batch size; the trainer's gradient is the batch mean, so
-    ``clip_step = theta / batch``. A step then moves no weight by more than ``clip_step`` before
-    momentum, whatever the learning rate. (The weight decay the trainer adds to the loss is clipped
-    with the gradient here, not in MatConvNet: at 1e-4 times kernels of about 0.06 it is far below
-    the bound.)
-    """
-
-    def __init__(self, learning_rate=0.01, *, clip_step: float, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.clip_step = float(clip_step)
-
-    def update_step(self, gradient, variable, learning_rate):
-        bound = self.clip_step / keras.ops.cast(learning_rate, gradient.dtype)
-        super().update_step(keras.ops.clip(gradient, -bound, bound), variable, learning_rate)
-
-    def get_config(self):
-        return {**super().get_config(), "clip_step": self.clip_step}
-
-
-def resolve_devices(devices: int | str | None, *, batch_size: int) -> int:
-    """The number of devices a run trains on: 1 for ``None``; ``"all"``: every device JAX lists (1 on
-    another backend, which trains on its default device).
-
-    Raises:
-        ValueError: more than one device on a backend other than JAX, more devices than there are,
-            or a batch that does not split evenly over them.
-    """
-    jax = keras.config.backend() == "jax"
-    if devices is None or (devices == "all" and not jax):
-        return 1
-    available = keras.distribution.list_devices() if jax else []
-    count = len(available) if devices == "all" else int(devices)
-    if count == 1:
-        return 1
-    if count < 1:
-        raise ValueError(f"devices must be 'all' or a count >= 1. Received: devices={devices!r}")
-    if not jax:
-        raise ValueError(f"training on several devices needs the JAX backend (KERAS_BACKEND=jax). Received: "
-                         f"devices={devices!r} on {keras.config.backend()}")
-    if not 1 <= count <= len(available):
-        raise ValueError(f"devices must be 'all' or a count in [1, {len(available)}] (the devices JAX sees: "
-                         f"{', '.join(available)}). Received: devices={devices!r}")
-    if batch_size % count:
-        raise ValueError(f"the batch of {batch_size} does not split evenly over {count} devices; choose a device count "
-                         f"that divides it. Received: devices={devices!r}")
-    return count
-
-
-@contextlib.contextmanager
-def _data_parallel(count: int):
-    """``keras.distribution.DataParallel`` over the first ``count`` devices for the block (nothing for 1)."""
-    if count == 1:
-        yield
-        return
-    distribution = keras.distribution.DataParallel(devices=keras.distribution.list_devices()[:count])
-    with distribution.scope():
-        yield
+        return load_last_checkpoint(ckpt_dir)
+    return build_network(profile, seed=profile.train_seed), {"epoch": 0, "steps": 0, "wall_seconds": 0.0, "history": []}
 
 
 def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, patches_count: int, run_dir: Path,
@@ -327,8 +250,8 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
             "epoch_seconds": round(epoch_seconds, 3), "wall_seconds": round(state["wall_seconds"], 3),
             "val_psnr": val_psnr,
         })
-        _save_checkpoint(model, state, run_dir / "checkpoints")
-        _write_log(run_dir / "log.csv", state["history"])
+        save_checkpoint(model, state, run_dir / "checkpoints")
+        write_log(run_dir / "log.csv", state["history"])
     return None
 
 
@@ -398,7 +321,7 @@ def time_training_steps(profile: Profile, *, steps: int = 3, warmup: int = 2, pa
         "batch_size": profile.batch_size,
         "estimated_seconds": round(per_step * total, 1),
         "precision": "mixed_bfloat16" if mixed_precision else "float32",
-        "device": provenance.describe_device(),
+        "device": describe_device(),
         "backend": keras.config.backend(),
     }
 
@@ -412,118 +335,6 @@ class _StepClock(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.marks.append((int(batch) + 1, time.perf_counter()))
-
-
-def read_log(path: str | Path) -> list[dict]:
-    """Rows of a ``log.csv`` written by :func:`train`, numbers parsed; an empty cell (a log written
-    before a column existed, or an epoch without validation) leaves its key out of the row."""
-    with open(path, newline="") as f:
-        return [{k: float(v) for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(f)]
-
-
-def read_run(log: str | Path, sidecar: str | Path) -> dict:
-    """A finished run for :func:`dncnn.analysis.plots.plot_training_runs`: its ``log.csv`` rows with the batch
-    size, device and precision from its JSON sidecar."""
-    facts = json.loads(Path(sidecar).read_text())
-    return {"history": read_log(log), "batch_size": int(facts["batch_size"]), "device": facts["device"],
-            "precision": facts["precision"], "steps": int(facts["steps"]), "wall_seconds": float(facts["wall_seconds"])}
-
-
-def check_training_run(log: str | Path, sidecar: str | Path, profile: Profile) -> int:
-    """Check a finished run of ``profile`` (its ``log.csv`` and ``model.json``): epochs 1..n logged in
-    order, the steps of whole epochs, each epoch's learning rate the profile's schedule, finite losses, the
-    sidecar's epochs, steps and final loss those of the log, and ``complete`` exactly when every planned
-    epoch ran.
-
-    Returns:
-        The number of epochs logged.
-
-    Raises:
-        ValueError: naming the file and the first invariant that does not hold.
-    """
-    rows, facts = read_log(log), json.loads(Path(sidecar).read_text())
-    per_epoch = profile.steps_per_epoch or facts["patches_count"] // profile.batch_size
-    checks = [
-        ([r["epoch"] for r in rows] == list(range(1, len(rows) + 1)), "the epochs are not 1..n in order"),
-        ([r["steps"] for r in rows] == [per_epoch * r["epoch"] for r in rows], f"the steps are not {per_epoch} per epoch"),
-        ([r["learning_rate"] for r in rows] == [profile.learning_rate(int(r["epoch"]) - 1) for r in rows],
-         f"the learning rates are not the schedule {profile.lr_schedule}"),
-        (all(math.isfinite(r["loss"]) for r in rows), "a loss is not finite"),
-        (facts["epochs"] == len(rows) and facts["steps"] == per_epoch * len(rows), "the sidecar's epochs or steps are not the log's"),
-        (not rows or facts["final_loss"] == rows[-1]["loss"], "the sidecar's final loss is not the log's last"),
-        (facts["complete"] == (len(rows) >= profile.epochs), f"complete={facts['complete']} after {len(rows)} of {profile.epochs} epochs"),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise ValueError(f"{log}: {message}")
-    return len(rows)
-
-
-def runs_table(runs: dict):
-    """One row per run of :func:`read_run` results: device, precision, batch, epochs, steps, patches
-    seen, training minutes, patches per second and the last epoch's training loss (MSE on the [0, 1]
-    scale; ``final_loss``) (a pandas DataFrame)."""
-    import pandas as pd
-
-    rows = []
-    for label, run in runs.items():
-        seen = run["steps"] * run["batch_size"]
-        rows.append({"run": label, "device": run["device"], "precision": run["precision"], "batch_size": run["batch_size"],
-                     "epochs": len(run["history"]), "steps": run["steps"], "patches_seen": seen,
-                     "training_minutes": round(run["wall_seconds"] / 60, 2),
-                     "patches_per_second": round(seen / run["wall_seconds"], 1) if run["wall_seconds"] else None,
-                     "final_loss": run["history"][-1]["loss"] if run["history"] else None})
-    return pd.DataFrame(rows)
-
-
-def _save_checkpoint(model: keras.Model, state: dict, ckpt_dir: Path) -> None:
-    stem = f"epoch-{state['epoch']:03d}"
-    atomic.save_json(ckpt_dir / f"{stem}.json", state)
-    with atomic.atomic_path(ckpt_dir / f"{stem}.keras") as tmp:
-        model.save(tmp)
-    for old in sorted(ckpt_dir.glob("epoch-*.keras"))[:-KEEP_CHECKPOINTS]:
-        old.unlink(missing_ok=True)
-        old.with_suffix(".json").unlink(missing_ok=True)
-
-
-def _load_last_checkpoint(ckpt_dir: Path) -> tuple[keras.Model | None, dict | None]:
-    """Newest checkpoint that loads, with its state; earlier ones are tried if the newest is damaged."""
-    candidates = sorted(ckpt_dir.glob("epoch-*.keras"), reverse=True)
-    if not candidates:
-        raise FileNotFoundError(f"--resume: no checkpoint in {ckpt_dir}; start a run without --resume")
-    for path in candidates:
-        try:
-            state = json.loads(path.with_suffix(".json").read_text())
-            model = keras.models.load_model(path, safe_mode=True)
-        except Exception as err:  # a damaged checkpoint: say so and try the previous one
-            print(f"checkpoint {path.name} cannot be loaded ({type(err).__name__}: {err}); trying the previous one",
-                  file=sys.stderr)
-            continue
-        print(f"resuming from {path.name}: {state['epoch']} epochs, {state['steps']} steps done", file=sys.stderr)
-        return model, state
-    raise RuntimeError(f"no checkpoint in {ckpt_dir} can be loaded; delete the folder and train again (--overwrite)")
-
-
-def _export_model(weights: list, path: Path, profile: Profile) -> None:
-    """Save the weights in a float32 model without optimizer state (the small file users load)."""
-    keras.config.set_dtype_policy("float32")
-    export = _build_network(profile, seed=None)
-    export.set_weights(weights)
-    with atomic.atomic_path(path) as tmp:
-        export.save(tmp)
-
-
-def _build_network(profile: Profile, *, seed: int | None) -> keras.Model:
-    return build_dncnn(profile.depth, profile.filters, batch_norm=profile.batch_norm, residual=profile.residual,
-                       bn_momentum=profile.bn_momentum, seed=seed, init=profile.init)
-
-
-def _write_log(path: Path, history: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS)
-    writer.writeheader()
-    writer.writerows(history)
-    atomic.save_text(path, buffer.getvalue())
 
 
 def _has_tensorflow() -> bool:

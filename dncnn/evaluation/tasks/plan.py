@@ -17,7 +17,7 @@ def plan_tasks(profile, *, full: bool | None = None, accelerator: bool | None = 
         ``check_table`` is the committed per-image CSV to compare with, or None.
     """
     from ... import config
-    from ...files.provenance import has_accelerator
+    from ...runtime.device import has_accelerator
 
     plan = {"images": profile.tasks_images, "crop": profile.tasks_crop, "colour_images": profile.colour_images,
             "colour_crop": profile.colour_crop, "check_table": None,

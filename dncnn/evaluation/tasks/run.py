@@ -10,9 +10,12 @@ import numpy as np
 
 from ...data import matlab
 from ...data.noise import add_gaussian_noise
+from ...model.catalog import get_entry
 from ..protocol import run_denoiser
 from .inputs import COLOUR_SET, COLOUR_SIGMA, QUALITIES, SCALES, SETS, SIGMAS, load_task_images, prepare_jpeg, prepare_super_resolution
 from .scoring import matlab_scores
+
+NOISY = get_entry("noisy").name  # the noisy input's rows
 
 
 def evaluate_denoising(model, images, names, *, dataset: str, sigma: float, seed: int = 0) -> list[dict]:
@@ -22,7 +25,7 @@ def evaluate_denoising(model, images, names, *, dataset: str, sigma: float, seed
     for index, (clean, name) in enumerate(zip(images, names)):
         noisy = add_gaussian_noise(clean, sigma, seed=seed, index=index)
         estimate, seconds = _timed(model, noisy, sigma)
-        for method, image, secs in (("noisy input", noisy, 0.0), (model.name, estimate, seconds)):
+        for method, image, secs in ((NOISY, noisy, 0.0), (model.name, estimate, seconds)):
             rows.append(_row("denoising", dataset, sigma, method, name, matlab_scores(clean, matlab.im2uint8(image)), secs))
     return rows
 
@@ -55,7 +58,7 @@ def evaluate_colour(denoisers, images, names, *, dataset: str = COLOUR_SET, sigm
     """Colour denoisers (HxWx3 float32 in and out; BM3D's ``denoise_many`` runs images in parallel
     processes) on RGB uint8 images at ``sigma``, plus the noisy input: RGB rounded to uint8."""
     noisies = [add_gaussian_noise(image, sigma, seed=seed, index=index) for index, image in enumerate(images)]
-    rows = [_row("colour denoising", dataset, sigma, "noisy input", name, matlab_scores(image, matlab.im2uint8(noisy)), 0.0)
+    rows = [_row("colour denoising", dataset, sigma, NOISY, name, matlab_scores(image, matlab.im2uint8(noisy)), 0.0)
             for image, noisy, name in zip(images, noisies, names)]
     for denoiser in denoisers:
         results = run_denoiser(denoiser, noisies, sigma)
@@ -77,11 +80,12 @@ def _row(task, dataset, level, method, image, scores, seconds) -> dict:
 
 
 def dncnn3_denoiser():
-    """The authors' DnCNN-3 (``model/DnCNN3.mat``, fetched and verified) as a denoiser, named "DnCNN-3"."""
-    from ...model.reference import load_reference_model
-    from ..denoisers import KerasDenoiser
+    """The authors' DnCNN-3 (``model/DnCNN3.mat``, fetched and verified) as a denoiser, under its
+    catalogue name ("DnCNN-3")."""
+    from ...model.catalog import get_entry
+    from ..denoisers import load_entry_denoiser
 
-    return KerasDenoiser(load_reference_model("dncnn3"), name="DnCNN-3")
+    return load_entry_denoiser(get_entry("dncnn3"))
 
 
 def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None = None, sigmas=SIGMAS,
@@ -119,7 +123,7 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
 def _progress(items, *, enabled: bool):
     if not enabled:
         return items
-    from ...files.progress import progress_bar
+    from ...runtime.progress import progress_bar
 
     return progress_bar(items, desc="task/set/level", unit="setting")
 

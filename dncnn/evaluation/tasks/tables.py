@@ -107,11 +107,14 @@ def format_tasks_markdown(summary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compare_with_paper(summary, *, method: str = "DnCNN-3") -> "object":
-    """Measured minus paper PSNR for every DnCNN-3 row that has a paper value: DataFrame
-    ``task, dataset, level, images, psnr, paper_psnr, delta_psnr, ssim, paper_ssim``."""
+def compare_with_paper(summary, *, method: str | None = None) -> "object":
+    """Measured minus paper PSNR for every DnCNN-3 row (``method``: default its catalogue name) that
+    has a paper value: DataFrame ``task, dataset, level, images, psnr, paper_psnr, delta_psnr, ssim, paper_ssim``."""
     import pandas as pd
 
+    from ...model.catalog import get_entry
+
+    method = method or get_entry("dncnn3").name
     rows = []
     for r in summary[(summary.method == method) & (summary.source == "measured")].itertuples(index=False):
         key = (r.task, r.dataset, int(r.level))
