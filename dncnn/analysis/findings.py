@@ -421,17 +421,23 @@ def describe_colour_table(versus, *, check=None, reference: str = "cbm3d") -> st
         paper_gain = by.loc[(net, s), "paper"] - by.loc[(reference, s), "paper"]
         holds.append(gain > 0)
         parts.append(f"{signed(gain)} dB at sigma {s:g} (paper {signed(paper_gain)})")
-    verdict = ("beats" if all(holds) else "does not beat") + f" {reference} at {'every' if all(holds) else 'each'} sigma"
+    from ..evaluation.colour import COLOUR_TABLE_SIGMAS
+
+    every = "every sigma" if len(sigmas) > 1 else f"sigma {sigmas[0]:g}"
+    verdict = ("beats" if all(holds) else "does not beat") + f" {reference} at {every if all(holds) or len(sigmas) == 1 else 'each sigma'}"
     if not all(holds) and any(holds):
         verdict = f"beats {reference} at sigma " + ", ".join(f"{s:g}" for s, h in zip(sigmas, holds) if h) + " only"
     text = [f"**Colour (CBSD68, {images} images).** {net} {verdict}: " + ", ".join(parts) + f" ({net} minus {reference}, both run here)."]
+    missing = [f"{s:g}" for s in COLOUR_TABLE_SIGMAS if s not in sigmas]
+    if missing:
+        text.append(f"Not measured yet: sigma {', '.join(missing)} (`python -m dncnn colour` adds them to the committed table).")
     table = by.loc[net].loc[sigmas]
     far_table, far_comment = float(table.delta_psnr.abs().max()), float(table.delta_comment.abs().max())
     closer = "the FFDNet repository's table" if far_table <= far_comment else "the authors' issue-4 comment"
     outcome = (f"the released weights reproduce {closer}" if min(far_table, far_comment) < REPRODUCED_DB else
                f"neither is reproduced to {REPRODUCED_DB:.2f} dB; the closer is {closer}")
     text.append(f"Against the published rows, {net} lands within {far_table:.2f} dB of the FFDNet repository's table and "
-                f"{far_comment:.2f} dB of the authors' issue-4 comment at every sigma: {outcome}.")
+                f"{far_comment:.2f} dB of the authors' issue-4 comment at {every}: {outcome}.")
     cbm3d = by.loc[reference].loc[sigmas]
     text.append(f"{reference} lands within {float(cbm3d.delta_psnr.abs().max()):.2f} dB of the paper's CBM3D row.")
     if check is not None and len(check):
