@@ -165,7 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args, parser)
+    from .files.fetch import DataError
+
+    try:
+        return args.run(args, parser)
+    except DataError as err:  # missing or unreadable data or weights: every command ends in one line saying the fix
+        print(f"error: {err}", file=sys.stderr)
+        return 1
 
 
 def run_fetch(args, parser) -> int:

@@ -291,3 +291,82 @@ def test_train_reads_a_learning_rate_schedule_a_sigma_range_and_devices():
     for bad in (["--lr-schedule", "3:1e-3"], ["--lr-schedule", "0:1e-3,0:1e-4"], ["--sigma-range", "30,10"]):
         with pytest.raises(SystemExit):
             cli.build_parser().parse_args(["train", *bad])
+
+
+# --- no data and no mirror: one line, before any work, no empty folders left ---
+
+# the command -> the function its work begins with; the child process makes it stop the command loudly
+WORK_BEGINS = {
+    "noise-levels": (["noise-levels"], "dncnn.evaluation.noise_levels.estimate_noise_levels"),
+    "bench run": (["bench", "run"], "dncnn.bench.measure_matmul_gflops"),
+    "bench cli": (["bench", "cli"], "dncnn.data.noise.add_gaussian_noise"),
+    "tasks": (["tasks"], "dncnn.evaluation.tasks.evaluate_three_tasks"),
+    "patches": (["patches", "--profile", "smoke"], "dncnn.data.patches.generate_patches"),
+    "reproduce": (["reproduce", "--profile", "smoke", "--no-readme"], "dncnn.commands.reproduce.execute_notebooks"),
+}
+_CHILD = """import importlib, sys
+module, name = sys.argv[1].rsplit(".", 1)
+def refuse(*args, **kwargs):
+    raise SystemExit("the work began before the data was checked")
+setattr(importlib.import_module(module), name, refuse)
+from dncnn import cli
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def _without_data_env(root: Path, mirror: Path | None = None) -> dict:
+    """An environment with an empty output root, no weights mirror, ``mirror`` (or none) as the data
+    mirror, and every download refused at once (a proxy on a closed port: the tests never use the network)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (config.MIRROR_ENV, "DNCNN_WEIGHTS_MIRROR") and "proxy" not in k.lower()}
+    env.update({"DNCNN_OUTPUT_ROOT": str(root), "PYTHONPATH": str(config.PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
+    if mirror is not None:
+        env[config.MIRROR_ENV] = str(mirror)
+    return env
+
+
+def _empty_folders(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+def test_commands_without_data_end_in_one_line_before_any_work(tmp_path, mirror):
+    """Each command checks its data (and weights) first: with none, and no mirror, it ends in one
+    ``error:`` line naming the file and the fix, having begun no work and left no empty folder;
+    noise-levels with its images but no weights stops the same way before its estimators run."""
+    partial = tmp_path / "bsd68-only" / "datasets"  # BSD68 and nothing beside it: the weights are missing
+    partial.mkdir(parents=True)
+    (partial / "BSD68").symlink_to(mirror / "BSD68")
+    cases = {name: (argv, work, None) for name, (argv, work) in WORK_BEGINS.items()}
+    cases["noise-levels, no weights"] = (*WORK_BEGINS["noise-levels"], partial)
+    children = {}
+    for name, (argv, work, data) in cases.items():
+        root = tmp_path / name.replace(" ", "-").replace(",", "")
+        root.mkdir()
+        children[name] = (root, subprocess.Popen([sys.executable, "-c", _CHILD, work, *argv], cwd=root, text=True,
+                                                 env=_without_data_env(root, data), stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE))
+    for name, (root, child) in children.items():
+        out, err = child.communicate(timeout=300)
+        lines = err.strip().splitlines()
+        assert child.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), (name, err[-2000:])
+        assert "Traceback" not in err and "the work began" not in out + err, (name, err)
+        assert ("DNCNN_WEIGHTS_MIRROR" if "weights" in name else config.MIRROR_ENV) in lines[0], (name, lines[0])
+        assert _empty_folders(root) == [], (name, _empty_folders(root))
+    assert (tmp_path / "noise-levels-no-weights" / "data" / "raw" / "BSD68").is_dir()  # fetched, then the weights failed
+
+
+def test_a_missing_model_ends_denoise_and_deblock_in_one_line(tmp_path, capsys, monkeypatch):
+    from dncnn.files.fetch import DataError
+    from dncnn.model import reference
+
+    def missing(name, **kwargs):
+        raise DataError(f"downloading {name}.mat failed. Check the network, or set DNCNN_WEIGHTS_MIRROR to a local copy.")
+
+    monkeypatch.setattr(reference, "fetch_reference_weights", missing)
+    image = write_image_file(tmp_path / "in.jpg", noisy_ramp())
+    for argv in (["denoise", image, tmp_path / "out.png", "--sigma", "25"], ["deblock", image, tmp_path / "out.png"]):
+        assert cli.main([str(a) for a in argv]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: downloading") and err.count("\n") == 1 and "DNCNN_WEIGHTS_MIRROR" in err, err
+        assert not (tmp_path / "out.png").exists()

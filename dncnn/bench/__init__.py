@@ -221,6 +221,8 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
     from ..files import provenance
     from ..model.network import build_dncnn
 
+    datasets.fetch_datasets(["Train400"], progress=False)  # the data first: a missing set fails before minutes of timing
+    _, images = datasets.load_dataset("Train400", limit=patch_images)
     rows = [{"task": "ceiling", "method": "numpy float32 matmul 2048^3", "size": "", "pixels": 0,
              "seconds": np.nan, "gflops": measure_matmul_gflops()}]
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,8 +245,6 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
         else:
             rows.append({"task": "inference", "method": "pytorch", "size": "skipped: torch is not importable"})
     rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
-    datasets.fetch_datasets(["Train400"], progress=False)
-    _, images = datasets.load_dataset("Train400", limit=patch_images)
     rows += run_patch_preparation(images)
     table = pd.DataFrame(rows)
     table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())
@@ -328,8 +328,11 @@ def run_denoise_cli(*, images: int = 8, sigma: float = 25.0, seed: int = 0) -> l
     from .. import config
     from ..data import datasets
     from ..data.noise import add_gaussian_noise
+    from ..model.reference import fetch_reference_weights
 
     datasets.fetch_datasets(["BSD68"], progress=False)
+    # the model the denoise calls load (denoise's --sigma rule), fetched before any of them runs
+    fetch_reference_weights(f"dncnn_s_sigma{sigma:g}" if sigma in (15.0, 25.0, 50.0) else "dncnn_b_gray_blind")
     names, clean = datasets.load_dataset("BSD68", limit=images)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "dncnn", "denoise"]

@@ -50,7 +50,7 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
 
     out_dir = Path(out_dir or config.RESULTS_DIR / "noise-levels")
     sigmas = tuple(float(s) for s in (sigmas or NL.NOISE_SIGMAS))
-    datasets.fetch_datasets([NL.NOISE_SET], progress=False)
+    fetch_grid_inputs(networks=networks)  # the data and weights first: none missing is found after an hour of work
     names, clean = datasets.load_dataset(NL.NOISE_SET, limit=images)
     clean = [crop_center(image, crop) for image in clean]
     partial_scores = out_dir / "noise_levels_per_image.partial.csv"
@@ -86,6 +86,26 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
 
         update_noise_levels_doc(out_dir)
     return out
+
+
+# the authors' models the grid (with the blind DnCNN-B) and the clean photos (the rule's models, CDnCNN-B) load
+GRID_WEIGHTS = ("dncnn_s_sigma15", "dncnn_s_sigma25", "dncnn_s_sigma50", "dncnn_b_gray_blind", "cdncnn_b_color_blind")
+
+
+def fetch_grid_inputs(*, networks: bool = True) -> None:
+    """Fetch and verify what the grid reads before it measures anything: BSD68 and, with
+    ``networks``, the authors' weights of :data:`GRID_WEIGHTS` (from the mirrors or the pinned source).
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..data import datasets
+    from ..evaluation.noise_levels import NOISE_SET
+    from ..model.reference import fetch_reference_weights
+
+    datasets.fetch_datasets([NOISE_SET], progress=False)
+    for name in GRID_WEIGHTS if networks else ():
+        fetch_reference_weights(name)
 
 
 def _read_first(*paths: Path):
