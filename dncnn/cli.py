@@ -338,8 +338,9 @@ def run_denoise(args, parser) -> int:
         return 1
     if done["truncated"]:
         print(f"warning: {done['truncated']}", file=sys.stderr)
-    if done["converted"]:
-        print(f"note: {done['converted']}", file=sys.stderr)
+    for key in ("converted", "oriented"):
+        if done.get(key):
+            print(f"note: {done[key]}", file=sys.stderr)
     if done.get("sigma_estimate") is not None:
         from .commands.denoise import describe_sigma_estimate
 
@@ -395,6 +396,8 @@ def run_restore(args, parser) -> int:
         return 1
     if done["truncated"]:
         print(f"warning: {done['truncated']}", file=sys.stderr)
+    if done.get("oriented"):
+        print(f"note: {done['oriented']}", file=sys.stderr)
     print(f"{args.command}ed {args.source} -> {args.target} ({done['shape'][1]}x{done['shape'][0]}) with DnCNN-3")
     return 0
 

@@ -370,3 +370,18 @@ def test_a_missing_model_ends_denoise_and_deblock_in_one_line(tmp_path, capsys, 
         err = capsys.readouterr().err
         assert err.startswith("error: downloading") and err.count("\n") == 1 and "DNCNN_WEIGHTS_MIRROR" in err, err
         assert not (tmp_path / "out.png").exists()
+
+
+def test_a_sideways_jpeg_is_denoised_as_viewers_show_it_and_written_upright(tmp_path, weights, capsys):
+    """EXIF orientation 6 (stored 48x64, shown 64x48): the output is what a viewer shows, without the tag."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(noisy_ramp()[:48]).save(tmp_path / "side.jpg", exif=exif.tobytes())
+    code, out, err = _run([tmp_path / "side.jpg", tmp_path / "up.png", "--weights", weights], capsys)
+    assert code == 0 and "EXIF orientation 6" in err and "(48x64, 8-bit)" in out, (out, err)
+    written = cv2.imread(str(tmp_path / "up.png"), cv2.IMREAD_UNCHANGED)
+    assert written.shape == (64, 48)
+    with Image.open(tmp_path / "up.png") as image:
+        assert image.getexif().get(0x0112, 1) == 1  # no tag: upright for every viewer

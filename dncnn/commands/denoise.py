@@ -316,8 +316,8 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
         except (ImageError, ValueError, OSError) as err:
             failed.append((str(noisy), explain_error(err)))
             continue
-        for key, label in (("truncated", "warning"), ("converted", "note")):
-            if result[key]:
+        for key, label in (("truncated", "warning"), ("converted", "note"), ("oriented", "note")):
+            if result.get(key):
                 notify(f"{label}: {noisy}: {result[key]}")
         if result.get("sigma_estimate") is not None:
             notify(f"{noisy}: {describe_sigma_estimate(result)}")
