@@ -228,3 +228,23 @@ def test_a_sideways_jpeg_is_read_upright_and_says_so(tmp_path, colour):
     assert stored.shape[:2] == (384, 512) and upright.shape[:2] == (512, 384) and upright.flags.c_contiguous
     assert np.array_equal(upright, np.rot90(stored, -1))  # the same JPEG data, turned clockwise
     assert info_stored["oriented"] is None and "EXIF orientation 6" in info["oriented"] and "upright" in info["oriented"]
+
+
+def test_a_colour_photo_is_decoded_once_into_one_float_copy(tmp_path):
+    """Reading keeps colour with one float32 array beside the decoded bytes (it once decoded the
+    file twice and made two float copies)."""
+    import tracemalloc
+
+    from dncnn.files.images import read_noisy_colour_image
+
+    photo = _photo((900, 1200, 3))
+    cv2.imwrite(str(tmp_path / "photo.jpg"), photo)
+    read_noisy_colour_image(tmp_path / "photo.jpg")  # imports: not the image's memory
+    tracemalloc.start()
+    try:
+        image, _ = read_noisy_colour_image(tmp_path / "photo.jpg")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert image.shape == photo.shape and image.dtype == np.float32
+    assert peak < 1.5 * image.nbytes, f"peak {peak / 1e6:.1f} MB for a {image.nbytes / 1e6:.1f} MB float32 image"

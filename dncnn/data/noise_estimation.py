@@ -105,6 +105,11 @@ def _smallest_eigenvalue(total: np.ndarray, count: int) -> float:
 
 
 BAND_PATCHES = 1 << 15  # patches per band of sum_patch_moments: 13 MB of float64 patch vectors at most
+# patch vectors per BLAS product: numpy's OpenBLAS runs a product this small (128 x 49) on one
+# thread, 192 rows already on all cores; on a busy 2-core machine the estimate of a 1.2-megapixel
+# grey image took 1.1 s so, as with OPENBLAS_NUM_THREADS=1, and 19 s with one product per band
+# (threads waiting for each other)
+GRAM_ROWS = 128
 
 
 def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float | None = None,
@@ -136,7 +141,9 @@ def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float |
         else:
             keep = _texture_strength(pixels, patch).reshape(windows.shape[:2]) < limit
             vectors = windows[keep].reshape(-1, n)  # one copy, of the kept patches only
-        total += vectors.T @ vectors
+        for start in range(0, len(vectors), GRAM_ROWS):
+            chunk = vectors[start:start + GRAM_ROWS]
+            total += np.dot(chunk.T, chunk)  # numpy's dot takes A^T A as one symmetric product (BLAS syrk)
         count += len(vectors)
         del vectors, windows, pixels  # before the next band's are made
     return total, count

@@ -617,7 +617,7 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
     return path
 
 
-QUANTIZE_BAND = 1 << 20  # values per band of quantize_image: 8 MB of float64 at a time
+QUANTIZE_BAND = 1 << 18  # values per band of quantize_image: 2 MB of float64 at a time
 
 
 def quantize_image(image: np.ndarray, *, peak: float, dtype) -> np.ndarray:
@@ -629,7 +629,8 @@ def quantize_image(image: np.ndarray, *, peak: float, dtype) -> np.ndarray:
     out = np.empty(image.shape, dtype)
     band = max(1, QUANTIZE_BAND // max(1, image[0].size))
     for top in range(0, image.shape[0], band):
-        rows = image[top:top + band].astype(np.float64) * peak
+        rows = image[top:top + band].astype(np.float64)
+        rows *= peak
         rows = np.clip(np.round(rows, out=rows), 0, peak, out=rows)
         out[top:top + band] = rows[:, :, ::-1] if rows.ndim == 3 else rows  # RGB -> OpenCV's BGR
     return out

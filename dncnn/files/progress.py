@@ -19,11 +19,22 @@ def in_kernel() -> bool:
 
 
 def progress_bar(iterable=None, *, total: int | None = None, desc: str | None = None, unit: str = "it",
-                 disable: bool = False):
+                 disable: bool = False, delay: float = 0.0, leave: bool = True):
     """A tqdm bar over ``iterable`` (or ``total`` steps, advanced with ``update``): on stderr in a
-    terminal, on stdout inside a Jupyter kernel, where it redraws at most every ``KERNEL_MININTERVAL`` s."""
+    terminal, on stdout inside a Jupyter kernel, where it redraws at most every ``KERNEL_MININTERVAL`` s.
+    ``delay``: seconds before it first shows (a quick job shows none); ``leave``: keep it once closed."""
     from tqdm import tqdm
 
     kernel = in_kernel()
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, file=sys.stdout if kernel else sys.stderr,
-                mininterval=KERNEL_MININTERVAL if kernel else 0.1)
+                mininterval=KERNEL_MININTERVAL if kernel else 0.1, delay=delay, leave=leave)
+
+
+TILE_BAR_DELAY = 2.0  # seconds an image's tiles run before their bar shows: small images stay quiet
+
+
+def tile_progress(total: int, *, desc: str):
+    """The bar of one large image's ``total`` tiles (``update()`` per tile, ``close()`` at the end):
+    tiles done of ``total``, the rate and the time left, shown once the image has taken
+    ``TILE_BAR_DELAY`` seconds, on stderr (stdout in a kernel), and cleared when it is done."""
+    return progress_bar(total=total, desc=desc, unit="tile", delay=TILE_BAR_DELAY, leave=False)
