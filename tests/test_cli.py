@@ -356,20 +356,25 @@ def test_commands_without_data_end_in_one_line_before_any_work(tmp_path, mirror)
     assert (tmp_path / "noise-levels-no-weights" / "data" / "raw" / "BSD68").is_dir()  # fetched, then the weights failed
 
 
-def test_a_missing_model_ends_denoise_and_deblock_in_one_line(tmp_path, capsys, monkeypatch):
+def test_a_missing_model_ends_denoise_and_deblock_in_one_line_before_any_estimate(tmp_path, capsys, monkeypatch):
     from dncnn.files.fetch import DataError
     from dncnn.model import reference
 
     def missing(name, **kwargs):
         raise DataError(f"downloading {name}.mat failed. Check the network, or set DNCNN_WEIGHTS_MIRROR to a local copy.")
 
+    def estimated(*args, **kwargs):
+        raise AssertionError("the image was estimated before the weights were checked")
+
     monkeypatch.setattr(reference, "fetch_reference_weights", missing)
+    monkeypatch.setattr(denoise, "estimate_image_sigma", estimated)  # the default path checks every model it may pick first
     image = write_image_file(tmp_path / "in.jpg", noisy_ramp())
-    for argv in (["denoise", image, tmp_path / "out.png", "--sigma", "25"], ["deblock", image, tmp_path / "out.png"]):
+    for argv in (["denoise", image, tmp_path / "out.png", "--sigma", "25"], ["deblock", image, tmp_path / "out.png"],
+                 ["denoise", image, tmp_path / "out.png"], ["denoise", image, "--out-dir", tmp_path / "out"]):
         assert cli.main([str(a) for a in argv]) == 1
         err = capsys.readouterr().err
         assert err.startswith("error: downloading") and err.count("\n") == 1 and "DNCNN_WEIGHTS_MIRROR" in err, err
-        assert not (tmp_path / "out.png").exists()
+        assert not (tmp_path / "out.png").exists() and not (tmp_path / "out").exists()
 
 
 def test_a_sideways_jpeg_is_denoised_as_viewers_show_it_and_written_upright(tmp_path, weights, capsys):

@@ -188,9 +188,12 @@ def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=No
     check_output(noisy, clean, overwrite=overwrite)
     auto = wants_estimate(sigma=sigma, weights=weights, model=model)
     keep = keeps_colour(weights=weights, model=model, grey=grey)
+    rule = read_sigma_rule() if auto else None
+    if auto:
+        fetch_rule_models(rule, colour=keep)  # missing weights fail before a large photo's estimate, not after
     image, info = read_input(noisy, colour=keep, accept_truncated=accept_truncated)  # a bad file fails before the model loads
     if auto:
-        denoiser, field, facts = choose_for_image(image, rule=read_sigma_rule(), load=load_named_model)
+        denoiser, field, facts = choose_for_image(image, rule=rule, load=load_named_model)
         return denoise_and_write(denoiser, image, {**info, **facts}, noisy, clean, field=field, sigma=None, tile=tile,
                                  overwrite=overwrite)
     if image.ndim == 3:
@@ -316,6 +319,7 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
     choose = None
     if wants_estimate(sigma=sigma, weights=weights, model=model):  # each image's model from its estimated sigma
         rule, models = read_sigma_rule(), {}
+        fetch_rule_models(rule, colour=colour is not None)
         choose = lambda image: choose_for_image(image, rule=rule, load=lambda name: cached_model(name, models))  # noqa: E731
     grey_model = pairs and model != CDNCNN and choose is None
     denoiser, field = load_denoiser(weights=weights, model=model, sigma=sigma) if grey_model else (None, 0)
@@ -394,6 +398,20 @@ def read_sigma_rule(folder: str | Path | None = None) -> dict:
     rule = [{"low": float(r["low"]), "high": float(r["high"]), "model": r["model"], "reference_model": r["reference_model"]}
             for r in rows]
     return {"estimator": rows[0]["estimator"], "rule": sorted(rule, key=lambda r: r["low"])}
+
+
+def fetch_rule_models(rule: dict, *, colour: bool) -> None:
+    """Fetch and verify the weights of every model ``rule`` (:func:`read_sigma_rule`) can pick, and of
+    CDnCNN-B when colour images stay in colour, before any image is estimated (a few MB each, fetched once).
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..model.reference import fetch_reference_weights
+
+    names = [row["reference_model"] for row in rule["rule"]] + ([CDNCNN] if colour else [])
+    for name in dict.fromkeys(names):
+        fetch_reference_weights(name)
 
 
 def estimate_image_sigma(image: np.ndarray, *, estimator: str) -> float:
