@@ -295,10 +295,14 @@ def test_train_reads_a_learning_rate_schedule_a_sigma_range_and_devices():
 
 # --- no data and no mirror: one line, before any work, no empty folders left ---
 
-# the command -> the function its work begins with; the child process makes it stop the command loudly
+# the command -> the function its work begins with, which the test makes stop the command loudly:
+# the issue's two commands run in child processes (no data at all, downloads refused), the others
+# in this process with a fetch that fails
 WORK_BEGINS = {
     "noise-levels": (["noise-levels"], "dncnn.evaluation.noise_levels.estimate_noise_levels"),
     "bench run": (["bench", "run"], "dncnn.bench.measure_matmul_gflops"),
+}
+WORK_BEGINS_IN_PROCESS = {
     "bench cli": (["bench", "cli"], "dncnn.data.noise.add_gaussian_noise"),
     "tasks": (["tasks"], "dncnn.evaluation.tasks.evaluate_three_tasks"),
     "patches": (["patches", "--profile", "smoke"], "dncnn.data.patches.generate_patches"),
@@ -331,7 +335,7 @@ def _empty_folders(root: Path) -> list[Path]:
 
 
 def test_commands_without_data_end_in_one_line_before_any_work(tmp_path, mirror):
-    """Each command checks its data (and weights) first: with none, and no mirror, it ends in one
+    """noise-levels and bench run check their data (and weights) first: with none, and no mirror, each ends in one
     ``error:`` line naming the file and the fix, having begun no work and left no empty folder;
     noise-levels with its images but no weights stops the same way before its estimators run."""
     partial = tmp_path / "bsd68-only" / "datasets"  # BSD68 and nothing beside it: the weights are missing
@@ -354,6 +358,29 @@ def test_commands_without_data_end_in_one_line_before_any_work(tmp_path, mirror)
         assert ("DNCNN_WEIGHTS_MIRROR" if "weights" in name else config.MIRROR_ENV) in lines[0], (name, lines[0])
         assert _empty_folders(root) == [], (name, _empty_folders(root))
     assert (tmp_path / "noise-levels-no-weights" / "data" / "raw" / "BSD68").is_dir()  # fetched, then the weights failed
+
+
+@pytest.mark.parametrize("name", list(WORK_BEGINS_IN_PROCESS))
+def test_other_commands_check_their_data_before_any_work(name, capsys, monkeypatch):
+    import importlib
+
+    from dncnn.data import datasets
+    from dncnn.files.fetch import DataError
+
+    argv, work = WORK_BEGINS_IN_PROCESS[name]
+
+    def missing(*args, **kwargs):
+        raise DataError("BSD68/test001.png is missing. Run `make data` (or `python -m dncnn fetch`) to fetch it.")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the work began before the data was checked")
+
+    monkeypatch.setattr(datasets, "fetch_datasets", missing)
+    module, function = work.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(module), function, refuse)
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == "error: BSD68/test001.png is missing. Run `make data` (or `python -m dncnn fetch`) to fetch it.\n"
 
 
 def test_a_missing_model_ends_denoise_and_deblock_in_one_line_before_any_estimate(tmp_path, capsys, monkeypatch):

@@ -213,16 +213,18 @@ def _child(backend: str, function: str, **kwargs) -> list[dict] | dict:
 def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.0, patch_images: int | None = None,
             out_dir: Path | None = None) :
     """The whole benchmark; returns (and writes, if ``out_dir``) one row per measurement."""
+    from ..data import datasets
+
+    datasets.fetch_datasets(["Train400"], progress=False)  # the data first: a missing set fails before minutes of timing
+    _, images = datasets.load_dataset("Train400", limit=patch_images)
+
     import importlib.util
 
     import pandas as pd
 
-    from ..data import datasets
     from ..files import provenance
     from ..model.network import build_dncnn
 
-    datasets.fetch_datasets(["Train400"], progress=False)  # the data first: a missing set fails before minutes of timing
-    _, images = datasets.load_dataset("Train400", limit=patch_images)
     rows = [{"task": "ceiling", "method": "numpy float32 matmul 2048^3", "size": "", "pixels": 0,
              "seconds": np.nan, "gflops": measure_matmul_gflops()}]
     with tempfile.TemporaryDirectory() as tmp:
