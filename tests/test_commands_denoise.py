@@ -65,7 +65,8 @@ def test_a_large_photo_is_denoised_in_a_small_multiple_of_its_size_with_tile_pro
     """The default path (sigma estimated, model chosen) on a 1.2-megapixel grey JPEG: every array the
     command makes (reading, the estimate, the tiles' output, writing; the network's own memory aside)
     peaks below 3x the float32 image plus the estimator's and the writer's fixed bands, and a bar of
-    tiles done and time left goes to stderr. (The estimate once took 6 float64 copies of the image.)"""
+    tiles done and time left goes to stderr (and one of the estimate's bands before it). (The estimate
+    once took 6 float64 copies of the image.)"""
     import tracemalloc
 
     from dncnn.commands import denoise
@@ -93,4 +94,5 @@ def test_a_large_photo_is_denoised_in_a_small_multiple_of_its_size_with_tile_pro
     assert peak < 3 * image_bytes + bands, f"peak {peak / 1e6:.0f} MB for a {image_bytes / 1e6:.0f} MB float32 image"
     err = capsys.readouterr().err
     assert "denoising big.jpg" in err and "/20 [" in err and "<" in err, err[-500:]  # 4 x 5 tiles, time left
+    assert "estimating the noise level" in err  # the estimate's own bar, before the tiles
     assert cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED).shape == photo.shape

@@ -90,7 +90,20 @@ def test_the_banded_pca_estimate_equals_the_whole_image_computation(monkeypatch)
                            axis=-1), 0, 1).astype(np.float32)
     whole = np.mean([_whole_image_pca(rgb[..., c]) for c in range(3)])
     monkeypatch.setattr(NE, "BAND_PATCHES", 200)  # bands of 2 patch rows: many bands on a small image
-    assert NE.estimate_sigma_pca(rgb) == pytest.approx(whole, rel=1e-9)
+
+    class Bar:
+        def __init__(self, total):
+            self.total, self.done, self.closed = total, 0, False
+
+        def update(self, n=1):
+            self.done += n
+
+        def close(self):
+            self.closed = True
+
+    bars = []
+    assert NE.estimate_sigma_pca(rgb, progress=lambda total: bars.append(Bar(total)) or bars[-1]) == pytest.approx(whole, rel=1e-9)
+    assert bars[0].total == 3 * NE.ITERATIONS * 32 and 3 * 32 <= bars[0].done <= bars[0].total and bars[0].closed  # 64 patch rows, 2 a band
     assert NE.estimate_sigma_pca(rgb[..., 1]) == pytest.approx(_whole_image_pca(rgb[..., 1]), rel=1e-9)
 
 

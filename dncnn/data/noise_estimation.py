@@ -46,7 +46,7 @@ def estimate_sigma_wavelet(noisy: np.ndarray) -> float:
 
 
 def estimate_sigma_pca(noisy: np.ndarray, *, patch: int = PATCH, confidence: float = CONFIDENCE,
-                       iterations: int = ITERATIONS) -> float:
+                       iterations: int = ITERATIONS, progress=None) -> float:
     """Noise level from the weakly textured patches (Liu, Tanaka and Okutomi, "Single-image noise
     level estimation for blind denoising", IEEE Transactions on Image Processing 22(12), 5226-5237,
     2013; the settings of the authors' NoiseLevel.m, version 20150203).
@@ -73,25 +73,34 @@ def estimate_sigma_pca(noisy: np.ndarray, *, patch: int = PATCH, confidence: flo
 
     Args:
         noisy: HxW or HxWx3 float (or integer) on the [0, 1] scale, each side at least ``patch``.
+        progress: ``progress(total) -> bar`` (``update(n)``, ``close()``), updated after each band of
+            each round (at most ``total`` of them), e.g. :func:`dncnn.files.progress.step_progress`.
 
     Returns:
         sigma on the 0-255 scale (channels estimated separately and averaged for RGB).
     """
     image = _check_image(noisy, patch=patch, copy=False)
     channels = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[2])]
-    return float(np.mean([_pca_one_channel(c, patch, confidence, iterations) for c in channels]))
+    rows, cols = image.shape[0] - patch + 1, image.shape[1] - patch + 1
+    bar = None if progress is None else progress(len(channels) * iterations * -(-rows // max(1, BAND_PATCHES // cols)))
+    try:
+        on_band = None if bar is None else bar.update
+        return float(np.mean([_pca_one_channel(c, patch, confidence, iterations, on_band) for c in channels]))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
-def _pca_one_channel(channel: np.ndarray, patch: int, confidence: float, iterations: int) -> float:
+def _pca_one_channel(channel: np.ndarray, patch: int, confidence: float, iterations: int, on_band=None) -> float:
     """Liu et al.'s estimate (see :func:`estimate_sigma_pca`) of one HxW channel on the [0, 1] scale,
     on the 0-255 scale. A patch stays weakly textured only while its texture is below every threshold
     so far (the selections are nested), that is below the one of the smallest sigma so far; each
     round is one pass over the bands."""
     n = patch * patch
     threshold = _texture_threshold(patch, confidence)
-    smallest = sigma2 = _smallest_eigenvalue(*sum_patch_moments(channel, patch=patch))
+    smallest = sigma2 = _smallest_eigenvalue(*sum_patch_moments(channel, patch=patch, on_band=on_band))
     for _ in range(iterations - 1):
-        total, count = sum_patch_moments(channel, patch=patch, limit=smallest * threshold)
+        total, count = sum_patch_moments(channel, patch=patch, limit=smallest * threshold, on_band=on_band)
         if count < n:
             break
         sigma2 = _smallest_eigenvalue(total, count)
@@ -113,7 +122,7 @@ GRAM_ROWS = 128
 
 
 def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float | None = None,
-                      band_patches: int | None = None) -> tuple[np.ndarray, int]:
+                      band_patches: int | None = None, on_band=None) -> tuple[np.ndarray, int]:
     """The second-moment sum Y^T Y of the overlapping ``patch`` x ``patch`` patches of ``channel``
     (HxW, any real dtype, [0, 1] scale; taken on the 0-255 scale in float64), one patch vector per
     row of Y, over the patches whose texture strength (:func:`_texture_strength`, 0-255 scale) is
@@ -122,7 +131,7 @@ def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float |
     The channel is read a band of patch rows at a time (about ``band_patches`` patches, default
     :data:`BAND_PATCHES`), each band
     converted to float64 on its own, so memory stays bounded for any image size; the bands are
-    summed in order (the same sums on every run).
+    summed in order (the same sums on every run). ``on_band(1)`` is called after each band.
 
     Returns:
         ``(total, count)``: the N x N float64 sum (N = ``patch``^2) and the number of patches in it.
@@ -146,6 +155,8 @@ def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float |
             total += np.dot(chunk.T, chunk)  # numpy's dot takes A^T A as one symmetric product (BLAS syrk)
         count += len(vectors)
         del vectors, windows, pixels  # before the next band's are made
+        if on_band is not None:
+            on_band(1)
     return total, count
 
 

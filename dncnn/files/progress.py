@@ -30,11 +30,16 @@ def progress_bar(iterable=None, *, total: int | None = None, desc: str | None = 
                 mininterval=KERNEL_MININTERVAL if kernel else 0.1, delay=delay, leave=leave)
 
 
-TILE_BAR_DELAY = 2.0  # seconds an image's tiles run before their bar shows: small images stay quiet
+TILE_BAR_DELAY = 2.0  # seconds a large image's step runs before its bar shows: small images stay quiet
+
+
+def step_progress(total: int, *, desc: str, unit: str):
+    """The bar of one step of a large image (``total`` units, ``update()`` after each, ``close()``
+    at the end): units done of ``total``, the rate and the time left, shown once the step has taken
+    ``TILE_BAR_DELAY`` seconds, on stderr (stdout in a kernel), and cleared when it is done."""
+    return progress_bar(total=total, desc=desc, unit=unit, delay=TILE_BAR_DELAY, leave=False)
 
 
 def tile_progress(total: int, *, desc: str):
-    """The bar of one large image's ``total`` tiles (``update()`` per tile, ``close()`` at the end):
-    tiles done of ``total``, the rate and the time left, shown once the image has taken
-    ``TILE_BAR_DELAY`` seconds, on stderr (stdout in a kernel), and cleared when it is done."""
-    return progress_bar(total=total, desc=desc, unit="tile", delay=TILE_BAR_DELAY, leave=False)
+    """:func:`step_progress` over an image's ``total`` tiles."""
+    return step_progress(total, desc=desc, unit="tile")
