@@ -218,7 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args, parser)
+    from .files.fetch import DataError
+
+    try:
+        return args.run(args, parser)
+    except DataError as err:  # missing or unreadable data or weights: every command ends in one line saying the fix
+        print(f"error: {err}", file=sys.stderr)
+        return 1
 
 
 def run_fetch(args, parser) -> int:
@@ -385,8 +391,9 @@ def run_denoise(args, parser) -> int:
         return 1
     if done["truncated"]:
         print(f"warning: {done['truncated']}", file=sys.stderr)
-    if done["converted"]:
-        print(f"note: {done['converted']}", file=sys.stderr)
+    for key in ("converted", "oriented"):
+        if done.get(key):
+            print(f"note: {done[key]}", file=sys.stderr)
     if done.get("sigma_estimate") is not None:
         from .restoration.files import describe_sigma_estimate
 
@@ -439,6 +446,8 @@ def run_restore(args, parser) -> int:
         return 1
     if done["truncated"]:
         print(f"warning: {done['truncated']}", file=sys.stderr)
+    if done.get("oriented"):
+        print(f"note: {done['oriented']}", file=sys.stderr)
     print(f"{args.command}ed {args.source} -> {args.target} ({done['shape'][1]}x{done['shape'][0]}) with DnCNN-3")
     return 0
 

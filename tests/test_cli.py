@@ -291,3 +291,130 @@ def test_train_reads_a_learning_rate_schedule_a_sigma_range_and_devices():
     for bad in (["--lr-schedule", "3:1e-3"], ["--lr-schedule", "0:1e-3,0:1e-4"], ["--sigma-range", "30,10"]):
         with pytest.raises(SystemExit):
             cli.build_parser().parse_args(["train", *bad])
+
+
+# --- no data and no mirror: one line, before any work, no empty folders left ---
+
+# the command -> the function its work begins with, which the test makes stop the command loudly:
+# the issue's two commands run in child processes (no data at all, downloads refused), the others
+# in this process with a fetch that fails
+WORK_BEGINS = {
+    "noise-levels": (["noise-levels"], "dncnn.evaluation.noise_levels.estimate_noise_levels"),
+    "bench run": (["bench", "run"], "dncnn.bench.run.measure_matmul_gflops"),
+}
+WORK_BEGINS_IN_PROCESS = {
+    "bench cli": (["bench", "cli"], "dncnn.data.noise.add_gaussian_noise"),
+    "tasks": (["tasks"], "dncnn.evaluation.tasks.evaluate_three_tasks"),
+    "patches": (["patches", "--profile", "smoke"], "dncnn.data.patches.generate_patches"),
+    "reproduce": (["reproduce", "--profile", "smoke", "--no-readme"], "dncnn.commands.reproduce.execute_notebooks"),
+}
+_CHILD = """import importlib, sys
+module, name = sys.argv[1].rsplit(".", 1)
+def refuse(*args, **kwargs):
+    raise SystemExit("the work began before the data was checked")
+setattr(importlib.import_module(module), name, refuse)
+from dncnn import cli
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def _without_data_env(root: Path, mirror: Path | None = None) -> dict:
+    """An environment with an empty output root, no weights mirror, ``mirror`` (or none) as the data
+    mirror, and every download refused at once (a proxy on a closed port: the tests never use the network)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in (config.MIRROR_ENV, "DNCNN_WEIGHTS_MIRROR") and "proxy" not in k.lower()}
+    env.update({"DNCNN_OUTPUT_ROOT": str(root), "PYTHONPATH": str(config.PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+                "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
+    if mirror is not None:
+        env[config.MIRROR_ENV] = str(mirror)
+    return env
+
+
+def _empty_folders(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+def test_commands_without_data_end_in_one_line_before_any_work(tmp_path, mirror):
+    """noise-levels and bench run check their data (and weights) first: with none, and no mirror, each ends in one
+    ``error:`` line naming the file and the fix, having begun no work and left no empty folder;
+    noise-levels with its images but no weights stops the same way before its estimators run."""
+    partial = tmp_path / "bsd68-only" / "datasets"  # BSD68 and nothing beside it: the weights are missing
+    partial.mkdir(parents=True)
+    (partial / "BSD68").symlink_to(mirror / "BSD68")
+    cases = {name: (argv, work, None) for name, (argv, work) in WORK_BEGINS.items()}
+    cases["noise-levels, no weights"] = (*WORK_BEGINS["noise-levels"], partial)
+    children = {}
+    for name, (argv, work, data) in cases.items():
+        root = tmp_path / name.replace(" ", "-").replace(",", "")
+        root.mkdir()
+        children[name] = (root, subprocess.Popen([sys.executable, "-c", _CHILD, work, *argv], cwd=root, text=True,
+                                                 env=_without_data_env(root, data), stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE))
+    for name, (root, child) in children.items():
+        out, err = child.communicate(timeout=300)
+        lines = err.strip().splitlines()
+        assert child.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), (name, err[-2000:])
+        assert "Traceback" not in err and "the work began" not in out + err, (name, err)
+        assert ("DNCNN_WEIGHTS_MIRROR" if "weights" in name else config.MIRROR_ENV) in lines[0], (name, lines[0])
+        assert _empty_folders(root) == [], (name, _empty_folders(root))
+    assert (tmp_path / "noise-levels-no-weights" / "data" / "raw" / "BSD68").is_dir()  # fetched, then the weights failed
+
+
+@pytest.mark.parametrize("name", list(WORK_BEGINS_IN_PROCESS))
+def test_other_commands_check_their_data_before_any_work(name, capsys, monkeypatch):
+    import importlib
+
+    from dncnn.data import datasets
+    from dncnn.files.fetch import DataError
+
+    argv, work = WORK_BEGINS_IN_PROCESS[name]
+
+    def missing(*args, **kwargs):
+        raise DataError("BSD68/test001.png is missing. Run `make data` (or `python -m dncnn fetch`) to fetch it.")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the work began before the data was checked")
+
+    monkeypatch.setattr(datasets, "fetch_datasets", missing)
+    module, function = work.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(module), function, refuse)
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == "error: BSD68/test001.png is missing. Run `make data` (or `python -m dncnn fetch`) to fetch it.\n"
+
+
+def test_a_missing_model_ends_denoise_and_deblock_in_one_line_before_any_estimate(tmp_path, capsys, monkeypatch):
+    from dncnn.files.fetch import DataError
+    from dncnn.model import reference
+    from dncnn.restoration import rule
+
+    def missing(name, **kwargs):
+        raise DataError(f"downloading {name}.mat failed. Check the network, or set DNCNN_WEIGHTS_MIRROR to a local copy.")
+
+    def estimated(*args, **kwargs):
+        raise AssertionError("the image was estimated before the weights were checked")
+
+    monkeypatch.setattr(reference, "fetch_reference_weights", missing)
+    monkeypatch.setattr(rule, "estimate_image_sigma", estimated)  # the default path checks every model it may pick first
+    image = write_image_file(tmp_path / "in.jpg", noisy_ramp())
+    for argv in (["denoise", image, tmp_path / "out.png", "--sigma", "25"], ["deblock", image, tmp_path / "out.png"],
+                 ["denoise", image, tmp_path / "out.png"], ["denoise", image, "--out-dir", tmp_path / "out"]):
+        assert cli.main([str(a) for a in argv]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: downloading") and err.count("\n") == 1 and "DNCNN_WEIGHTS_MIRROR" in err, err
+        assert not (tmp_path / "out.png").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_sideways_jpeg_is_denoised_as_viewers_show_it_and_written_upright(tmp_path, weights, capsys):
+    """EXIF orientation 6 (stored 48x64, shown 64x48): the output is what a viewer shows, without the tag."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(noisy_ramp()[:48]).save(tmp_path / "side.jpg", exif=exif.tobytes())
+    code, out, err = _run([tmp_path / "side.jpg", tmp_path / "up.png", "--weights", weights], capsys)
+    assert code == 0 and "EXIF orientation 6" in err and "(48x64, 8-bit)" in out, (out, err)
+    written = cv2.imread(str(tmp_path / "up.png"), cv2.IMREAD_UNCHANGED)
+    assert written.shape == (64, 48)
+    with Image.open(tmp_path / "up.png") as image:
+        assert image.getexif().get(0x0112, 1) == 1  # no tag: upright for every viewer

@@ -65,3 +65,50 @@ def test_the_library_speaks_in_parameters_and_the_command_in_flags(tmp_path):
     with pytest.raises(ValueError, match="give `weights` or `model`, not both") as caught:
         load_denoiser(weights=tmp_path / "w.keras", model="ours")
     assert explain_error(caught.value) == "give --weights or --model, not both"
+
+
+class _Halve:
+    """A stand-in network for the memory test (numpy, no TensorFlow): (x, sigma) -> float32 x / 2."""
+
+    name = "halve"
+
+    def __call__(self, x, sigma):
+        return (x * 0.5).astype(np.float32)
+
+
+def test_a_large_photo_is_denoised_in_a_small_multiple_of_its_size_with_tile_progress(tmp_path, monkeypatch, capsys):
+    """The default path (sigma estimated, model chosen) on a 1.2-megapixel grey JPEG: every array the
+    command makes (reading, the estimate, the tiles' output, writing; the network's own memory aside)
+    peaks below 3x the float32 image plus the estimator's and the writer's fixed bands, and a bar of
+    tiles done and time left goes to stderr (and one of the estimate's bands before it). (The estimate
+    once took 6 float64 copies of the image.)"""
+    import tracemalloc
+
+    from dncnn.data import noise_estimation
+    from dncnn.files import images
+    from dncnn.restoration import models
+    from dncnn.runtime import progress
+
+    rng = np.random.default_rng(0)
+    ramp = np.add.outer(np.linspace(40, 200, 1000), np.linspace(0, 30, 1200))
+    photo = np.clip(ramp + rng.normal(0, 10, ramp.shape), 0, 255).astype(np.uint8)
+    cv2.imwrite(str(tmp_path / "big.jpg"), photo)
+    cv2.imwrite(str(tmp_path / "small.jpg"), photo[:64, :64])
+    monkeypatch.setattr(models, "load_named_model", lambda name: (_Halve(), 35))
+    monkeypatch.setattr(progress, "TILE_BAR_DELAY", 0.0)
+    denoise_file(tmp_path / "small.jpg", tmp_path / "warm.png")  # imports and caches: not the image's memory
+    capsys.readouterr()
+    tracemalloc.start()
+    try:
+        done = denoise_file(tmp_path / "big.jpg", tmp_path / "out.png", tile=256)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    image_bytes = photo.size * 4
+    bands = noise_estimation.BAND_PATCHES * 49 * 8 + images.QUANTIZE_BAND * 8 * 2  # fixed, whatever the image's size
+    assert done["shape"] == photo.shape and done["model"] == "halve" and done["sigma_estimate"] > 5
+    assert peak < 3 * image_bytes + bands, f"peak {peak / 1e6:.0f} MB for a {image_bytes / 1e6:.0f} MB float32 image"
+    err = capsys.readouterr().err
+    assert "denoising big.jpg" in err and "/20 [" in err and "<" in err, err[-500:]  # 4 x 5 tiles, time left
+    assert "estimating the noise level" in err  # the estimate's own bar, before the tiles
+    assert cv2.imread(str(tmp_path / "out.png"), cv2.IMREAD_UNCHANGED).shape == photo.shape

@@ -137,3 +137,18 @@ def test_every_label_maps_to_a_released_model_of_the_cli():
     assert all(find_entry(label).key in reference_keys() for label in (S15, B))
     assert find_entry("BM3D").key == "bm3d" and not find_entry("BM3D").is_network
     assert find_entry("estimated sigma -> nearest DnCNN-S") is None  # a derived row names no model
+
+
+def test_on_a_compressed_photo_the_pca_estimate_falls_far_below_the_files_error():
+    """The estimators measure white Gaussian noise: on the 8-bit file itself the weak-texture PCA
+    finds sigma, but a JPEG's quantisation flattens the flat patches it relies on, so at quality 50
+    it reports a fraction of the error the file holds (noise and blocks), as the docs say."""
+    from dncnn.data.noise_estimation import ESTIMATORS
+
+    pca = "weak-texture PCA (Liu et al. 2013)"
+    y, x = np.mgrid[0:96, 0:128] / 128
+    clean = np.round(255 * (0.2 + 0.4 * x + 0.2 * np.exp(-((x - 0.5) ** 2 + (y - 0.4) ** 2) / 0.05))).astype(np.uint8)
+    table = NL.estimate_jpeg_noise({pca: ESTIMATORS[pca]}, [clean], sigmas=(10.0,), qualities=(None, 50))
+    plain, jpeg = (table[table.quality == q].iloc[0] for q in (0, 50))
+    assert abs(plain.estimate - 10) < 1.5 and abs(plain.residual - 10) < 1.0
+    assert jpeg.estimate < 0.5 * jpeg.residual and jpeg.residual > 5  # the file still holds error; the estimate misses it

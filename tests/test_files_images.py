@@ -91,7 +91,7 @@ def test_palette_16_bit_and_rgba_images_are_converted_or_refused_as_documented(t
     grey16 = (np.arange(64 * 48).reshape(48, 64) * 20).astype(np.uint16)
     cv2.imwrite(str(tmp_path / "g16.png"), grey16)
     image, info = read_noisy_image(tmp_path / "g16.png")
-    assert info == {"converted": None, "truncated": None, "bits": 16} and image.max() == pytest.approx(grey16.max() / 65535)
+    assert info == {"converted": None, "truncated": None, "bits": 16, "oriented": None} and image.max() == pytest.approx(grey16.max() / 65535)
     with pytest.raises(ImageError, match="uint16 pixels; 8-bit was expected"):
         read_image(tmp_path / "g16.png")
     Image.fromarray(np.arange(48 * 64, dtype=np.uint8).reshape(48, 64) % 7, mode="L").convert("P").save(tmp_path / "pal.png")
@@ -178,3 +178,73 @@ def test_accepting_a_truncated_file_says_how_many_rows_are_missing(tmp_path, suf
     top = SIDE - missing - 8  # rows well above the cut are the file's own
     tolerance = 40 if suffix == ".jpg" else 0  # JPEG is lossy
     assert np.abs(image[:top] * 255.0 - original[:top]).max() <= tolerance
+
+
+# --- EXIF orientation: read upright, as viewers show the file ---
+
+def _photo(shape, seed=0) -> np.ndarray:
+    """A uint8 picture with no symmetry (a ramp and noise), HxW or HxWx3."""
+    rng = np.random.default_rng(seed)
+    ramp = np.add.outer(np.arange(shape[0]) * 0.3, np.arange(shape[1]) * 0.1)
+    ramp = ramp[..., None] * (1, 0.6, 0.3) if len(shape) == 3 else ramp
+    return np.clip(ramp + rng.normal(0, 8, shape), 0, 255).astype(np.uint8)
+
+
+def _save_with_orientation(path, pixels: np.ndarray, orientation: int | None):
+    """Save ``pixels`` (RGB or grey) with Pillow, with the EXIF orientation tag (274) when given."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    Image.fromarray(pixels).save(path, **({"quality": 90} if path.suffix == ".jpg" else {}), exif=exif.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("colour", [False, True], ids=["grey", "colour"])
+def test_every_exif_orientation_is_read_as_pillows_exif_transpose_shows_it(tmp_path, orientation, colour):
+    from PIL import Image, ImageOps
+
+    from dncnn.files.images import read_noisy_colour_image
+
+    path = _save_with_orientation(tmp_path / "tagged.png", _photo((24, 40, 3) if colour else (24, 40)), orientation)
+    with Image.open(path) as image:
+        shown = np.asarray(ImageOps.exif_transpose(image)).astype(np.float32) / 255  # Pillow's reading: the reference
+    read = read_noisy_colour_image(path) if colour else read_noisy_image(path)
+    assert read[0].shape == shown.shape and np.array_equal(read[0], shown)
+    assert (read[1]["oriented"] is None) == (orientation == 1)
+
+
+@pytest.mark.parametrize("colour", [False, True], ids=["grey", "colour"])
+def test_a_sideways_jpeg_is_read_upright_and_says_so(tmp_path, colour):
+    """The issue's photo: a 384x512 JPEG stored sideways (EXIF orientation 6, turn 90 degrees clockwise)."""
+    from dncnn.files.images import read_noisy_colour_image
+
+    reader = read_noisy_colour_image if colour else read_noisy_image
+    pixels = _photo((384, 512, 3) if colour else (384, 512))
+    stored, info_stored = reader(_save_with_orientation(tmp_path / "stored.jpg", pixels, None))
+    upright, info = reader(_save_with_orientation(tmp_path / "sideways.jpg", pixels, 6))
+    assert stored.shape[:2] == (384, 512) and upright.shape[:2] == (512, 384) and upright.flags.c_contiguous
+    assert np.array_equal(upright, np.rot90(stored, -1))  # the same JPEG data, turned clockwise
+    assert info_stored["oriented"] is None and "EXIF orientation 6" in info["oriented"] and "upright" in info["oriented"]
+
+
+def test_a_colour_photo_is_decoded_once_into_one_float_copy(tmp_path):
+    """Reading keeps colour with one float32 array beside the decoded bytes (it once decoded the
+    file twice and made two float copies)."""
+    import tracemalloc
+
+    from dncnn.files.images import read_noisy_colour_image
+
+    photo = _photo((900, 1200, 3))
+    cv2.imwrite(str(tmp_path / "photo.jpg"), photo)
+    read_noisy_colour_image(tmp_path / "photo.jpg")  # imports: not the image's memory
+    tracemalloc.start()
+    try:
+        image, _ = read_noisy_colour_image(tmp_path / "photo.jpg")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert image.shape == photo.shape and image.dtype == np.float32
+    assert peak < 1.5 * image.nbytes, f"peak {peak / 1e6:.1f} MB for a {image.nbytes / 1e6:.1f} MB float32 image"

@@ -214,8 +214,12 @@ def run_denoise_cli(*, images: int = 8, sigma: float = 25.0, seed: int = 0) -> l
     from .. import config
     from ..data import datasets
     from ..data.noise import add_gaussian_noise
+    from ..model.reference import fetch_reference_weights
+    from ..restoration.models import default_entry
 
     datasets.fetch_datasets(["BSD68"], progress=False)
+    # the model the denoise calls load (denoise's --sigma choice, a catalogue entry), fetched before any of them runs
+    fetch_reference_weights(default_entry(sigma).key)
     names, clean = datasets.load_dataset("BSD68", limit=images)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "dncnn", "denoise"]

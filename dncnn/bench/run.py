@@ -16,12 +16,17 @@ from .tables import add_ratios, format_bench, format_denoise_cli, write_bench
 
 def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.0, patch_images: int | None = None,
             out_dir: Path | None = None) :
-    """The whole benchmark; returns (and writes, if ``out_dir``) one row per measurement."""
+    """The whole benchmark; returns (and writes, if ``out_dir``) one row per measurement. Train400 (for
+    the patch preparation) is fetched and read first: a missing set fails before minutes of timing."""
+    from ..data import datasets
+
+    datasets.fetch_datasets(["Train400"], progress=False)  # the data first, before Keras is imported
+    _, images = datasets.load_dataset("Train400", limit=patch_images)
+
     import importlib.util
 
     import pandas as pd
 
-    from ..data import datasets
     from ..files import provenance
     from ..model.network import build_dncnn
 
@@ -47,8 +52,6 @@ def run_all(*, sizes: dict = SIZES, repeats: int = 3, train_seconds: float = 20.
         else:
             rows.append({"task": "inference", "method": "pytorch", "size": "skipped: torch is not importable"})
     rows += run_bm3d(sizes=sizes, repeats=max(1, repeats - 1))
-    datasets.fetch_datasets(["Train400"], progress=False)
-    _, images = datasets.load_dataset("Train400", limit=patch_images)
     rows += run_patch_preparation(images)
     table = pd.DataFrame(rows)
     table = add_ratios(table, flops_per_pixel=dncnn_flops_per_pixel())

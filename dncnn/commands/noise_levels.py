@@ -49,7 +49,7 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
 
     out_dir = Path(out_dir or config.RESULTS_DIR / "noise-levels")
     sigmas = tuple(float(s) for s in (sigmas or NL.NOISE_SIGMAS))
-    datasets.fetch_datasets([NL.NOISE_SET], progress=False)
+    fetch_grid_inputs(networks=networks)  # the data and weights first: none missing is found after an hour of work
     names, clean = datasets.load_dataset(NL.NOISE_SET, limit=images)
     clean = [crop_center(image, crop) for image in clean]
     partial_scores = out_dir / "noise_levels_per_image.partial.csv"
@@ -85,6 +85,27 @@ def measure_noise_levels(*, out_dir: str | Path | None = None, images: int | Non
 
         update_noise_levels_doc(out_dir)
     return out
+
+
+def fetch_grid_inputs(*, networks: bool = True) -> None:
+    """Fetch and verify what the grid reads before it measures anything: BSD68 and, with ``networks``,
+    the weights of the authors' models among the study's rows (catalogue entries,
+    :func:`dncnn.evaluation.noise_levels.noise_level_entries`) and of CDnCNN-B, which the clean colour
+    photos go to (from the mirrors or the pinned source).
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..data import datasets
+    from ..evaluation.noise_levels import NOISE_SET, noise_level_entries
+    from ..model.catalog import AUTHORS
+    from ..model.reference import fetch_reference_weights
+    from ..restoration.models import CDNCNN
+
+    datasets.fetch_datasets([NOISE_SET], progress=False)
+    keys = [entry.key for entry in noise_level_entries() if entry.source == AUTHORS] + [CDNCNN]
+    for key in keys if networks else ():
+        fetch_reference_weights(key)
 
 
 def _read_first(*paths: Path):

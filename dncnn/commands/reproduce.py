@@ -132,6 +132,8 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
     if unknown:
         raise ValueError(f"no notebook declares the parameter(s) {', '.join(unknown)}: allowed are "
                          f"{', '.join(sorted(declared - {'profile', 'stage'}))}")
+    if notebooks is None:
+        fetch_study_inputs()  # a missing set or model fails here, in one line, not in notebook 05 after an hour
     staging = config.BUILD_DIR / profile / "staging"
     shutil.rmtree(staging, ignore_errors=True)
     start = time.perf_counter()
@@ -145,6 +147,21 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
     publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
     publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
     return record
+
+
+def fetch_study_inputs() -> None:
+    """Fetch and verify every dataset and every authors' model the notebooks read, before any runs
+    (from ``$DNCNN_DATA_MIRROR``, the weights mirror, or the pinned source).
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..data.datasets import DATASETS, fetch_datasets
+    from ..model.reference import fetch_reference_weights, reference_keys
+
+    fetch_datasets(DATASETS, progress=False)
+    for name in reference_keys():  # the catalogue's models of the authors' release
+        fetch_reference_weights(name)
 
 
 def publish_folder(source: Path, target: Path) -> None:

@@ -34,6 +34,7 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     from ..evaluation import tasks as T
     from ..files import atomic
 
+    fetch_task_inputs(tasks=tasks if dncnn3 else (), colour=bool(colour_images))  # before any work: none missing is found late
     default = out_dir is None
     out_dir = Path(out_dir or config.RESULTS_DIR / "dncnn3")
     partial = out_dir / "tasks_per_image.partial.csv"
@@ -58,3 +59,23 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
 
         update_readme_tasks()
     return summary
+
+
+def fetch_task_inputs(*, tasks: Sequence[str] = TASKS, colour: bool = False) -> None:
+    """Fetch and verify every set and model the table reads before it measures anything: the sets of
+    DnCNN-3's ``tasks`` and its weights (none when ``tasks`` is empty), and with ``colour`` LIVE1 and
+    the authors' CDnCNN-B.
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..data.datasets import fetch_datasets
+    from ..evaluation.tasks import COLOUR_SET, SETS
+    from ..model.reference import fetch_reference_weights
+    from ..restoration.models import CDNCNN
+
+    sets = [name for task in tasks for name in SETS[task]] + ([COLOUR_SET] if colour else [])
+    if sets:
+        fetch_datasets(list(dict.fromkeys(sets)), progress=False)
+    for key in (["dncnn3"] if tasks else []) + ([CDNCNN] if colour else []):  # catalogue keys
+        fetch_reference_weights(key)

@@ -46,7 +46,7 @@ def estimate_sigma_wavelet(noisy: np.ndarray) -> float:
 
 
 def estimate_sigma_pca(noisy: np.ndarray, *, patch: int = PATCH, confidence: float = CONFIDENCE,
-                       iterations: int = ITERATIONS) -> float:
+                       iterations: int = ITERATIONS, progress=None) -> float:
     """Noise level from the weakly textured patches (Liu, Tanaka and Okutomi, "Single-image noise
     level estimation for blind denoising", IEEE Transactions on Image Processing 22(12), 5226-5237,
     2013; the settings of the authors' NoiseLevel.m, version 20150203).
@@ -68,61 +68,117 @@ def estimate_sigma_pca(noisy: np.ndarray, *, patch: int = PATCH, confidence: flo
     As in the authors' code, the covariance is the second-moment matrix Y Y^T / (n - 1) of the
     selected patches (not centred).
 
+    The image is read in bands of patch rows (:func:`sum_patch_moments`), so the memory it takes
+    beyond ``noisy`` itself is a few megabytes whatever the image's size (no float64 copy of it).
+
     Args:
-        noisy: HxW or HxWx3 float on the [0, 1] scale, each side at least ``patch``.
+        noisy: HxW or HxWx3 float (or integer) on the [0, 1] scale, each side at least ``patch``.
+        progress: ``progress(total) -> bar`` (``update(n)``, ``close()``), updated after each band of
+            each round (at most ``total`` of them), e.g. :func:`dncnn.runtime.progress.step_progress`.
 
     Returns:
         sigma on the 0-255 scale (channels estimated separately and averaged for RGB).
     """
-    image = _check_image(noisy, patch=patch)
+    image = _check_image(noisy, patch=patch, copy=False)
     channels = [image] if image.ndim == 2 else [image[..., c] for c in range(image.shape[2])]
-    return float(np.mean([_pca_one_channel(c * 255.0, patch, confidence, iterations) for c in channels]))
+    rows, cols = image.shape[0] - patch + 1, image.shape[1] - patch + 1
+    bar = None if progress is None else progress(len(channels) * iterations * -(-rows // max(1, BAND_PATCHES // cols)))
+    try:
+        on_band = None if bar is None else bar.update
+        return float(np.mean([_pca_one_channel(c, patch, confidence, iterations, on_band) for c in channels]))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
-def _pca_one_channel(image: np.ndarray, patch: int, confidence: float, iterations: int) -> float:
-    """Liu et al.'s estimate (see :func:`estimate_sigma_pca`) of one HxW float64 channel, in its own units.
-
-    The patches' second-moment matrix is summed over bands of patch rows, so memory stays bounded
-    for any image size (the same sums in the same order on every run)."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
+def _pca_one_channel(channel: np.ndarray, patch: int, confidence: float, iterations: int, on_band=None) -> float:
+    """Liu et al.'s estimate (see :func:`estimate_sigma_pca`) of one HxW channel on the [0, 1] scale,
+    on the 0-255 scale. A patch stays weakly textured only while its texture is below every threshold
+    so far (the selections are nested), that is below the one of the smallest sigma so far; each
+    round is one pass over the bands."""
     n = patch * patch
-    windows = sliding_window_view(image, (patch, patch))  # (H-p+1, W-p+1, p, p), a view
-    texture = _texture_strength(image, patch).reshape(windows.shape[:2])
     threshold = _texture_threshold(patch, confidence)
-    keep = np.ones(texture.shape, bool)
-    sigma2 = _smallest_eigenvalue(windows, keep)
+    smallest = sigma2 = _smallest_eigenvalue(*sum_patch_moments(channel, patch=patch, on_band=on_band))
     for _ in range(iterations - 1):
-        keep &= texture < sigma2 * threshold
-        if keep.sum() < n:
+        total, count = sum_patch_moments(channel, patch=patch, limit=smallest * threshold, on_band=on_band)
+        if count < n:
             break
-        sigma2 = _smallest_eigenvalue(windows, keep)
+        sigma2 = _smallest_eigenvalue(total, count)
+        smallest = min(smallest, sigma2)
     return float(np.sqrt(max(sigma2, 0.0)))
 
 
-def _smallest_eigenvalue(windows: np.ndarray, keep: np.ndarray, *, band: int = 64) -> float:
-    """Smallest eigenvalue of ``Y^T Y / (n - 1)``, Y the n patches of ``windows`` (H' x W' x p x p)
-    where ``keep`` (H' x W') is true, one vector per row; summed ``band`` patch rows at a time."""
-    n = windows.shape[2] * windows.shape[3]
-    total, count = np.zeros((n, n)), 0
-    for top in range(0, windows.shape[0], band):
-        rows = windows[top:top + band].reshape(-1, n)[keep[top:top + band].reshape(-1)]
-        total += rows.T @ rows
-        count += len(rows)
+def _smallest_eigenvalue(total: np.ndarray, count: int) -> float:
+    """Smallest eigenvalue of the second-moment matrix ``total / (count - 1)``."""
     return float(np.linalg.eigvalsh(total / (count - 1))[0])
+
+
+BAND_PATCHES = 1 << 15  # patches per band of sum_patch_moments: 13 MB of float64 patch vectors at most
+# patch vectors per BLAS product: numpy's OpenBLAS runs a product this small (128 x 49) on one
+# thread, 192 rows already on all cores; on a busy 2-core machine the estimate of a 1.2-megapixel
+# grey image took 1.1 s so, as with OPENBLAS_NUM_THREADS=1, and 19 s with one product per band
+# (threads waiting for each other)
+GRAM_ROWS = 128
+
+
+def sum_patch_moments(channel: np.ndarray, *, patch: int = PATCH, limit: float | None = None,
+                      band_patches: int | None = None, on_band=None) -> tuple[np.ndarray, int]:
+    """The second-moment sum Y^T Y of the overlapping ``patch`` x ``patch`` patches of ``channel``
+    (HxW, any real dtype, [0, 1] scale; taken on the 0-255 scale in float64), one patch vector per
+    row of Y, over the patches whose texture strength (:func:`_texture_strength`, 0-255 scale) is
+    below ``limit`` (all patches when ``limit`` is None).
+
+    The channel is read a band of patch rows at a time (about ``band_patches`` patches, default
+    :data:`BAND_PATCHES`), each band
+    converted to float64 on its own, so memory stays bounded for any image size; the bands are
+    summed in order (the same sums on every run). ``on_band(1)`` is called after each band.
+
+    Returns:
+        ``(total, count)``: the N x N float64 sum (N = ``patch``^2) and the number of patches in it.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    n = patch * patch
+    rows, cols = channel.shape[0] - patch + 1, channel.shape[1] - patch + 1
+    band = max(1, (band_patches or BAND_PATCHES) // cols)
+    total, count = np.zeros((n, n)), 0
+    for top in range(0, rows, band):
+        pixels = np.asarray(channel[top:top + band + patch - 1], dtype=np.float64) * 255.0
+        windows = sliding_window_view(pixels, (patch, patch))  # (band, W-p+1, p, p), a view
+        if limit is None:
+            vectors = windows.reshape(-1, n)
+        else:
+            keep = _texture_strength(pixels, patch).reshape(windows.shape[:2]) < limit
+            vectors = windows[keep].reshape(-1, n)  # one copy, of the kept patches only
+        for start in range(0, len(vectors), GRAM_ROWS):
+            chunk = vectors[start:start + GRAM_ROWS]
+            total += np.dot(chunk.T, chunk)  # numpy's dot takes A^T A as one symmetric product (BLAS syrk)
+        count += len(vectors)
+        del vectors, windows, pixels  # before the next band's are made
+        if on_band is not None:
+            on_band(1)
+    return total, count
 
 
 def _texture_strength(image: np.ndarray, patch: int) -> np.ndarray:
     """tr(G^T G) of every overlapping patch (row-major order of the patches' top-left corners):
     the sum of the squared central differences whose three pixels lie inside the patch."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
     gh = (0.5 * (image[:, 2:] - image[:, :-2])) ** 2  # horizontal gradient at columns 1 .. W-2
     gv = (0.5 * (image[2:, :] - image[:-2, :])) ** 2  # vertical gradient at rows 1 .. H-2
     # a patch at (i, j) holds the horizontal gradients of rows i..i+p-1, columns j+1..j+p-2
-    sh = sliding_window_view(gh, (patch, patch - 2)).sum(axis=(2, 3))
-    sv = sliding_window_view(gv, (patch - 2, patch)).sum(axis=(2, 3))
-    return (sh + sv).reshape(-1)
+    return (_box_sum(gh, patch, patch - 2) + _box_sum(gv, patch - 2, patch)).reshape(-1)
+
+
+def _box_sum(values: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The sum of every ``height`` x ``width`` window of the 2-D ``values`` (top-left corners in
+    row-major order), by shifted whole-array additions: across the columns, then down the rows."""
+    rows = values[:, : values.shape[1] - width + 1].copy()
+    for dj in range(1, width):
+        rows += values[:, dj: dj + rows.shape[1]]
+    out = rows[: rows.shape[0] - height + 1].copy()
+    for di in range(1, height):
+        out += rows[di: di + out.shape[0]]
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -150,9 +206,10 @@ def _gradient_operator(patch: int) -> np.ndarray:
     return grad.T @ grad
 
 
-def _check_image(noisy: np.ndarray, *, patch: int = 2) -> np.ndarray:
-    """``noisy`` as float64 HxW or HxWx3; ``ValueError`` for another shape or a side under ``patch``."""
-    image = np.asarray(noisy, dtype=np.float64)
+def _check_image(noisy: np.ndarray, *, patch: int = 2, copy: bool = True) -> np.ndarray:
+    """``noisy`` as float64 HxW or HxWx3 (as given, without a copy, when ``copy`` is false);
+    ``ValueError`` for another shape or a side under ``patch``."""
+    image = np.asarray(noisy, dtype=np.float64) if copy else np.asarray(noisy)
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3) or min(image.shape[:2]) < patch:
         raise ValueError(f"expected an HxW or HxWx3 image with sides of at least {patch} pixels. Received: shape {image.shape}")
     return image

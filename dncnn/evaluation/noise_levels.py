@@ -186,6 +186,41 @@ def estimate_noise_levels(estimators: Mapping[str, Callable], images: Sequence[n
     return table.iloc[np.argsort(keys.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
+JPEG_QUALITIES = (None, 95, 85, 75, 50)  # IJG qualities of estimate_jpeg_noise; None: the 8-bit file itself (PNG)
+
+
+def estimate_jpeg_noise(estimators: Mapping[str, Callable], images: Sequence[np.ndarray], *,
+                        sigmas: Sequence[float] = (5.0, 15.0, 25.0), qualities: Sequence[int | None] = JPEG_QUALITIES,
+                        seed: int = 0):
+    """What the estimators report on compressed photos: each clean HxW uint8 image with the
+    protocol's Gaussian noise of each sigma, rounded to an 8-bit file and saved as baseline JPEG at
+    each IJG quality (:func:`dncnn.data.matlab.jpeg_roundtrip`; None: not compressed), decoded, estimated.
+
+    Returns:
+        DataFrame ``sigma, quality, image, estimator, estimate, residual``, one row per image:
+        ``estimate`` and ``residual`` on the 0-255 scale, ``residual`` the standard deviation of the
+        decoded file minus the clean image (the error the file holds, noise and compression's; the
+        JPEG removes part of the noise and adds its own block errors), ``quality`` 0 for None.
+    """
+    import pandas as pd
+
+    from ..data.matlab import jpeg_roundtrip
+
+    rows = []
+    for sigma in sigmas:
+        for index, clean in enumerate(images):
+            noisy = add_gaussian_noise(clean, float(sigma), seed=seed, index=index)
+            file = np.clip(np.round(noisy.astype(np.float64) * 255), 0, 255).astype(np.uint8)
+            for quality in qualities:
+                decoded = file if quality is None else jpeg_roundtrip(file, int(quality))
+                residual = float(np.std(decoded.astype(np.float64) - clean))
+                for name, estimate in estimators.items():
+                    rows.append({"sigma": float(sigma), "quality": quality or 0, "image": index, "estimator": name,
+                                 "estimate": float(estimate(decoded.astype(np.float32) / np.float32(255))),
+                                 "residual": residual})
+    return pd.DataFrame(rows)
+
+
 def _bar(total: int, desc: str, *, enabled: bool, unit: str = "image"):
     """A progress bar (:func:`dncnn.runtime.progress.progress_bar`: stdout in a notebook, not a red
     stderr block), or None."""

@@ -51,8 +51,36 @@ def fetch_verified(target: Path, digest: str, *, label: str, source: Path | None
 
     Raises:
         DataError: naming ``label`` and the origin, on a failed download, a checksum mismatch or a
-            file ``check`` refuses; nothing is then written to ``target``.
+            file ``check`` refuses; nothing is then written to ``target``, and the folders made for
+            it are removed again (a failed fetch leaves no empty ``data/raw/<set>/`` behind).
     """
+    created = missing_folders(Path(target).parent)
+    try:
+        return _fetch_into(Path(target), digest, label=label, source=source, url=url, hint=hint, check=check)
+    except BaseException:
+        remove_empty_folders(created)
+        raise
+
+
+def missing_folders(folder: str | os.PathLike) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing, folder = [], Path(folder).absolute()
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove each of ``folders`` (deepest first) that exists and is empty; leave the others."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another file arrived), or already gone
+            pass
+
+
+def _fetch_into(target: Path, digest: str, *, label: str, source: Path | None, url: str, hint: str, check) -> Path:
     with atomic_path(target) as tmp:
         if source is not None:
             shutil.copyfile(source, tmp)

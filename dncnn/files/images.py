@@ -426,24 +426,37 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 
 
 def read_noisy_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
-    """Read a user's 8- or 16-bit grey or colour image as float32 HxW in [0, 1].
+    """Read a user's 8- or 16-bit grey or colour image as float32 HxW in [0, 1], upright as viewers
+    show it (its EXIF orientation applied: :func:`read_orientation`).
 
     Colour (and palette) images are converted to grey with OpenCV's ITU-R BT.601 weights and alpha
     is dropped; ``info["converted"]`` says so, ``info["bits"]`` is the bit depth to write back.
+    ``info["oriented"]`` says how the stored pixels were turned (``None`` when they are upright).
     A truncated file is refused unless ``accept_truncated``; it is then decoded as far as its data
     goes and ``info["truncated"]`` says what is missing and how many rows could not be decoded
-    (``None`` for a complete file).
+    (``None`` for a complete file). The file is decoded once; the result is the only full-size
+    float copy made.
 
     Raises:
         ImageError: naming the file when it is empty, not an image, smaller than ``MIN_SIDE``,
-            of an unsupported pixel type, or holds non-finite values.
+            or of an unsupported pixel type.
         TruncatedImageError: naming the file and what is missing, when it is truncated and
             ``accept_truncated`` is false.
     """
-    import cv2
+    image, info = read_stored_pixels(path, accept_truncated=accept_truncated)
+    return _grey_unit_float(path, image, info)
 
+
+def read_stored_pixels(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
+    """A user's image file checked and decoded once, as stored: HxW, or HxWxC in OpenCV's BGR(A)
+    order, uint8 or uint16 (or what else the file holds), with
+    ``info = {"converted": None, "truncated": ..., "orientation": EXIF value 1-8}``.
+
+    Raises:
+        ImageError, TruncatedImageError: as :func:`read_noisy_image`.
+    """
     problem = check_file(path)
-    info = {"converted": None, "truncated": None}
+    info = {"converted": None, "truncated": None, "orientation": read_orientation(path)}
     if problem is None:
         image = _decode_complete(Path(path))
     elif not accept_truncated:
@@ -455,23 +468,83 @@ def read_noisy_image(path: str | os.PathLike, *, accept_truncated: bool = False)
             if missing else "; every row could be decoded")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
+    if image.ndim == 3 and image.shape[2] not in (3, 4):
+        raise ImageError(f"{path} has {image.shape[2]} channels; grey, RGB or RGBA expected")
+    return image, info
+
+
+def _grey_unit_float(path, image: np.ndarray, info: dict) -> tuple[np.ndarray, dict]:
+    """``image`` as stored (:func:`read_stored_pixels`) -> float32 HxW grey in [0, 1], upright."""
+    import cv2
+
     if image.ndim == 3:
-        code = {3: cv2.COLOR_BGR2GRAY, 4: cv2.COLOR_BGRA2GRAY}.get(image.shape[2])
-        if code is None:
-            raise ImageError(f"{path} has {image.shape[2]} channels; grey, RGB or RGBA expected")
         info["converted"] = f"{image.shape[2]}-channel image converted to grey (ITU-R BT.601 weights)" + (
             ", alpha dropped" if image.shape[2] == 4 else "")
-        image = cv2.cvtColor(image, code)
-    peaks = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-    if image.dtype not in peaks:
-        raise ImageError(f"{path} has {image.dtype} pixels; 8- or 16-bit integers expected")
-    if min(image.shape) < MIN_SIDE:
-        raise ImageError(f"{path} is {image.shape[1]}x{image.shape[0]}; at least {MIN_SIDE}x{MIN_SIDE} pixels expected")
-    info["bits"] = 8 if image.dtype == np.uint8 else 16
-    out = image.astype(np.float32) / np.float32(peaks[image.dtype])
-    if not np.isfinite(out).all():
-        raise ImageError(f"{path} holds non-finite values")
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+    return _unit_float(path, image, info)
+
+
+PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}  # the readable pixel types and their full scale
+
+
+def _unit_float(path, pixels: np.ndarray, info: dict) -> tuple[np.ndarray, dict]:
+    """``pixels`` (HxW or HxWx3, uint8 or uint16, a view is fine) turned upright by
+    ``info["orientation"]`` -> C-contiguous float32 in [0, 1] (one allocation), and ``info`` with
+    ``bits`` and ``oriented`` (a note, or None) in place of ``orientation``."""
+    if pixels.dtype not in PEAKS:
+        raise ImageError(f"{path} has {pixels.dtype} pixels; 8- or 16-bit integers expected")
+    if min(pixels.shape[:2]) < MIN_SIDE:
+        raise ImageError(f"{path} is {pixels.shape[1]}x{pixels.shape[0]}; at least {MIN_SIDE}x{MIN_SIDE} pixels expected")
+    info = dict(info)
+    orientation = info.pop("orientation")
+    info.update(bits=8 if pixels.dtype == np.uint8 else 16, oriented=describe_orientation(orientation))
+    out = orient_pixels(pixels, orientation).astype(np.float32, order="C")
+    out /= np.float32(PEAKS[pixels.dtype])
     return out, info
+
+
+# EXIF orientation (tag 274, 0x0112) -> (times np.rot90 turns the stored pixels counter-clockwise
+# after a left-right flip if the flag is set, what a viewer does in words); the EXIF 2.32 standard's
+# values 1-8, and Pillow's ImageOps.exif_transpose (the tests' reference) for the turn each means
+ORIENTATIONS = {
+    1: (0, False, None),
+    2: (0, True, "mirrored left to right"),
+    3: (2, False, "turned 180 degrees"),
+    4: (2, True, "mirrored top to bottom"),
+    5: (1, True, "mirrored and turned 90 degrees counter-clockwise (transposed)"),
+    6: (3, False, "turned 90 degrees clockwise"),
+    7: (3, True, "mirrored and turned 90 degrees clockwise (transversed)"),
+    8: (1, False, "turned 90 degrees counter-clockwise"),
+}
+
+
+def read_orientation(path: str | os.PathLike) -> int:
+    """The EXIF orientation (1-8) of an image file (a JPEG's, a TIFF's or a PNG's eXIf), as Pillow
+    reads it from the header; 1 (upright) when there is none or it is not one of 1-8."""
+    from PIL import Image
+
+    try:
+        with _pillow_settings(truncated=True), Image.open(path) as image:
+            value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - an unreadable tag is no orientation; the decoders judge the file
+        return 1
+    return value if value in ORIENTATIONS else 1
+
+
+def orient_pixels(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """``pixels`` (HxW or HxWxC) as a viewer shows them for an EXIF ``orientation`` (1-8): a view,
+    flipped and turned; the same array for 1."""
+    turns, flip, _ = ORIENTATIONS.get(orientation, ORIENTATIONS[1])
+    if flip:
+        pixels = pixels[:, ::-1]
+    return np.rot90(pixels, turns) if turns else pixels
+
+
+def describe_orientation(orientation: int) -> str | None:
+    """A note for the user when a file's EXIF orientation turned its pixels (None for upright files)."""
+    words = ORIENTATIONS.get(orientation, ORIENTATIONS[1])[2]
+    return None if words is None else (f"stored sideways or mirrored (EXIF orientation {orientation}): {words} as viewers show "
+                                       "it, and written upright, without the tag")
 
 
 def read_colour_image(path: str | os.PathLike) -> np.ndarray:
@@ -497,21 +570,19 @@ def read_colour_image(path: str | os.PathLike) -> np.ndarray:
 
 def read_noisy_colour_image(path: str | os.PathLike, *, accept_truncated: bool = False) -> tuple[np.ndarray, dict]:
     """Read a user's 8- or 16-bit image keeping its colour: HxWx3 float32 RGB in [0, 1] for a colour
-    (or palette) file, HxW float32 in [0, 1] for a grey one; alpha is dropped (``info["converted"]``
-    says so). Every check of :func:`read_noisy_image` applies, with its errors and ``info``.
+    (or palette) file, HxW float32 in [0, 1] for a grey one, upright as viewers show it; alpha is
+    dropped (``info["converted"]`` says so). Every check of :func:`read_noisy_image` applies, with
+    its errors and ``info``. The file is decoded once; the result is the only full-size float copy.
 
     Raises:
         ImageError: naming the file, as :func:`read_noisy_image`.
         TruncatedImageError: naming the file, when it is truncated and ``accept_truncated`` is false.
     """
-    grey, info = read_noisy_image(path, accept_truncated=accept_truncated)  # every check, and the bit depth
-    if info["converted"] is None:
-        return grey, info
-    image = decode_image(path, accept_truncated=accept_truncated)  # BGR(A), as OpenCV decodes
-    peak = 255.0 if image.dtype == np.uint8 else 65535.0
-    rgb = np.ascontiguousarray(image[:, :, 2::-1]).astype(np.float32) / np.float32(peak)
-    info = {**info, "converted": "alpha dropped" if image.shape[2] == 4 else None}
-    return rgb, info
+    image, info = read_stored_pixels(path, accept_truncated=accept_truncated)
+    if image.ndim == 2:
+        return _grey_unit_float(path, image, info)
+    info["converted"] = "alpha dropped" if image.shape[2] == 4 else None
+    return _unit_float(path, image[:, :, 2::-1], info)  # BGR(A) -> RGB, a view
 
 
 class OutputError(ValueError):
@@ -520,7 +591,8 @@ class OutputError(ValueError):
 
 def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite: bool = True) -> Path:
     """Write a float [0, 1] HxW image as 8- or 16-bit grey (clipped, rounded), atomically; an HxWx3
-    image (RGB) is written in colour.
+    image (RGB) is written in colour. Beyond the file's pixels (:func:`quantize_image`) it takes a
+    few megabytes, whatever the image's size.
 
     With ``overwrite=False`` an existing ``path`` (even one that appears while writing) is left
     alone and :class:`OutputError` raised.
@@ -533,9 +605,7 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
     peak, dtype = (255.0, np.uint8) if bits == 8 else (65535.0, np.uint16)
     if bits == 16 and path.suffix.lower() in (".jpg", ".jpeg"):
         peak, dtype = 255.0, np.uint8  # JPEG is 8-bit
-    pixels = np.clip(np.round(image.astype(np.float64) * peak), 0, peak).astype(dtype)
-    if pixels.ndim == 3:
-        pixels = np.ascontiguousarray(pixels[:, :, ::-1])  # RGB -> OpenCV's BGR
+    pixels = quantize_image(image, peak=peak, dtype=dtype)
     from .atomic import atomic_path
 
     try:
@@ -545,3 +615,22 @@ def write_image(path: str | Path, image: np.ndarray, *, bits: int = 8, overwrite
     except FileExistsError:
         raise OutputError(f"{path} already exists; pass `overwrite=True` to replace it") from None
     return path
+
+
+QUANTIZE_BAND = 1 << 18  # values per band of quantize_image: 2 MB of float64 at a time
+
+
+def quantize_image(image: np.ndarray, *, peak: float, dtype) -> np.ndarray:
+    """``image`` (float HxW, or HxWx3 RGB, on [0, 1]) as the pixels OpenCV writes: times ``peak``,
+    rounded in float64, clipped to [0, ``peak``], as ``dtype`` (uint8 or uint16), colour in BGR order.
+
+    Computed a band of rows at a time, so the only full-size array made is the result (the same
+    values as on the whole image at once)."""
+    out = np.empty(image.shape, dtype)
+    band = max(1, QUANTIZE_BAND // max(1, image[0].size))
+    for top in range(0, image.shape[0], band):
+        rows = image[top:top + band].astype(np.float64)
+        rows *= peak
+        rows = np.clip(np.round(rows, out=rows), 0, peak, out=rows)
+        out[top:top + band] = rows[:, :, ::-1] if rows.ndim == 3 else rows  # RGB -> OpenCV's BGR
+    return out

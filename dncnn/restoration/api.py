@@ -32,6 +32,7 @@ def denoise_array(image, sigma: float | str | None = None, *, model: str | None 
     """
     image = to_unit_float(image)
     choice = ModelChoice(model=model, sigma=sigma)
+    choice.fetch_models()  # every model the rule may pick, before a large image's estimate
     denoiser, field, facts = choice(image)
     estimate = np.clip(denoise_tiled(denoiser, image, sigma=choice.sigma, tile=tile, margin=field), 0.0, 1.0)
     if not details:

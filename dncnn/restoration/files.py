@@ -19,7 +19,7 @@ import numpy as np
 
 from ..files.images import SUFFIXES, ImageError, OutputError, read_noisy_colour_image, read_noisy_image, write_image
 from .models import CDNCNN, cached_model, keeps_colour, load_denoiser
-from .rule import check_sigma, choose_for_image, read_sigma_rule, wants_estimate
+from .rule import check_sigma, choose_for_image, fetch_rule_models, read_sigma_rule, wants_estimate
 from .tiling import DEFAULT_TILE, denoise_tiled
 
 
@@ -62,9 +62,20 @@ class ModelChoice:
             self._cache["grey"] = load_denoiser(weights=self.weights, model=self.model, sigma=self.sigma)
         return self._cache["grey"]
 
+    def fetch_models(self) -> None:
+        """On the estimated path, fetch and verify every model the rule may pick, and CDnCNN-B when colour
+        stays colour (:func:`dncnn.restoration.rule.fetch_rule_models`): missing weights fail before a
+        large photo's estimate, not after it. With a known sigma, model or weights, nothing (the one
+        model loads before the first image is denoised)."""
+        if self.auto:
+            fetch_rule_models(self.rule, colour=self.colour)
+
     def preload(self) -> None:
-        """Load the grey model now when every grey image will use it (bad weights fail before any image)."""
-        if not self.auto and self.model != CDNCNN:
+        """Load the grey model now when every grey image will use it, or on the estimated path fetch every
+        model the rule may pick (:meth:`fetch_models`): bad or missing weights fail before any image."""
+        if self.auto:
+            self.fetch_models()
+        elif self.model != CDNCNN:
             self.load_grey()
 
 
@@ -153,8 +164,12 @@ def plan_outputs(files: list[Path], out_dir: str | Path) -> list[tuple[Path, Pat
 
 def denoise_and_write(denoiser, image: np.ndarray, info: dict, noisy, clean, *, field: int, sigma, tile: int,
                       overwrite: bool) -> dict:
-    """Denoise ``image`` (float32 HxW in [0, 1], as read from ``noisy``) and write it to ``clean``."""
-    estimate = denoise_tiled(denoiser, image, sigma=sigma, tile=tile, margin=field)
+    """Denoise ``image`` (float32 HxW in [0, 1], as read from ``noisy``) and write it to ``clean``; an image
+    that takes over 2 s shows a bar of tiles done and time left on stderr (:func:`dncnn.runtime.progress.tile_progress`)."""
+    from ..runtime.progress import tile_progress
+
+    estimate = denoise_tiled(denoiser, image, sigma=sigma, tile=tile, margin=field,
+                             progress=lambda total: tile_progress(total, desc=f"denoising {Path(noisy).name}"))
     write_image(clean, estimate, bits=info["bits"], overwrite=overwrite)
     return {**info, "model": denoiser.name, "shape": image.shape, "input": str(noisy), "output": str(clean)}
 
@@ -188,6 +203,8 @@ def denoise_file(noisy: str | Path, clean: str | Path, *, weights=None, model=No
     model or weights are named): it is then converted to grey as before.
     """
     choice = ModelChoice(weights=weights, model=model, sigma=sigma, grey=grey)
+    check_output(noisy, clean, overwrite=overwrite)
+    choice.fetch_models()  # missing weights fail before a large photo's estimate, not after
     return denoise_image_file(noisy, clean, choice=choice, tile=tile, overwrite=overwrite, accept_truncated=accept_truncated)
 
 
@@ -227,8 +244,8 @@ def denoise_files(inputs: list[str | Path], out_dir: str | Path, *, weights=None
         except (ImageError, ValueError, OSError) as err:
             failed.append((str(noisy), describe_error(err)))
             continue
-        for key, label in (("truncated", "warning"), ("converted", "note")):
-            if result[key]:
+        for key, label in (("truncated", "warning"), ("converted", "note"), ("oriented", "note")):
+            if result.get(key):
                 notify(f"{label}: {noisy}: {result[key]}")
         if result.get("sigma_estimate") is not None:
             notify(f"{noisy}: {describe_sigma_estimate(result)}")

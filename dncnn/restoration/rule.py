@@ -68,13 +68,36 @@ def read_sigma_rule(folder: str | Path | None = None) -> dict:
     return {"estimator": rows[0]["estimator"], "rule": sorted(rule, key=lambda r: r["low"])}
 
 
+def fetch_rule_models(rule: dict, *, colour: bool) -> None:
+    """Fetch and verify the weights of every model ``rule`` (:func:`read_sigma_rule`) can pick, and of
+    CDnCNN-B when colour images stay in colour, before any image is estimated (a few MB each, fetched
+    once): the authors' models of the catalogue, from the mirrors or the pinned source; this project's
+    shipped models are committed in ``weights/`` and checked as they load.
+
+    Raises:
+        DataError: naming the first file that cannot be had, and the fix.
+    """
+    from ..model.catalog import AUTHORS, find_entry, get_entry
+    from ..model.reference import fetch_reference_weights
+
+    keys = [find_entry(row["model"]).key for row in rule["rule"]] + ([CDNCNN] if colour else [])
+    for key in dict.fromkeys(keys):
+        if get_entry(key).source == AUTHORS:
+            fetch_reference_weights(key)
+
+
 def estimate_image_sigma(image: np.ndarray, *, estimator: str) -> float:
     """The noise level (0-255 scale) of a user's image (float32 HxW, or HxWx3 RGB: channels estimated
-    separately and averaged) by a named estimator of :data:`dncnn.data.noise_estimation.ESTIMATORS`."""
-    from ..data.noise_estimation import ESTIMATORS
+    separately and averaged) by a named estimator of :data:`dncnn.data.noise_estimation.ESTIMATORS`;
+    the weak-texture PCA estimate of a large photo shows a bar of its bands on stderr once it takes 2 s."""
+    from ..data.noise_estimation import ESTIMATORS, estimate_sigma_pca
+    from ..runtime.progress import step_progress
 
     if estimator not in ESTIMATORS:
         raise ValueError(f"unknown estimator {estimator!r}: allowed are {', '.join(ESTIMATORS)}. Received: {estimator!r}")
+    if ESTIMATORS[estimator] is estimate_sigma_pca:  # minutes on a large photo: a bar once it takes 2 s
+        return float(estimate_sigma_pca(image, progress=lambda total: step_progress(total, desc="estimating the noise level",
+                                                                                      unit="band")))
     return float(ESTIMATORS[estimator](image))
 
 
