@@ -116,3 +116,17 @@ def test_each_committed_task_table_scores_the_first_images_its_plan_asked_for(fo
     table = _committed(f"{folder}/tasks_per_image.csv")
     plan = tasks.plan_tasks(get_profile(folder), accelerator=False)  # the committed runs had no GPU
     assert tasks.check_task_image_counts(table, images=plan["images"], colour_images=plan["colour_images"]) > 0
+
+
+def test_the_committed_colour_table_is_the_mean_of_every_cbsd68_image_and_its_markdown():
+    from dncnn.evaluation.colour import compare_colour_with_paper, format_colour_markdown
+
+    per_image = _committed("colour/colour_per_image.csv")
+    summary = pd.read_csv(RESULTS / "colour" / "colour_summary.csv")
+    keys = ("task", "dataset", "level", "method")
+    assert check_summary_means(per_image, summary, keys=keys) == len(per_image.groupby(list(keys)))
+    assert tasks.check_task_image_counts(per_image, colour_images=None) > 0  # all 68 CBSD68 images in each setting
+    assert per_image.groupby("dataset").image.nunique().to_dict() == {"CBSD68": 68}
+    versus = pd.read_csv(RESULTS / "colour" / "colour_vs_paper.csv")
+    pd.testing.assert_frame_equal(compare_colour_with_paper(summary), versus, check_dtype=False)
+    assert (RESULTS / "colour" / "colour_summary.md").read_text().startswith(format_colour_markdown(versus))
