@@ -423,7 +423,8 @@ def describe_colour_table(versus, *, check=None, reference: str = "cbm3d") -> st
         parts.append(f"{signed(gain)} dB at sigma {s:g} (paper {signed(paper_gain)})")
     from ..evaluation.colour import COLOUR_TABLE_SIGMAS
 
-    every = "every sigma" if len(sigmas) > 1 else f"sigma {sigmas[0]:g}"
+    every = ("every sigma" + (" measured" if any(s not in sigmas for s in COLOUR_TABLE_SIGMAS) else "")
+             if len(sigmas) > 1 else f"sigma {sigmas[0]:g}")
     verdict = ("beats" if all(holds) else "does not beat") + f" {reference} at {every if all(holds) or len(sigmas) == 1 else 'each sigma'}"
     if not all(holds) and any(holds):
         verdict = f"beats {reference} at sigma " + ", ".join(f"{s:g}" for s, h in zip(sigmas, holds) if h) + " only"

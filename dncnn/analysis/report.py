@@ -428,10 +428,10 @@ def colour_claims(*, reference: str = "cbm3d") -> list[tuple[str, str, str]]:
     won = [s for s, g in gains if g > 0]
     from ..evaluation.colour import COLOUR_TABLE_SIGMAS
 
-    every = "every sigma" if len(gains) > 1 else f"sigma {gains[0][0]:g}"
+    missing = [f"{s:g}" for s in COLOUR_TABLE_SIGMAS if s not in sigmas]
+    every = ("every sigma" + (" measured" if missing else "")) if len(gains) > 1 else f"sigma {gains[0][0]:g}"
     verdict = (f"holds at {every}" if len(won) == len(gains) else
                f"fails at {every}" if not won else "holds at sigma " + ", ".join(f"{s:g}" for s in won) + " only")
-    missing = [f"{s:g}" for s in COLOUR_TABLE_SIGMAS if s not in sigmas]
     from .findings import signed
 
     far = max(float(by.loc[(m, s), "delta_psnr"]) for m in (net, reference) for s in sigmas)
