@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
+    sub.add_argument("--no-resume", action="store_true",
+                     help="measure every setting anew (default: keep the settings the folder's table holds, measure the missing ones)")
 
     sub = command("noise-levels", run_noise_levels, "measure notebook 06's grid: every method on BSD68 at every noise level, "
                                                     "and the sigma estimators (resumable; about 100 minutes on 2 cores)")
@@ -399,7 +401,8 @@ def run_tasks(args, parser) -> int:
 
     try:
         summary = measure_tasks(out_dir=args.out_dir, images=args.images, crop=args.crop, colour_images=args.colour_images,
-                                dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:])
+                                dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:],
+                                resume=not args.no_resume)
     except ValueError as err:
         parser.error(str(err))
     print(format_tasks_markdown(summary))
