@@ -159,3 +159,22 @@ def test_the_set12_claim_counts_the_images_each_sigma_and_names_those_bm3d_wins(
     assert claim == "DnCNN beats BM3D on every Set12 image (Table III)" and verdict == "holds on 11 of 12 images"
     assert numbers.startswith("11 of 12 at sigma 15, 11 of 12 at sigma 25")
     assert "BM3D wins on 09.png (by 1.00 dB at 15, 1.00 dB at 25)" in numbers
+
+
+def test_the_residual_claim_reads_the_spread_of_each_kind_and_judges_it(tmp_path, monkeypatch):
+    rows = []
+    for batch, (noise, sr, kurtosis) in enumerate([(25.0, 10.0, 8.0), (25.1, 14.0, 6.0), (24.9, 12.0, 9.5)]):
+        rows += [{"batch": batch, "kind": "noise", "patches": 128, "mean": 0.0, "std": noise, "kurtosis": 0.01 * batch},
+                 {"batch": batch, "kind": "x2", "patches": 128, "mean": 0.0, "std": sr, "kurtosis": kurtosis}]
+    (tmp_path / "paper").mkdir()
+    monkeypatch.setattr(config, "results_dir", lambda profile, stage=None: tmp_path / profile)
+    assert report.residual_claims("paper") == []  # no table, no row
+    pd.DataFrame(rows).to_csv(tmp_path / "paper" / "residual_statistics.csv", index=False)
+    ((claim, verdict, numbers),) = report.residual_claims("paper")
+    assert "super-resolution does not have this property" in claim and verdict == "holds"
+    assert numbers.startswith("over 3 training batches of 128 patches")
+    assert "noise std 24.9 to 25.1 (CV 0.4%), kurtosis 0.00 to 0.02" in numbers
+    assert "x2 std 10.0 to 14.0 (CV 16.7%), kurtosis 6.00 to 9.50" in numbers and "varies 42x as much" in numbers
+    pd.DataFrame([{**r, "std": 12.0 + 0.01 * r["batch"]} if r["kind"] == "x2" else r for r in rows]).to_csv(
+        tmp_path / "paper" / "residual_statistics.csv", index=False)
+    assert report.residual_claims("paper")[0][1] == "not shown"  # a spread as steady as the noise's

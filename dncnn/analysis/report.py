@@ -25,6 +25,7 @@ FIGURES = (
     ("01_patches.png", "Training patches"),
     ("02_training.png", "Training PSNR, learning rate and seconds per epoch: this run beside the shipped GPU run"),
     ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
+    ("03_residual_histograms.png", "The residual of noise beside that of super-resolution (x2, x3, x4), same patches"),
     ("03_bn_statistics.png", "Batch-norm input statistics by layer: this run's model and the converged GPU model"),
     ("04_gains.png", "Per-image PSNR gain of each DnCNN over BM3D, images sorted by gain"),
     ("04_comparison.png", "Visual comparison: a BSD68 and a Set12 image, every method, zoomed insets"),
@@ -169,7 +170,7 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     import pandas as pd
 
     from ..evaluation.paper import PAPER_PSNR
-    from .findings import REPRODUCED_DB, signed
+    from .findings import REPRODUCED_DB, describe_table_v_bar, signed
 
     rows = []
     results = config.results_dir(profile)
@@ -224,7 +225,8 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
                 beaten.append(f"beats {base} in {int((wide['DnCNN-3'] > wide[base]).sum())} of {len(wide)} settings")
         rows.append(("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
                      "reproduced" if worst < REPRODUCED_DB else "not reproduced",
-                     f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten)))
+                     f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); "
+                     f"{describe_table_v_bar(versus)}; " + ", ".join(beaten)))
         colour = measured[measured.task == "colour denoising"].set_index("method")
         if "CBM3D" in colour.index and len(colour) > 1:
             cnn = next(x for x in colour.index if x.startswith("CDnCNN"))
@@ -232,7 +234,7 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
             rows.append(("Colour: CDnCNN-B beats colour BM3D", "holds on LIVE1" if gain > 0 else "fails on LIVE1",
                          f"{signed(gain)} dB at sigma 25 on {int(colour.loc[cnn, 'images'])} LIVE1 images (the paper's CBSD68 "
                          f"is not in the authors' repository)"))
-    rows += set_image_claims(profile) + noise_level_claims() + training_claims()
+    rows += set_image_claims(profile) + residual_claims(profile) + noise_level_claims() + training_claims()
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
     lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, "
@@ -268,6 +270,37 @@ def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", re
     if lost:
         numbers += "; BM3D wins on " + "; ".join(f"{image} (by {', '.join(parts)})" for image, parts in lost.items())
     return [(f"DnCNN beats BM3D on every {dataset} image (Table III)", verdict, numbers)]
+
+
+def residual_claims(profile: str = FRONT_PROFILE) -> list[tuple[str, str, str]]:
+    """The claims row of the authors' "noise-free image super-resolution does not have this property"
+    (``results/<profile>/residual_statistics.csv``, notebook 03): how the spread (std) and shape
+    (excess kurtosis) of the super-resolution residual change from batch to batch beside the noise's,
+    and the verdict of :func:`dncnn.analysis.statistics.judge_residual_property`."""
+    import pandas as pd
+
+    from .statistics import NOISE_KIND, judge_residual_property, summarize_residual_spread
+
+    path = config.results_dir(profile) / "residual_statistics.csv"
+    if not path.exists():
+        return []
+    stats = pd.read_csv(path)
+    spread = summarize_residual_spread(stats).set_index("kind")
+    judged = judge_residual_property(spread.reset_index())
+
+    def part(kind):
+        r = spread.loc[kind]
+        return f"{kind} std {r.std_min:.1f} to {r.std_max:.1f} (CV {r.std_cv:.1%}), kurtosis {r.kurtosis_min:.2f} to {r.kurtosis_max:.2f}"
+
+    kinds = [kind for kind in spread.index if kind != NOISE_KIND]
+    numbers = (f"over {int(spread.loc[NOISE_KIND, 'batches'])} training batches of {int(stats.patches.iloc[0])} patches "
+               f"(0-255 scale): {part(NOISE_KIND)} (a Gaussian: 0); super-resolution (bicubic minus the patch): "
+               + "; ".join(part(kind) for kind in kinds)
+               + "; its batch std varies " + ", ".join(f"{judged['ratios'][kind]:.0f}x" for kind in kinds)
+               + " as much as the noise's (notebook 03)")
+    return [("The noise residual keeps one Gaussian from batch to batch, which steadies batch norm; \"noise-free image "
+             "super-resolution does not have this property\" (the authors' source)", "holds" if judged["holds"] else "not shown",
+             numbers)]
 
 
 def noise_level_claims() -> list[tuple[str, str, str]]:
