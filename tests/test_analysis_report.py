@@ -178,3 +178,16 @@ def test_the_residual_claim_reads_the_spread_of_each_kind_and_judges_it(tmp_path
     pd.DataFrame([{**r, "std": 12.0 + 0.01 * r["batch"]} if r["kind"] == "x2" else r for r in rows]).to_csv(
         tmp_path / "paper" / "residual_statistics.csv", index=False)
     assert report.residual_claims("paper")[0][1] == "not shown"  # a spread as steady as the noise's
+
+
+def test_the_tasks_block_lists_each_run_its_settings_and_its_time():
+    runs = [{"argv": ["tasks", "--colour-images", "-1"], "settings": [["denoising", "BSD68", 15.0], ["jpeg", "LIVE1", 10.0]],
+             "seconds": None, "device": "CPU: AMD EPYC, 2 cores", "created": "2026-11-28T16:39:07+00:00", "git_commit": "8300f6e32b7d"},
+            {"argv": ["tasks", "--tasks", "super-resolution"], "seconds": 2400.0, "device": "CPU: AMD EPYC, 2 cores",
+             "settings": [["super-resolution", "BSD100", 2.0], ["super-resolution", "BSD100", 3.0], ["super-resolution", "Urban100", 2.0]],
+             "created": "2026-12-04T20:00:00+00:00", "git_commit": "8d8b842abcdef"}]
+    first, second = report.describe_task_runs(runs).splitlines()
+    assert first.startswith("- `python -m dncnn tasks --colour-images -1`: 2 settings (denoising BSD68 (1); jpeg LIVE1 (1);")
+    assert "time not recorded on CPU: AMD EPYC, 2 cores, 2026-11-28, commit `8300f6e`" in first
+    assert second.startswith("- `python -m dncnn tasks --tasks super-resolution`: 3 settings (super-resolution BSD100 (2), Urban100 (1);")
+    assert "40.0 min on CPU: AMD EPYC, 2 cores, 2026-12-04" in second

@@ -377,9 +377,31 @@ def bench_cli_block() -> str:
 
 
 def tasks_block() -> str:
-    """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``)."""
-    text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
-    return "Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
+    """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``),
+    then the runs that measured it (``runs`` of ``tasks_summary.json``: :func:`describe_task_runs`)."""
+    folder = config.RESULTS_DIR / "dncnn3"
+    text = (folder / "tasks_summary.md").read_text().strip()
+    runs = describe_task_runs((_read_json(folder / "tasks_summary.json") or {}).get("runs", []))
+    return ("Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
+            + ("\n\nThe runs that measured the table (the command measures only the settings its table lacks):\n\n" + runs if runs else ""))
+
+
+def describe_task_runs(runs: list[dict]) -> str:
+    """One Markdown bullet per run of ``python -m dncnn tasks`` (``tasks_summary.json``'s ``runs``): its
+    command line, the settings it measured (by task and set), its time and machine, its date."""
+    lines = []
+    for run in runs:
+        sets = {}
+        for task, dataset, _level in run["settings"]:
+            sets.setdefault(task, {}).setdefault(dataset, 0)
+            sets[task][dataset] += 1
+        what = "; ".join(f"{task} {', '.join(f'{d} ({n})' for d, n in found.items())}" for task, found in sets.items())
+        took = f"{run['seconds'] / 60:.1f} min" if run.get("seconds") is not None else "time not recorded"
+        command = " ".join(["python -m dncnn", *(run.get("argv") or [])])
+        lines.append(f"- `{command}`: {len(run['settings'])} settings "
+                     f"({what}; settings per set in brackets), {took} on {run.get('device') or 'an unrecorded machine'}, "
+                     f"{(run.get('created') or '')[:10]}, commit `{(run.get('git_commit') or '?')[:7]}`")
+    return "\n".join(lines)
 
 
 # Every generated block, by the NAME of its markers ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: what

@@ -55,7 +55,7 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     partial = out_dir / "tasks_per_image.partial.csv"
     selection = {"images": images, "crop": crop}
     kept = read_kept_rows(out_dir, selection=selection) if resume else None
-    runs = read_task_runs(out_dir, kept=kept) if resume else []
+    runs = read_task_runs(out_dir) if resume else []
     done = set(T.list_table_settings(kept))
     order = T.list_task_jobs(tasks=TASKS) + [(COLOUR_TASK, T.COLOUR_SET, T.COLOUR_SIGMA)]
     start, frames = time.perf_counter(), []
@@ -132,21 +132,24 @@ def read_kept_rows(out_dir: str | Path, *, selection: dict | None = None):
     return kept
 
 
-def read_task_runs(out_dir: str | Path, *, kept=None) -> list[dict]:
+def read_task_runs(out_dir: str | Path) -> list[dict]:
     """The runs that made a tasks folder's table (``runs`` of its ``tasks_summary.json``); a table
-    written before that list existed counts as one run that measured every setting of ``kept``."""
+    written before that list existed counts as one run that measured every setting of its
+    ``tasks_per_image.csv`` (an interrupted run's partial file aside)."""
     import json
+
+    import pandas as pd
 
     from ..evaluation import tasks as T
 
-    facts = Path(out_dir) / "tasks_summary.json"
-    if not facts.exists() or kept is None:
+    facts, table = Path(out_dir) / "tasks_summary.json", Path(out_dir) / "tasks_per_image.csv"
+    if not facts.exists() or not table.exists():
         return []
     saved = json.loads(facts.read_text())
     if "runs" in saved:
         return list(saved["runs"])
-    return [{"argv": saved.get("argv", []), "settings": [list(s) for s in T.list_table_settings(kept)], "seconds": None,
-             **{key: saved.get(key) for key in ("created", "git_commit", "device")}}]
+    return [{"argv": saved.get("argv", []), "settings": [list(s) for s in T.list_table_settings(pd.read_csv(table))],
+             "seconds": None, **{key: saved.get(key) for key in ("created", "git_commit", "device")}}]
 
 
 def _run_facts() -> dict:
