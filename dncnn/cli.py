@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--tile", type=int, default=DEFAULT_TILE, help="tile side in pixels (bounds memory)")
 
     sub = command("tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row), "
-                                      "only the settings results/dncnn3 lacks, "
+                                      "only the settings its folder's table lacks, "
                                       "and put them in docs/dncnn3.md and the README's claims")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates docs/dncnn3.md and the README)")
     sub.add_argument("--images", type=int, help="first N images of each set (default: all)")
