@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
+    sub.add_argument("--sets", nargs="+", help="measure only these sets' missing settings (e.g. BSD100 Urban100; default: all)")
+    sub.add_argument("--levels", type=float, nargs="+", help="measure only these levels (sigma, scale or quality; default: all)")
     sub.add_argument("--no-resume", action="store_true",
                      help="measure every setting anew (default: keep the settings the folder's table holds, measure the missing ones)")
 
@@ -403,7 +405,7 @@ def run_tasks(args, parser) -> int:
     try:
         summary = measure_tasks(out_dir=args.out_dir, images=args.images, crop=args.crop, colour_images=args.colour_images,
                                 dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:],
-                                resume=not args.no_resume)
+                                resume=not args.no_resume, sets=args.sets, levels=args.levels)
     except ValueError as err:
         parser.error(str(err))
     print(format_tasks_markdown(summary))

@@ -78,10 +78,15 @@ def test_an_interrupted_run_resumes_from_its_partial_file(model, tmp_path):
     classic5 = rows.dataset == "classic5"
     rows[classic5].to_csv(out / "tasks_per_image.csv", index=False)
     rows.to_csv(out / "tasks_per_image.partial.csv", index=False)  # LIVE1 measured before the run stopped
+    facts = json.loads((out / "tasks_summary.json").read_text())
+    (out / "tasks_summary.json").write_text(json.dumps({k: v for k, v in facts.items() if k != "runs"}))  # a table before runs
     model.calls = 0
     measure_tasks(out_dir=out, images=1, crop=48, tasks=("jpeg",))
     assert model.calls == 0 and not (out / "tasks_per_image.partial.csv").exists()
     assert pd.read_csv(out / "tasks_per_image.csv").equals(rows)
+    first, earlier = json.loads((out / "tasks_summary.json").read_text())["runs"]
+    assert [tuple(s) for s in first["settings"]] == [s for s in _settings(out / "tasks_per_image.csv") if s[1] == "classic5"]
+    assert earlier["argv"] is None and [tuple(s)[1] for s in earlier["settings"]] == ["LIVE1"] * 4  # the partial's, not this run's
 
 
 def test_resuming_refuses_a_table_of_other_images_and_no_resume_measures_everything(model, tmp_path):
@@ -94,6 +99,16 @@ def test_resuming_refuses_a_table_of_other_images_and_no_resume_measures_everyth
     measure_tasks(out_dir=out, images=1, crop=96, tasks=("jpeg",), resume=False)
     assert model.calls == 8
     assert json.loads((out / "tasks_summary.json").read_text())["selection"] == {"images": 1, "crop": 96}
+
+
+def test_sets_and_levels_limit_what_is_measured_and_the_table_keeps_the_rest(model, tmp_path):
+    out = tmp_path / "tasks"
+    measure_tasks(out_dir=out, images=1, crop=48, tasks=("jpeg",), sets=["LIVE1"], levels=[10, 40])
+    assert model.calls == 2 and _settings(out / "tasks_per_image.csv") == [("jpeg", "LIVE1", 10.0), ("jpeg", "LIVE1", 40.0)]
+    model.calls = 0
+    measure_tasks(out_dir=out, images=1, crop=48, tasks=("jpeg",), sets=["classic5"], levels=[20])
+    assert model.calls == 1
+    assert _settings(out / "tasks_per_image.csv") == [("jpeg", "classic5", 20.0), ("jpeg", "LIVE1", 10.0), ("jpeg", "LIVE1", 40.0)]
 
 
 def test_merge_task_rows_puts_settings_in_the_tables_order_and_refuses_a_setting_twice():

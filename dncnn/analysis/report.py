@@ -397,8 +397,11 @@ def describe_task_runs(runs: list[dict]) -> str:
             sets[task][dataset] += 1
         what = "; ".join(f"{task} {', '.join(f'{d} ({n})' for d, n in found.items())}" for task, found in sets.items())
         took = f"{run['seconds'] / 60:.1f} min" if run.get("seconds") is not None else "time not recorded"
-        command = " ".join(["python -m dncnn", *(run.get("argv") or [])])
-        lines.append(f"- `{command}`: {len(run['settings'])} settings "
+        if run.get("argv") is None:
+            lines.append(f"- an earlier run ({run.get('note') or 'command not recorded'}): {len(run['settings'])} settings "
+                         f"({what}; settings per set in brackets)")
+            continue
+        lines.append(f"- `{' '.join(['python -m dncnn', *run['argv']])}`: {len(run['settings'])} settings "
                      f"({what}; settings per set in brackets), {took} on {run.get('device') or 'an unrecorded machine'}, "
                      f"{(run.get('created') or '')[:10]}, commit `{(run.get('git_commit') or '?')[:7]}`")
     return "\n".join(lines)

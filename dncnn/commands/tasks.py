@@ -20,7 +20,7 @@ COLOUR_TASK = "colour denoising"
 
 def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = None, crop: int | None = None,
                   colour_images: int = 0, dncnn3: bool = True, tasks: Sequence[str] = TASKS, argv: Sequence[str] = (),
-                  resume: bool = True):
+                  resume: bool = True, sets: Sequence[str] | None = None, levels: Sequence[float] | None = None):
     """Measure DnCNN-3's three tasks (and the colour row) where the folder's table lacks them, and write the tables.
 
     Args:
@@ -33,6 +33,8 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
         argv: the command line, recorded in ``tasks_summary.json``.
         resume: keep the settings ``out_dir/tasks_per_image.csv`` (and an interrupted run's partial
             file) already hold and measure only the others (False: measure everything anew).
+        sets, levels: measure only the missing settings of these sets (e.g. ``("Urban100",)``) and
+            levels (sigma, scale or quality; None: all); the table keeps every other setting it holds.
 
     While DnCNN-3 runs, ``tasks_per_image.partial.csv`` holds the rows measured since the last whole
     table (an interrupted run keeps them and the next one resumes from them); it is removed once the
@@ -59,9 +61,12 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     done = set(T.list_table_settings(kept))
     order = T.list_task_jobs(tasks=TASKS) + [(COLOUR_TASK, T.COLOUR_SET, T.COLOUR_SIGMA)]
     start, frames = time.perf_counter(), []
-    if dncnn3 and any(job not in done for job in T.list_task_jobs(tasks=tasks)):
+    jobs = T.list_task_jobs(tasks=tasks)
+    todo = [job for job in jobs if job not in done and (sets is None or job[1] in sets)
+            and (levels is None or job[2] in {float(level) for level in levels})]
+    if dncnn3 and todo:
         frames.append(T.evaluate_three_tasks(
-            T.dncnn3_denoiser(), images=images, crop=crop, tasks=tasks, skip=done,
+            T.dncnn3_denoiser(), images=images, crop=crop, tasks=tasks, skip=set(jobs) - set(todo),
             on_setting=lambda rows: atomic.save_csv(partial, T.merge_task_rows(kept, pd.DataFrame(rows), order=order))))
     if colour_images and not any(task == COLOUR_TASK for task, _, _ in done):
         from ..evaluation.colour import ColourBM3DDenoiser, cdncnn_denoiser
@@ -76,8 +81,12 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     T.check_task_image_counts(per_image if colour_images else per_image[~colour], images=images,
                               colour_images=None if colour_images < 0 else colour_images)
     recorded = {tuple(setting) for run in runs for setting in run["settings"]}
-    fresh = set(T.list_table_settings(measured))  # measured now, or kept from an interrupted run's partial file
-    added = [list(setting) for setting in T.list_table_settings(per_image) if setting in fresh or setting not in recorded]
+    fresh = set(T.list_table_settings(measured))
+    earlier = [list(s) for s in T.list_table_settings(kept) if s not in recorded]  # an unfinished run's partial file
+    if earlier:
+        runs.append({"argv": None, "settings": earlier, "seconds": None, "created": None, "git_commit": None, "device": None,
+                     "note": "kept from the partial file of an earlier run that had not finished"})
+    added = [list(setting) for setting in T.list_table_settings(per_image) if setting in fresh]
     if added:
         runs.append({"argv": list(argv), "settings": added, "seconds": round(time.perf_counter() - start, 1), **_run_facts()})
     summary = T.summarize_tasks(per_image)
