@@ -379,8 +379,14 @@ def bench_cli_block() -> str:
 def tasks_block() -> str:
     """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``),
     then the runs that measured it (``runs`` of ``tasks_summary.json``: :func:`describe_task_runs`)."""
+    import pandas as pd
+
+    from .findings import describe_table_v_bar
+
     folder = config.RESULTS_DIR / "dncnn3"
     text = (folder / "tasks_summary.md").read_text().strip()
+    if (folder / "tasks_vs_paper.csv").exists():
+        text += f"\n\nAgainst Table V (`tasks_vs_paper.csv`): {describe_table_v_bar(pd.read_csv(folder / 'tasks_vs_paper.csv'))}."
     runs = describe_task_runs((_read_json(folder / "tasks_summary.json") or {}).get("runs", []))
     return ("Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
             + ("\n\nThe runs that measured the table (the command measures only the settings its table lacks):\n\n" + runs if runs else ""))
