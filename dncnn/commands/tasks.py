@@ -60,7 +60,7 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
     runs = read_task_runs(out_dir) if resume else []
     done = set(T.list_table_settings(kept))
     order = T.list_task_jobs(tasks=TASKS) + [(COLOUR_TASK, T.COLOUR_SET, T.COLOUR_SIGMA)]
-    start, frames = time.perf_counter(), []
+    start, frames, started = time.perf_counter(), [], _run_facts()  # the commit measured, not the one at the end
     jobs = T.list_task_jobs(tasks=tasks)
     todo = [job for job in jobs if job not in done and (sets is None or job[1] in sets)
             and (levels is None or job[2] in {float(level) for level in levels})]
@@ -88,7 +88,8 @@ def measure_tasks(*, out_dir: str | Path | None = None, images: int | None = Non
                      "note": "kept from the partial file of an earlier run that had not finished"})
     added = [list(setting) for setting in T.list_table_settings(per_image) if setting in fresh]
     if added:
-        runs.append({"argv": list(argv), "settings": added, "seconds": round(time.perf_counter() - start, 1), **_run_facts()})
+        runs.append({"argv": list(argv), "settings": added, "seconds": round(time.perf_counter() - start, 1),
+                     **started, "created": _run_facts()["created"]})
     summary = T.summarize_tasks(per_image)
     T.write_task_tables(per_image, summary, out_dir=out_dir, extra={"argv": list(argv), "selection": selection, "runs": runs})
     atomic.save_csv(out_dir / "tasks_vs_paper.csv", T.compare_with_paper(summary))
