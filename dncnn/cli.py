@@ -145,8 +145,9 @@ def add_restore_parsers(commands) -> None:
 
 def add_tasks_parser(commands) -> None:
     """``tasks``: notebook 05's full table."""
-    sub = _command(commands, "tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row) "
-                                      "and put them in docs/dncnn3.md and the README's claims")
+    sub = _command(commands, "tasks", run_tasks, "measure notebook 05's tables on every image (the authors' DnCNN-3, the colour row), "
+                                                 "only the settings its folder's table lacks, "
+                                                 "and put them in docs/dncnn3.md and the README's claims")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/dncnn3, which updates docs/dncnn3.md and the README)")
     sub.add_argument("--images", type=int, help="first N images of each set (default: all)")
     sub.add_argument("--crop", type=int, help="central square of this side (default: whole images)")
@@ -154,6 +155,10 @@ def add_tasks_parser(commands) -> None:
     sub.add_argument("--no-dncnn3", action="store_true", help="skip the DnCNN-3 table")
     sub.add_argument("--tasks", nargs="+", default=["denoising", "super-resolution", "jpeg"],
                      choices=["denoising", "super-resolution", "jpeg"], help="tasks to run, in this order")
+    sub.add_argument("--sets", nargs="+", help="measure only these sets' missing settings (e.g. BSD100 Urban100; default: all)")
+    sub.add_argument("--levels", type=float, nargs="+", help="measure only these levels (sigma, scale or quality; default: all)")
+    sub.add_argument("--no-resume", action="store_true",
+                     help="measure every setting anew (default: keep the settings the folder's table holds, measure the missing ones)")
 
 
 def add_noise_levels_parser(commands) -> None:
@@ -458,7 +463,8 @@ def run_tasks(args, parser) -> int:
 
     try:
         summary = measure_tasks(out_dir=args.out_dir, images=args.images, crop=args.crop, colour_images=args.colour_images,
-                                dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:])
+                                dncnn3=not args.no_dncnn3, tasks=args.tasks, argv=sys.argv[1:],
+                                resume=not args.no_resume, sets=args.sets, levels=args.levels)
     except ValueError as err:
         parser.error(str(err))
     print(format_tasks_markdown(summary))

@@ -217,3 +217,25 @@ def test_describe_colour_table_gives_the_verdict_per_sigma_and_the_row_the_weigh
     text = describe_colour_table(colour_versus_table({15: 0.3, 25: -0.1}, offset=0.5))
     assert "beats CBM3D at sigma 15 only: +0.30 dB at sigma 15" in text and "-0.10 dB at sigma 25" in text
     assert "neither is reproduced to 0.05 dB" in text
+
+
+@pytest.mark.parametrize("profile", ["paper", "quick"])
+def test_the_super_resolution_residual_in_numbers(profile):
+    from dncnn.analysis.statistics import summarize_residual_spread
+
+    stats = _table(profile, "residual_statistics.csv")
+    text = findings.describe_residuals(summarize_residual_spread(stats), sigma=25.0, batch_size=int(stats.patches.iloc[0]))
+    assert f"Over {stats.batch.nunique()} training batches of {int(stats.patches.iloc[0])} patches" in text
+    for kind in ("noise", "x2", "x3", "x4"):
+        part = stats[stats.kind == kind]
+        cv = part["std"].std() / part["std"].mean()
+        expected = (f"std {part['std'].min():.2f} to {part['std'].max():.2f} (coefficient of variation {cv:.1%}), excess "
+                    f"kurtosis {part['kurtosis'].min():.2f} to {part['kurtosis'].max():.2f}")
+        assert expected in text, kind
+    noise_cv = stats[stats.kind == "noise"]["std"].std() / stats[stats.kind == "noise"]["std"].mean()
+    ratios = re.search(r"by a factor of x2 (\d+), x3 (\d+), x4 (\d+)", text).groups()
+    for kind, ratio in zip(("x2", "x3", "x4"), ratios):
+        part = stats[stats.kind == kind]["std"]
+        assert int(ratio) == round(part.std() / part.mean() / noise_cv)
+    holds = all(int(r) >= 5 for r in ratios) and stats[stats.kind != "noise"]["kurtosis"].min() > 1
+    assert ("does not have this property\" holds" in text) == holds

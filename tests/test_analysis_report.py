@@ -172,3 +172,35 @@ def test_the_colour_claim_reads_the_committed_colour_table(tmp_path, monkeypatch
     assert numbers.startswith("+0.40 dB at sigma 15, +0.50 dB at sigma 25, -0.20 dB at sigma 35, +0.60 dB at sigma 50")
     monkeypatch.setattr(config, "COLOUR_TABLE_DIR", tmp_path / "absent")
     assert report.colour_claims() == []
+
+
+def test_the_residual_claim_reads_the_spread_of_each_kind_and_judges_it(tmp_path, monkeypatch):
+    rows = []
+    for batch, (noise, sr, kurtosis) in enumerate([(25.0, 10.0, 8.0), (25.1, 14.0, 6.0), (24.9, 12.0, 9.5)]):
+        rows += [{"batch": batch, "kind": "noise", "patches": 128, "mean": 0.0, "std": noise, "kurtosis": 0.01 * batch},
+                 {"batch": batch, "kind": "x2", "patches": 128, "mean": 0.0, "std": sr, "kurtosis": kurtosis}]
+    (tmp_path / "paper").mkdir()
+    monkeypatch.setattr(config, "results_dir", lambda profile, stage=None: tmp_path / profile)
+    assert report.residual_claims("paper") == []  # no table, no row
+    pd.DataFrame(rows).to_csv(tmp_path / "paper" / "residual_statistics.csv", index=False)
+    ((claim, verdict, numbers),) = report.residual_claims("paper")
+    assert "super-resolution does not have this property" in claim and verdict == "holds"
+    assert numbers.startswith("over 3 training batches of 128 patches")
+    assert "noise std 24.9 to 25.1 (CV 0.4%), kurtosis 0.00 to 0.02" in numbers
+    assert "x2 std 10.0 to 14.0 (CV 16.7%), kurtosis 6.00 to 9.50" in numbers and "varies 42x as much" in numbers
+    pd.DataFrame([{**r, "std": 12.0 + 0.01 * r["batch"]} if r["kind"] == "x2" else r for r in rows]).to_csv(
+        tmp_path / "paper" / "residual_statistics.csv", index=False)
+    assert report.residual_claims("paper")[0][1] == "not shown"  # a spread as steady as the noise's
+
+
+def test_the_tasks_block_lists_each_run_its_settings_and_its_time():
+    runs = [{"argv": ["tasks", "--colour-images", "-1"], "settings": [["denoising", "BSD68", 15.0], ["jpeg", "LIVE1", 10.0]],
+             "seconds": None, "device": "CPU: AMD EPYC, 2 cores", "created": "2026-11-28T16:39:07+00:00", "git_commit": "8300f6e32b7d"},
+            {"argv": ["tasks", "--tasks", "super-resolution"], "seconds": 2400.0, "device": "CPU: AMD EPYC, 2 cores",
+             "settings": [["super-resolution", "BSD100", 2.0], ["super-resolution", "BSD100", 3.0], ["super-resolution", "Urban100", 2.0]],
+             "created": "2026-12-04T20:00:00+00:00", "git_commit": "8d8b842abcdef"}]
+    first, second = report.describe_task_runs(runs).splitlines()
+    assert first.startswith("- `python -m dncnn tasks --colour-images -1`: 2 settings (denoising BSD68 (1); jpeg LIVE1 (1);")
+    assert "time not recorded on CPU: AMD EPYC, 2 cores, 2026-11-28, commit `8300f6e`" in first
+    assert second.startswith("- `python -m dncnn tasks --tasks super-resolution`: 3 settings (super-resolution BSD100 (2), Urban100 (1);")
+    assert "40.0 min on CPU: AMD EPYC, 2 cores, 2026-12-04" in second

@@ -1,6 +1,7 @@
 """Batch and batch-norm statistics, against direct computations."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 keras = pytest.importorskip("keras")
@@ -70,3 +71,57 @@ def test_check_noise_level_accepts_the_training_noise_and_refuses_a_clipped_or_w
         analysis.check_noise_level(clipped, sigma=25)
     with pytest.raises(ValueError, match="looks clipped"):
         analysis.check_noise_level([{**b, "noisy": np.clip(b["noisy"], 0, 1)} for b in batches], sigma=25)
+
+
+def _batch(clean, residual=None):
+    clean = np.asarray(clean, np.float32)
+    return {"clean": clean, "residual": np.zeros_like(clean) if residual is None else residual.astype(np.float32)}
+
+
+def test_the_super_resolution_residual_is_bicubic_minus_the_patch_zero_on_flat_patches():
+    from dncnn.data import matlab
+
+    rng = np.random.default_rng(3)
+    flat = np.full((2, 40, 40), 100 / 255, np.float32)
+    noise = rng.normal(0, 25 / 255, flat.shape)
+    (out,) = analysis.residual_batches([_batch(flat, noise)])
+    assert {k: v.shape for k, v in out.items()} == {"noise": (2, 40, 40), "x2": (2, 40, 40), "x3": (2, 39, 39), "x4": (2, 40, 40)}
+    np.testing.assert_array_equal(out["noise"], noise.astype(np.float32))  # the batch's own noise, passed on
+    for scale in (2, 3, 4):
+        assert np.abs(out[f"x{scale}"]).max() < 1e-6  # bicubic keeps a constant
+    textured = rng.integers(0, 256, (1, 40, 40)).astype(np.float32) / 255
+    (out,) = analysis.residual_batches([_batch(textured)], scales=(3,))
+    hr = np.round(textured[0, :39, :39] * 255).astype(np.uint8)
+    expected = matlab.imresize(matlab.imresize(hr, 1 / 3) / 255.0, 3) - hr / 255.0
+    np.testing.assert_allclose(out["x3"][0], expected, atol=1e-6)
+
+
+def test_residual_statistics_give_a_gaussian_kurtosis_near_zero_and_an_edge_a_large_one():
+    rng = np.random.default_rng(4)
+    gauss = rng.normal(0, 25 / 255, (8, 40, 40))
+    sparse = np.zeros((8, 40, 40))
+    sparse[:, 20, 20] = 0.5  # one large value per patch: the shape of a residual near zero but at an edge
+    stats = analysis.residual_statistics([{"noise": gauss, "edge": sparse}])
+    noise, edge = stats.set_index("kind").loc["noise"], stats.set_index("kind").loc["edge"]
+    assert noise["std"] == pytest.approx(25, rel=0.02) and abs(noise["kurtosis"]) < 0.2 and noise.patches == 8
+    v = sparse.ravel() * 255
+    assert edge["kurtosis"] == pytest.approx(np.mean((v - v.mean()) ** 4) / np.var(v) ** 2 - 3)
+    assert edge["kurtosis"] > 1000
+
+
+def test_the_spread_summary_and_the_verdict_follow_the_batches():
+    def stats(noise_stds, sr_stds, sr_kurtosis):
+        rows = [{"batch": b, "kind": "noise", "patches": 4, "mean": 0.0, "std": s, "kurtosis": 0.0} for b, s in enumerate(noise_stds)]
+        rows += [{"batch": b, "kind": "x2", "patches": 4, "mean": 0.0, "std": s, "kurtosis": k}
+                 for b, (s, k) in enumerate(zip(sr_stds, sr_kurtosis))]
+        return pd.DataFrame(rows)
+
+    spread = analysis.summarize_residual_spread(stats([25.0, 25.1, 24.9], [10.0, 14.0, 12.0], [8.0, 6.0, 9.0]))
+    x2 = spread.set_index("kind").loc["x2"]
+    assert x2.std_cv == pytest.approx(np.std([10, 14, 12], ddof=1) / 12) and (x2.std_min, x2.std_max) == (10, 14)
+    judged = analysis.judge_residual_property(spread)
+    assert judged["holds"] and judged["ratios"]["x2"] == pytest.approx(x2.std_cv / (0.1 / 25))
+    steady = analysis.summarize_residual_spread(stats([25.0, 25.1, 24.9], [12.0, 12.05, 11.95], [8.0, 6.0, 9.0]))
+    assert not analysis.judge_residual_property(steady)["holds"]  # varies no more than the noise
+    gaussian = analysis.summarize_residual_spread(stats([25.0, 25.1, 24.9], [10.0, 14.0, 12.0], [8.0, 0.1, 9.0]))
+    assert not analysis.judge_residual_property(gaussian)["holds"]  # one batch as Gaussian as the noise

@@ -38,6 +38,7 @@ def _tables_of_one_run(root, raw_dir, *, bm3d_workers):
     return {
         "patch_counts": patch_count_table(sidecar).to_csv(index=False),
         "batch_statistics": analysis.batch_statistics(batches).to_csv(index=False),
+        "residual_statistics": analysis.residual_statistics(analysis.residual_batches(batches)).to_csv(index=False),
         "bn_statistics": analysis.bn_input_statistics(model, patches, n_batches=2, batch_size=profile.batch_size,
                                                       sigma=profile.sigma, seed=1).to_csv(index=False),
         "per_image": per_image.drop(columns="seconds").to_csv(index=False),  # seconds are timings

@@ -126,6 +126,7 @@ def test_the_three_tasks_score_every_image_of_their_sets(raw_dir, mirror):
                                      progress=False)  # central crops: the count is the point, not the score
     counts = per_image.groupby(["task", "dataset"]).image.nunique().to_dict()
     assert counts == {("denoising", "BSD68"): 68, ("super-resolution", "Set5"): 5, ("super-resolution", "Set14"): 14,
+                      ("super-resolution", "BSD100"): 100, ("super-resolution", "Urban100"): 100,
                       ("jpeg", "classic5"): 5, ("jpeg", "LIVE1"): 29}
     for (task, name), _ in counts.items():
         rows = per_image[(per_image.task == task) & (per_image.dataset == name) & (per_image.method == "DnCNN-3")]
@@ -133,5 +134,5 @@ def test_the_three_tasks_score_every_image_of_their_sets(raw_dir, mirror):
     names, images = load_task_images("LIVE1", crop=24, raw_dir=raw_dir)
     colour = evaluate_colour([], images, names)
     assert len(colour) == 29
-    assert check_task_image_counts(per_image, images=None) == 10
+    assert check_task_image_counts(per_image, images=None) == 14  # 7 sets x (network, baseline)
     assert check_task_image_counts(pd.DataFrame(colour), colour_images=None) == 1

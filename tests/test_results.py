@@ -102,8 +102,10 @@ def test_the_committed_full_tables_score_every_image_of_every_set():
 
     tasks_table = _committed("dncnn3/tasks_per_image.csv")
     assert tasks.check_task_image_counts(tasks_table, images=None, colour_images=None) > 0
-    assert tasks_table.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68, "Set5": 5, "Set14": 14,
-                                                                        "classic5": 5, "LIVE1": 29}
+    assert tasks_table.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68, "Set5": 5, "Set14": 14, "BSD100": 100,
+                                                                        "Urban100": 100, "classic5": 5, "LIVE1": 29}
+    settings = tasks.list_table_settings(tasks_table)
+    assert [s for s in settings if s[0] != "colour denoising"] == tasks.list_task_jobs()  # every DnCNN-3 setting, in order
     grid = _committed("noise-levels/noise_levels_per_image.csv")
     assert check_image_counts(grid, images=None) == len(grid.groupby(["dataset", "sigma", "method"]))
     assert grid.groupby("dataset").image.nunique().to_dict() == {"BSD68": 68}

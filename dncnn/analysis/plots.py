@@ -131,6 +131,49 @@ def plot_batch_histograms(batches: list[dict], *, sigma: float, bins: int = 100)
     return fig
 
 
+def plot_residual_histograms(residuals: list[dict], *, stats, sigma: float, bins: int = 121, limit: float = 60.0):
+    """For each batch, the residual the network learns: the noise beside super-resolution at each scale.
+
+    Args:
+        residuals: :func:`dncnn.analysis.statistics.residual_batches` output for the batches drawn
+            (``{"noise": (batch, p, p), "x2": ...}`` on the [0, 1] scale).
+        stats: :func:`dncnn.analysis.statistics.residual_statistics` of many batches: the last panel
+            draws each kind's batch std against its batch kurtosis.
+        sigma: the noise level (0-255 scale). bins, limit: histogram bins over [-limit, limit] (0-255 scale).
+    """
+    plt = _pyplot()
+    kinds = list(residuals[0])
+    colours = [OKABE_ITO[name] for name in ("vermillion", "blue", "bluish green", "reddish purple", "orange")]
+    fig, axes = plt.subplots(len(residuals), len(kinds) + 1, figsize=(3.2 * (len(kinds) + 1), 2.8 * len(residuals)), squeeze=False)
+    edges = np.linspace(-limit, limit, bins + 1)
+    for b, row in enumerate(axes):
+        for ax, kind, colour in zip(row, kinds, colours):
+            values = np.asarray(residuals[b][kind], np.float64).ravel() * 255.0
+            ax.hist(np.clip(values, -limit, limit), bins=edges, color=colour, alpha=0.85)
+            ax.set_yscale("log")
+            part = stats[(stats.batch == b) & (stats.kind == kind)].iloc[0]
+            label = f"noise, sigma {sigma:g}" if kind == "noise" else f"super-resolution {kind}"
+            ax.set_title(f"batch {b + 1}, {label}\nstd {part['std']:.2f}, kurtosis {part['kurtosis']:.2f}", fontsize=9)
+            ax.set_xlabel(f"residual (0-255 scale; beyond ±{limit:g} in the end bins)")
+            _plain_axes(ax, grid="x")
+        ax = row[-1]
+        if b == 0:
+            for kind, colour in zip(kinds, colours):
+                part = stats[stats.kind == kind]
+                ax.scatter(part["std"], part["kurtosis"], s=12, color=colour, label=kind)
+            ax.set_xlabel("batch std (0-255 scale)")
+            ax.set_ylabel("batch excess kurtosis")
+            ax.set_title(f"all {stats.batch.nunique()} batches", fontsize=9)
+            ax.legend(fontsize=8, frameon=False)
+            _plain_axes(ax, grid="both")
+        else:
+            ax.axis("off")
+    fig.suptitle("The residual the network learns, for the same patches: the noise keeps one Gaussian from batch to batch; "
+                 "the super-resolution residual (bicubic minus the patch) changes its spread and shape", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def plot_bn_statistics(stats):
     """Per-layer mean and std of batch-norm inputs across batches, against the moving statistics.
 

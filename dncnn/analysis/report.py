@@ -25,6 +25,7 @@ FIGURES = (
     ("01_patches.png", "Training patches"),
     ("02_training.png", "Training PSNR, learning rate and seconds per epoch: this run beside the shipped GPU run"),
     ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
+    ("03_residual_histograms.png", "The residual of noise beside that of super-resolution (x2, x3, x4), same patches"),
     ("03_bn_statistics.png", "Batch-norm input statistics by layer: this run's model and the converged GPU model"),
     ("04_gains.png", "Per-image PSNR gain of each DnCNN over BM3D, images sorted by gain"),
     ("04_comparison.png", "Visual comparison: a BSD68 and a Set12 image, every method, zoomed insets"),
@@ -169,7 +170,7 @@ def render_claims(profile: str = FRONT_PROFILE) -> str:
     computed from ``results/<profile>``, ``results/dncnn3``, ``results/colour``, ``results/noise-levels`` and
     ``results/ablation``."""
     rows = (table_ii_claims(profile) + tasks_claims() + set_image_claims(profile) + colour_claims()
-            + noise_level_claims() + training_claims())
+            + residual_claims(profile) + noise_level_claims() + training_claims())
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
     lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, `results/colour/`, "
@@ -269,7 +270,7 @@ def tasks_claims() -> list[tuple[str, str, str]]:
     import pandas as pd
 
     from ..model.catalog import get_entry
-    from .findings import REPRODUCED_DB, signed
+    from .findings import REPRODUCED_DB, describe_table_v_bar, signed
 
     tasks = config.TASKS_TABLE_DIR
     if not (tasks / "tasks_vs_paper.csv").exists():
@@ -286,7 +287,8 @@ def tasks_claims() -> list[tuple[str, str, str]]:
             beaten.append(f"beats {base} in {int((wide[dncnn3] > wide[base]).sum())} of {len(wide)} settings")
     rows = [("One DnCNN-3 network for denoising, super-resolution and JPEG deblocking (Table V)",
              "reproduced" if worst < REPRODUCED_DB else "not reproduced",
-             f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); " + ", ".join(beaten))]
+             f"{len(versus)} rows within {worst:.2f} dB of Table V (authors' weights, every image); "
+             f"{describe_table_v_bar(versus)}; " + ", ".join(beaten))]
     colour = measured[measured.task == "colour denoising"].set_index("method")
     if {cbm3d, cnn} <= set(colour.index):
         gain = colour.loc[cnn, "psnr"] - colour.loc[cbm3d, "psnr"]
@@ -320,6 +322,37 @@ def _ours_claim(measured: float, ours: str) -> tuple[str, str, str]:
             f"{measured:.2f} dB against the paper's {paper:.2f} ({signed(diff)} dB), "
             f"one {device} run of {sidecar['epochs']} epochs"
             + (f"; sigma {' and '.join(missing)} not yet trained by us" if missing else ""))
+
+
+def residual_claims(profile: str = FRONT_PROFILE) -> list[tuple[str, str, str]]:
+    """The claims row of the authors' "noise-free image super-resolution does not have this property"
+    (``results/<profile>/residual_statistics.csv``, notebook 03): how the spread (std) and shape
+    (excess kurtosis) of the super-resolution residual change from batch to batch beside the noise's,
+    and the verdict of :func:`dncnn.analysis.statistics.judge_residual_property`."""
+    import pandas as pd
+
+    from .statistics import NOISE_KIND, judge_residual_property, summarize_residual_spread
+
+    path = config.results_dir(profile) / "residual_statistics.csv"
+    if not path.exists():
+        return []
+    stats = pd.read_csv(path)
+    spread = summarize_residual_spread(stats).set_index("kind")
+    judged = judge_residual_property(spread.reset_index())
+
+    def part(kind):
+        r = spread.loc[kind]
+        return f"{kind} std {r.std_min:.1f} to {r.std_max:.1f} (CV {r.std_cv:.1%}), kurtosis {r.kurtosis_min:.2f} to {r.kurtosis_max:.2f}"
+
+    kinds = [kind for kind in spread.index if kind != NOISE_KIND]
+    numbers = (f"over {int(spread.loc[NOISE_KIND, 'batches'])} training batches of {int(stats.patches.iloc[0])} patches "
+               f"(0-255 scale): {part(NOISE_KIND)} (a Gaussian: 0); super-resolution (bicubic minus the patch): "
+               + "; ".join(part(kind) for kind in kinds)
+               + "; its batch std varies " + ", ".join(f"{judged['ratios'][kind]:.0f}x" for kind in kinds)
+               + " as much as the noise's (notebook 03)")
+    return [("The noise residual keeps one Gaussian from batch to batch, which steadies batch norm; \"noise-free image "
+             "super-resolution does not have this property\" (the authors' source)", "holds" if judged["holds"] else "not shown",
+             numbers)]
 
 
 def noise_level_claims() -> list[tuple[str, str, str]]:
@@ -398,9 +431,40 @@ def bench_cli_block() -> str:
 
 
 def tasks_block() -> str:
-    """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``)."""
-    text = (config.RESULTS_DIR / "dncnn3" / "tasks_summary.md").read_text().strip()
-    return "Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
+    """The body of the ``tasks`` block (``docs/dncnn3.md``): ``results/dncnn3/tasks_summary.md`` (``python -m dncnn tasks``),
+    then the runs that measured it (``runs`` of ``tasks_summary.json``: :func:`describe_task_runs`)."""
+    import pandas as pd
+
+    from .findings import describe_table_v_bar
+
+    folder = config.RESULTS_DIR / "dncnn3"
+    text = (folder / "tasks_summary.md").read_text().strip()
+    if (folder / "tasks_vs_paper.csv").exists():
+        text += f"\n\nAgainst Table V (`tasks_vs_paper.csv`): {describe_table_v_bar(pd.read_csv(folder / 'tasks_vs_paper.csv'))}."
+    runs = describe_task_runs((_read_json(folder / "tasks_summary.json") or {}).get("runs", []))
+    return ("Last `python -m dncnn tasks` run, every image of every set (generated from `results/dncnn3/`).\n\n" + text
+            + ("\n\nThe runs that measured the table (the command measures only the settings its table lacks):\n\n" + runs if runs else ""))
+
+
+def describe_task_runs(runs: list[dict]) -> str:
+    """One Markdown bullet per run of ``python -m dncnn tasks`` (``tasks_summary.json``'s ``runs``): its
+    command line, the settings it measured (by task and set), its time and machine, its date."""
+    lines = []
+    for run in runs:
+        sets = {}
+        for task, dataset, _level in run["settings"]:
+            sets.setdefault(task, {}).setdefault(dataset, 0)
+            sets[task][dataset] += 1
+        what = "; ".join(f"{task} {', '.join(f'{d} ({n})' for d, n in found.items())}" for task, found in sets.items())
+        took = f"{run['seconds'] / 60:.1f} min" if run.get("seconds") is not None else "time not recorded"
+        if run.get("argv") is None:
+            lines.append(f"- an earlier run ({run.get('note') or 'command not recorded'}): {len(run['settings'])} settings "
+                         f"({what}; settings per set in brackets)")
+            continue
+        lines.append(f"- `{' '.join(['python -m dncnn', *run['argv']])}`: {len(run['settings'])} settings "
+                     f"({what}; settings per set in brackets), {took} on {run.get('device') or 'an unrecorded machine'}, "
+                     f"{(run.get('created') or '')[:10]}, commit `{(run.get('git_commit') or '?')[:7]}`")
+    return "\n".join(lines)
 
 
 # Every generated block, by the NAME of its markers ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``: what

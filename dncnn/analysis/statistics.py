@@ -127,3 +127,108 @@ def check_noise_level(batches: list[dict], *, sigma: float, z: float = 5.0) -> d
     if sigma > 0 and not any(float(b["noisy"].min()) < 0 or float(b["noisy"].max()) > 1 for b in batches):
         raise ValueError("no noisy value leaves [0, 1]: the noisy input looks clipped")
     return {"values": n, "mean": mean, "std": std}
+
+
+# The super-resolution scales of DnCNN-3 (Table V), for the residual of super-resolution batches.
+SR_SCALES = (2, 3, 4)
+NOISE_KIND = "noise"  # the kind of the AWGN residual in :func:`residual_batches`
+
+
+def residual_batches(batches: list[dict], *, scales=SR_SCALES) -> list[dict]:
+    """The residual the network learns, for noise and for super-resolution, on the same patches.
+
+    The noise residual is the batch's ``noisy - clean``. The super-resolution residual of scale s is
+    the bicubic reconstruction of each clean patch minus the patch (the network's input minus its
+    target, as for noise; the issue's "patch minus its reconstruction" with the sign flipped, which
+    changes only the mean's sign): the patch, cropped to a multiple of s (top-left kept), shrunk
+    with MATLAB's bicubic ``imresize`` (antialiased) on uint8 and enlarged back in double precision
+    (:func:`dncnn.data.matlab.imresize`), the grey route of DnCNN-3's super-resolution protocol.
+
+    Args:
+        batches: :func:`sample_batches` output (``clean`` and ``residual``, (batch, p, p) float32 in [0, 1]).
+        scales: super-resolution factors.
+
+    Returns:
+        One dict per batch: ``{"noise": (batch, p, p), "x2": (batch, p2, p2), ...}`` float32 on the
+        [0, 1] scale, ``p_s = p - p % s``.
+    """
+    from ..data import matlab
+
+    out = []
+    for batch in batches:
+        hr = np.round(np.asarray(batch["clean"], np.float64) * 255.0).astype(np.uint8)  # the uint8 patches, exactly
+        kinds = {NOISE_KIND: np.asarray(batch["residual"], np.float32)}
+        for scale in scales:
+            side = hr.shape[1] - hr.shape[1] % scale
+            stack = np.moveaxis(hr[:, :side, :side], 0, -1)  # (p, p, batch): imresize works on channels
+            bicubic = matlab.imresize(matlab.imresize(stack, 1 / scale) / 255.0, scale)
+            kinds[f"x{scale}"] = np.moveaxis(bicubic - stack / 255.0, -1, 0).astype(np.float32)
+        out.append(kinds)
+    return out
+
+
+def residual_statistics(residuals: list[dict]):
+    """Spread and shape of each batch's residual, per kind: a DataFrame ``batch, kind, patches, mean,
+    std, kurtosis`` (``patches`` in the batch; mean and std on the 0-255 scale; excess kurtosis over all the batch's values, 0 for
+    a Gaussian, large for a residual that is near zero in most pixels and large at a few edges).
+
+    Args:
+        residuals: :func:`residual_batches` output.
+    """
+    import pandas as pd
+
+    rows = []
+    for i, kinds in enumerate(residuals):
+        for kind, values in kinds.items():
+            v = np.asarray(values, np.float64).ravel() * 255.0
+            centred = v - v.mean()
+            variance = float(np.mean(centred ** 2))
+            kurtosis = float(np.mean(centred ** 4) / variance ** 2 - 3.0) if variance > 0 else float("nan")
+            rows.append({"batch": i, "kind": kind, "patches": int(np.shape(values)[0]), "mean": float(v.mean()), "std": float(np.sqrt(variance)), "kurtosis": kurtosis})
+    return pd.DataFrame(rows)
+
+
+def summarize_residual_spread(stats):
+    """How much each kind's residual changes from batch to batch (:func:`residual_statistics` rows):
+    a DataFrame, one row per kind in order, ``kind, batches, std_mean, std_sd, std_cv`` (standard
+    deviation across batches of the batch's std, over its mean), ``std_min, std_max, kurtosis_mean,
+    kurtosis_sd, kurtosis_min, kurtosis_max`` (std on the 0-255 scale)."""
+    grouped = stats.groupby("kind", sort=False)
+    table = grouped.agg(batches=("batch", "count"), std_mean=("std", "mean"), std_sd=("std", "std"),
+                        std_min=("std", "min"), std_max=("std", "max"), kurtosis_mean=("kurtosis", "mean"),
+                        kurtosis_sd=("kurtosis", "std"), kurtosis_min=("kurtosis", "min"),
+                        kurtosis_max=("kurtosis", "max")).reset_index()
+    table.insert(4, "std_cv", table.std_sd / table.std_mean)
+    return table
+
+
+# The verdict on "super-resolution does not have this property" (a residual of constant distribution):
+# it holds when the spread of every super-resolution residual changes from batch to batch at least this
+# many times more than the noise's (coefficient of variation of the batch std), and its excess kurtosis
+# stays above this in every batch (heavy tails, far from the noise's Gaussian 0).
+SPREAD_RATIO = 5.0
+KURTOSIS_FLOOR = 1.0
+
+
+def judge_residual_property(spread, *, ratio: float = SPREAD_RATIO, kurtosis: float = KURTOSIS_FLOOR) -> dict:
+    """Whether the super-resolution residuals lack the noise residual's constant distribution.
+
+    Args:
+        spread: :func:`summarize_residual_spread` (one ``noise`` row, one row per scale).
+        ratio, kurtosis: the bars (:data:`SPREAD_RATIO`, :data:`KURTOSIS_FLOOR`).
+
+    Returns:
+        ``{"holds", "ratios", "kurtosis_min"}``: ``holds`` True when every super-resolution kind's
+        ``std_cv`` is at least ``ratio`` times the noise's and its smallest batch kurtosis exceeds
+        ``kurtosis``; ``ratios`` maps each kind to its ``std_cv`` over the noise's; ``kurtosis_min``
+        each kind's smallest batch kurtosis.
+    """
+    table = spread.set_index("kind")
+    if NOISE_KIND not in table.index or len(table) < 2:
+        raise ValueError(f"spread needs a {NOISE_KIND!r} row and at least one super-resolution row. Received: {list(table.index)}")
+    noise_cv = float(table.loc[NOISE_KIND, "std_cv"])
+    kinds = [kind for kind in table.index if kind != NOISE_KIND]
+    ratios = {kind: float(table.loc[kind, "std_cv"]) / noise_cv for kind in kinds}
+    lowest = {kind: float(table.loc[kind, "kurtosis_min"]) for kind in kinds}
+    holds = all(r >= ratio for r in ratios.values()) and all(k > kurtosis for k in lowest.values())
+    return {"holds": bool(holds), "ratios": ratios, "kurtosis_min": lowest}

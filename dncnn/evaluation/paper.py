@@ -23,7 +23,8 @@ PAPER_SET12 = {
     ("Set12", "DnCNN-S"): {15: 32.86, 25: 30.44, 50: 27.18},
 }
 
-# Table V: DnCNN-3, PSNR / SSIM, by (task, set, level).
+# Table V: DnCNN-3, PSNR / SSIM, by (task, set, level). BSD100 and Urban100: PSNR only (SSIM None), as
+# ../shared/paper-tables.md lists them.
 PAPER_DNCNN3 = {
     ("denoising", "BSD68", 15): (31.46, 0.8826), ("denoising", "BSD68", 25): (29.02, 0.8190),
     ("denoising", "BSD68", 50): (26.10, 0.7076),
@@ -31,6 +32,10 @@ PAPER_DNCNN3 = {
     ("super-resolution", "Set5", 4): (31.40, 0.8845),
     ("super-resolution", "Set14", 2): (33.03, 0.9128), ("super-resolution", "Set14", 3): (29.81, 0.8321),
     ("super-resolution", "Set14", 4): (28.04, 0.7672),
+    ("super-resolution", "BSD100", 2): (31.90, None), ("super-resolution", "BSD100", 3): (28.85, None),
+    ("super-resolution", "BSD100", 4): (27.29, None),
+    ("super-resolution", "Urban100", 2): (30.74, None), ("super-resolution", "Urban100", 3): (27.15, None),
+    ("super-resolution", "Urban100", 4): (25.20, None),
     ("jpeg", "classic5", 10): (29.40, 0.8026), ("jpeg", "classic5", 20): (31.63, 0.8610),
     ("jpeg", "classic5", 30): (32.91, 0.8861), ("jpeg", "classic5", 40): (33.77, 0.9003),
     ("jpeg", "LIVE1", 10): (29.19, 0.8123), ("jpeg", "LIVE1", 20): (31.59, 0.8802),

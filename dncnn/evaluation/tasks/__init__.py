@@ -29,7 +29,8 @@ from __future__ import annotations
 from .inputs import COLOUR_SET, COLOUR_SIGMA, QUALITIES, SCALES, SETS, SIGMAS, load_task_images, prepare_jpeg, prepare_super_resolution
 from .plan import plan_tasks
 from .run import (dncnn3_denoiser, evaluate_colour, evaluate_denoising, evaluate_jpeg, evaluate_super_resolution,
-                  evaluate_three_tasks, task_examples)
+                  evaluate_three_tasks, list_task_jobs, task_examples)
 from .scoring import matlab_scores, score_bicubic
 from .tables import (DNCNN3_PROTOCOL, check_against_table, check_task_image_counts, compare_with_paper,
-                     format_tasks_markdown, summarize_tasks, write_task_tables)
+                     format_tasks_markdown, list_table_settings, merge_task_rows, summarize_tasks,
+                     write_task_tables)

@@ -20,7 +20,7 @@ from ...data import matlab
 SIGMAS = (15.0, 25.0, 50.0)
 SCALES = (2, 3, 4)
 QUALITIES = (10, 20, 30, 40)
-SETS = {"denoising": ("BSD68",), "super-resolution": ("Set5", "Set14"), "jpeg": ("classic5", "LIVE1")}
+SETS = {"denoising": ("BSD68",), "super-resolution": ("Set5", "Set14", "BSD100", "Urban100"), "jpeg": ("classic5", "LIVE1")}
 COLOUR_SET, COLOUR_SIGMA = "LIVE1", 25.0  # the colour row: CDnCNN-B against colour BM3D
 
 

@@ -9,8 +9,9 @@ def plan_tasks(profile, *, full: bool | None = None, accelerator: bool | None = 
     A profile that evaluates every image (``tasks_images=None``, ``paper``) and is accelerator work
     runs the whole table on a machine with a GPU. Without one (unless ``full=True``) it reruns the
     first ``check_images`` whole images of each set (and 1 colour image) and compares them with the
-    committed full table in ``results/dncnn3/`` (:func:`check_against_table`): the full table takes
-    about 25 minutes on 2 cores, and a laptop run of the paper profile must fit in 45.
+    committed full table in ``results/dncnn3/`` (:func:`check_against_table`): the full table took
+    about 27 + 74 minutes on 2 shared cores (BSD100 and Urban100 the 74; docs/dncnn3.md lists the
+    runs), and a laptop run of the paper profile must fit in 45.
 
     Returns:
         ``{"images", "crop", "colour_images", "colour_crop", "check_table", "reason"}``;
@@ -33,7 +34,7 @@ def plan_tasks(profile, *, full: bool | None = None, accelerator: bool | None = 
         raise FileNotFoundError(f"{table} is missing (it is committed; `python -m dncnn tasks --colour-images -1` "
                                 f"remakes it), or set full_tasks = True to run every image here")
     plan.update(images=check_images, colour_images=1, check_table=str(table),
-                reason=(f"every image takes about 25 min on 2 cores and this machine has no GPU: the first {check_images} "
+                reason=(f"every image took about 100 min on 2 cores and this machine has no GPU: the first {check_images} "
                         f"whole images of each set (1 colour image) are rerun and compared with the committed full table "
                         f"{table.relative_to(config.PROJECT_ROOT)}; full_tasks = True runs every image"))
     return plan

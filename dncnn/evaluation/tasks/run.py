@@ -90,7 +90,7 @@ def dncnn3_denoiser():
 
 def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None = None, sigmas=SIGMAS,
                          scales=SCALES, qualities=QUALITIES, seed: int = 0, raw_dir=None, progress: bool = True,
-                         tasks=("denoising", "super-resolution", "jpeg"), on_setting=None):
+                         tasks=("denoising", "super-resolution", "jpeg"), skip=(), on_setting=None):
     """Every task, set and level of notebook 05 with one model: a per-image DataFrame (columns
     ``task, dataset, level, method, image, psnr, ssim, seconds``).
 
@@ -98,12 +98,13 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
         model: a denoiser (``model(x, sigma)``, HxW float32 in [0, 1] in and out), e.g. :func:`dncnn3_denoiser`.
         images: the first N images of each set (None: all). crop: central square side (None: whole image).
         tasks: the tasks to run, in this order.
+        skip: ``(task, dataset, level)`` settings to leave out (those a committed table already holds).
         on_setting: called with the rows so far (a list of dicts) after each task, set and level.
     """
     import pandas as pd
 
-    levels = {"denoising": sigmas, "super-resolution": scales, "jpeg": qualities}
-    jobs = [(task, s, v) for task in tasks for s in SETS[task] for v in levels[task]]
+    skip = {(task, dataset, float(level)) for task, dataset, level in skip}
+    jobs = [job for job in list_task_jobs(tasks=tasks, sigmas=sigmas, scales=scales, qualities=qualities) if job not in skip]
     loaded, rows = {}, []
     for task, dataset, level in _progress(jobs, enabled=progress):
         if dataset not in loaded:
@@ -118,6 +119,14 @@ def evaluate_three_tasks(model, *, images: int | None = None, crop: int | None =
         if on_setting is not None:
             on_setting(rows)
     return pd.DataFrame(rows)
+
+
+def list_task_jobs(*, tasks=("denoising", "super-resolution", "jpeg"), sigmas=SIGMAS, scales=SCALES,
+                   qualities=QUALITIES) -> list[tuple[str, str, float]]:
+    """Every ``(task, dataset, level)`` setting of DnCNN-3's table, in the order the table lists them
+    (``level`` a float: sigma, scale or JPEG quality)."""
+    levels = {"denoising": sigmas, "super-resolution": scales, "jpeg": qualities}
+    return [(task, dataset, float(level)) for task in tasks for dataset in SETS[task] for level in levels[task]]
 
 
 def _progress(items, *, enabled: bool):

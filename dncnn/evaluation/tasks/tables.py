@@ -16,8 +16,9 @@ DNCNN3_PROTOCOL = (
     "network's input. JPEG: Y (uint8) encoded at quality Q and decoded, output rounded to uint8; the "
     "JPEG row is the decoded image. SSIM: Wang et al.'s ssim_index (11x11 Gaussian, sigma 1.5, valid). "
     "Colour row: CDnCNN-B and colour BM3D (bm3d_rgb, one thread per image) on RGB at sigma 25, "
-    "rounded to uint8, PSNR over all channels, SSIM averaged over channels. BSD100 and Urban100 are "
-    "not in the authors' repository and CBSD68 (the paper's colour set) neither: they are left out."
+    "rounded to uint8, PSNR over all channels, SSIM averaged over channels. BSD100 and Urban100 "
+    "(not in the authors' repository) are SelfExSR's HR files (BSD100 480x321, Urban100 full size), "
+    "scored as Set5 and Set14; the paper gives their PSNR only."
 )
 
 
@@ -69,7 +70,8 @@ def check_against_table(per_image, table, *, keys=("task", "dataset", "level", "
 
 def summarize_tasks(per_image, *, reference: bool = True):
     """Mean PSNR/SSIM per (task, dataset, level, method), each setting followed by the paper's DnCNN-3
-    row (and, for super-resolution, the published bicubic row), labelled ``paper (reference)``.
+    row (and, for super-resolution, the published bicubic row), labelled ``paper (reference)``; a
+    paper row without SSIM (BSD100, Urban100: PSNR only) has SSIM NaN.
 
     Returns:
         DataFrame ``task, dataset, level, method, source, images, psnr, ssim``.
@@ -92,24 +94,26 @@ def summarize_tasks(per_image, *, reference: bool = True):
             refs.append(("bicubic, rounded Y (published)", PAPER_BICUBIC[dataset, int(level)]))
         for method, (psnr, ssim) in refs:
             out.append(pd.DataFrame([{"task": task, "dataset": dataset, "level": level, "method": method,
-                                      "source": "paper (reference)", "images": np.nan, "psnr": psnr, "ssim": ssim}]))
+                                      "source": "paper (reference)", "images": np.nan, "psnr": psnr,
+                                      "ssim": np.nan if ssim is None else ssim}]))
     return pd.concat(out, ignore_index=True)
 
 
 def format_tasks_markdown(summary) -> str:
-    """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4)."""
+    """The summary as a Markdown table (PSNR to 2 decimals, SSIM to 4; an SSIM the paper does not give: "-")."""
     lines = ["| task | dataset | level | method | source | images | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples(index=False):
         label = {"denoising": "sigma {:g}", "colour denoising": "sigma {:g}", "super-resolution": "x{:g}",
                  "jpeg": "q {:g}"}.get(r.task, "{:g}").format(r.level)
         images = "" if np.isnan(r.images) else f"{int(r.images)}"
-        lines.append(f"| {r.task} | {r.dataset} | {label} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {r.ssim:.4f} |")
+        lines.append(f"| {r.task} | {r.dataset} | {label} | {r.method} | {r.source} | {images} | {r.psnr:.2f} | {'-' if np.isnan(r.ssim) else f'{r.ssim:.4f}'} |")
     return "\n".join(lines) + "\n"
 
 
 def compare_with_paper(summary, *, method: str | None = None) -> "object":
     """Measured minus paper PSNR for every DnCNN-3 row (``method``: default its catalogue name) that
-    has a paper value: DataFrame ``task, dataset, level, images, psnr, paper_psnr, delta_psnr, ssim, paper_ssim``."""
+    has a paper value: DataFrame ``task, dataset, level, images, psnr, paper_psnr, delta_psnr, ssim, paper_ssim``
+    (``paper_ssim`` NaN where the paper gives PSNR only)."""
     import pandas as pd
 
     from ...model.catalog import get_entry
@@ -121,7 +125,8 @@ def compare_with_paper(summary, *, method: str | None = None) -> "object":
         if key in PAPER_DNCNN3:
             psnr, ssim = PAPER_DNCNN3[key]
             rows.append({"task": r.task, "dataset": r.dataset, "level": r.level, "images": r.images, "psnr": r.psnr,
-                         "paper_psnr": psnr, "delta_psnr": r.psnr - psnr, "ssim": r.ssim, "paper_ssim": ssim})
+                         "paper_psnr": psnr, "delta_psnr": r.psnr - psnr, "ssim": r.ssim,
+                         "paper_ssim": np.nan if ssim is None else ssim})
     return pd.DataFrame(rows)
 
 
@@ -154,3 +159,39 @@ def check_task_image_counts(per_image, *, images: int | None = None, colour_imag
     colour_images = None if colour_images is None or colour_images < 0 else colour_images
     return (check_image_counts(per_image[~colour], images=images, keys=keys)
             + check_image_counts(per_image[colour], images=colour_images, keys=keys))
+
+
+def list_table_settings(per_image) -> list[tuple[str, str, float]]:
+    """The ``(task, dataset, level)`` settings a per-image table holds, in the order they first appear
+    (``level`` a float)."""
+    if per_image is None or not len(per_image):
+        return []
+    return list(dict.fromkeys(zip(per_image.task, per_image.dataset, per_image.level.astype(float))))
+
+
+def merge_task_rows(kept, measured, *, order=()):
+    """One per-image table from the rows a table already held and rows measured since, kept rows
+    unchanged: each setting's rows together, settings in ``order`` (``(task, dataset, level)``) first,
+    then any other in the order it appears (kept before measured).
+
+    Args:
+        kept, measured: per-image DataFrames (``task, dataset, level, method, image, ...``) or None.
+        order: the settings in the order the table lists them (:func:`list_task_jobs`).
+
+    Raises:
+        ValueError: a setting has rows in both ``kept`` and ``measured`` (it would be counted twice).
+    """
+    import pandas as pd
+
+    frames = [frame for frame in (kept, measured) if frame is not None and len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=["task", "dataset", "level", "method", "image", "psnr", "ssim", "seconds"])
+    twice = set(list_table_settings(kept)) & set(list_table_settings(measured))
+    if twice:
+        raise ValueError(f"settings both kept and measured again: {sorted(twice)}")
+    rows = pd.concat(frames, ignore_index=True)
+    settings = list(zip(rows.task, rows.dataset, rows.level.astype(float)))
+    order = [(task, dataset, float(level)) for task, dataset, level in order]
+    rank = {setting: i for i, setting in enumerate(dict.fromkeys([*order, *settings]))}
+    ranks = np.array([rank[(task, dataset, float(level))] for task, dataset, level in settings])
+    return rows.iloc[np.argsort(ranks, kind="stable")].reset_index(drop=True)
