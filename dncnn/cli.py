@@ -176,7 +176,7 @@ def add_noise_levels_parser(commands) -> None:
 def add_colour_parser(commands) -> None:
     """``colour``: the paper's colour table on CBSD68."""
     sub = _command(commands, "colour", run_colour, "measure the paper's colour table: the authors' CDnCNN-B and colour BM3D "
-                                                   "on every CBSD68 image at sigma 15, 25, 35, 50 (resumable; about 40 minutes on 2 cores)")
+                                                   "on every CBSD68 image at sigma 15, 25, 35, 50 (resumable; 90 minutes on 2 shared cores)")
     sub.add_argument("--out-dir", type=Path, help="folder for the tables (default results/colour of the output root)")
     sub.add_argument("--images", type=int, help="first N CBSD68 images (default: all 68)")
     sub.add_argument("--sigmas", type=float, nargs="+", help="noise levels (default 15 25 35 50)")

@@ -83,7 +83,7 @@ class Profile:
     colour_crop: int | None = None  # central square of this side for the colour row; None = whole image
     # the colour table (notebook 05): a subset of the committed CBSD68 table (results/colour) rerun and checked
     colour_table_images: int = 1  # first N CBSD68 images, whole (so that their rows are the committed table's)
-    colour_table_sigmas: tuple[float, ...] = (15.0,)  # noise levels rerun (0-255 scale), of those the committed table holds
+    colour_table_sigmas: tuple[float, ...] = (25.0,)  # noise levels rerun (0-255 scale), of those the committed table holds
     colour_table_bm3d: bool = True  # rerun CBM3D too (seconds per image), not only CDnCNN-B
     # noise levels (notebook 06): a subset of the committed grid (results/noise-levels) rerun and checked
     noise_images: int = 2  # first N BSD68 images, whole (so that their rows are the committed table's)
@@ -157,7 +157,7 @@ PROFILES: dict[str, Profile] = {
         stats_batches=50,  # 6,400 patches per model: about 80 s on a 2-core CPU
         eval_sigmas=(15.0, 25.0, 50.0),
         colour_table_images=2,  # CBM3D on 2 whole CBSD68 images: under a minute on 2 cores
-        colour_table_sigmas=(15.0,),
+        colour_table_sigmas=(15.0, 50.0),
         noise_images=4,  # about 2.5 minutes on 2 cores (BM3D at 15 and 50 cached by notebook 04)
         noise_sigmas=(5.0, 15.0, 50.0, 75.0),
         noise_clean_photos=7,

@@ -2,7 +2,7 @@
 and colour BM3D (told the true sigma) on every CBSD68 image at sigma 15, 25, 35 and 50, written to
 ``results/colour/``, which notebook 05 checks its rerun subset against.
 
-CBM3D takes seconds per image (about 40 minutes for the table on 2 cores), so the command is
+CBM3D takes seconds per image (the committed table took 90 minutes on 2 cores shared with other jobs), so the command is
 resumable: the rows of each finished setting (one sigma and one method) are written at once to
 ``colour_per_image.partial.csv``; a rerun with the same output folder keeps them and measures only
 what is missing. CBM3D's outputs are cached under ``data/cache/bm3d_rgb`` of the output root.
