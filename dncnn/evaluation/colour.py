@@ -212,7 +212,7 @@ def write_colour_tables(per_image, summary, versus, *, out_dir, extra: dict | No
 
     out_dir = Path(out_dir)
     facts = provenance.provenance()
-    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    machine = provenance.describe_machine(facts)
     return {
         "per_image": atomic.save_csv(out_dir / "colour_per_image.csv", per_image),
         "summary_csv": atomic.save_csv(out_dir / "colour_summary.csv", summary),

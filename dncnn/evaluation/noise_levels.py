@@ -518,7 +518,7 @@ def write_noise_level_tables(per_image, estimates, *, out_dir, extra: dict | Non
     rules = pd.DataFrame([{**row, "reference_model": find_entry(row["model"]).key, "default": name == derived["estimator"]}
                           for name, rule in derived["rules"].items() for row in rule])
     facts = provenance.provenance()
-    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    machine = provenance.describe_machine(facts)
     text = (f"Mean PSNR (dB) on {NOISE_SET} at each true sigma:\n\n" + format_pivot_markdown(pivot_summary(summary))
             + f"\nMean SSIM:\n\n" + format_pivot_markdown(pivot_summary(summary, metric="ssim"), digits=4)
             + f"\nDerived rows (no network run again), with the {derived['estimator']} estimator: '{NEAREST_LABEL}' "

@@ -411,7 +411,7 @@ def write_tables(per_image, summary, *, out_dir, extra: dict | None = None) -> d
         "summary_csv": atomic.save_csv(out_dir / "summary.csv", summary),
     }
     facts = provenance.provenance()
-    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    machine = provenance.describe_machine(facts)
     text = format_summary_markdown(summary) + "\n" + DENOISING_PROTOCOL + "\n\n" + machine + "\n"
     paths["summary_md"] = atomic.save_text(out_dir / "summary.md", text)
     paths["summary_json"] = atomic.save_json(out_dir / "summary.json", {"protocol": DENOISING_PROTOCOL, **(extra or {}), **facts})

@@ -61,3 +61,9 @@ def provenance() -> dict:
         "git_commit": git_commit(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def describe_machine(facts: dict) -> str:
+    """The line a table's Markdown ends with: ``Measured on <device>, Keras <version> on <backend>.``,
+    from :func:`provenance` facts."""
+    return f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."

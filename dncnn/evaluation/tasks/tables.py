@@ -139,7 +139,7 @@ def write_task_tables(per_image, summary, *, out_dir, extra: dict | None = None)
 
     out_dir = Path(out_dir)
     facts = provenance.provenance()
-    machine = f"Measured on {facts['device']}, Keras {facts['versions'].get('keras', '?')} on {facts['backend']}."
+    machine = provenance.describe_machine(facts)
     return {
         "per_image": atomic.save_csv(out_dir / "tasks_per_image.csv", per_image),
         "summary_csv": atomic.save_csv(out_dir / "tasks_summary.csv", summary),
