@@ -380,6 +380,33 @@ def _is_number(text: str) -> bool:
     return not np.isnan(float(text))
 
 
+def compare_set_images(rows, *, reference: str = "bm3d") -> dict | None:
+    """Image by image, the best DnCNN against ``reference`` (a catalogue key) at each sigma of ``rows``
+    (per-image rows of one set; the DnCNN rows are every method but ``reference`` and the noisy input).
+
+    Returns:
+        ``{"counts": [(sigma, images the best DnCNN wins, images), ...], "losses": {image: [(sigma,
+        margin in dB, the best DnCNN there), ...]}}`` for the images ``reference`` wins, sigmas in
+        increasing order; None without a ``reference`` row or a DnCNN row.
+    """
+    from ..model.catalog import get_entry
+
+    reference, noisy = get_entry(reference).name, get_entry("noisy").name
+    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, noisy)]
+    if rows.empty or reference not in set(rows.method) or not networks:
+        return None
+    wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
+    counts, losses = [], {}
+    for sigma in sorted(rows.sigma.unique()):
+        at = wide.loc[sigma]
+        best = at[networks].max(axis=1)
+        counts.append((sigma, int((best > at[reference]).sum()), len(at)))
+        for image in at.index[at[reference] > best]:
+            winner = at.loc[image, networks].astype(float).idxmax()
+            losses.setdefault(image, []).append((sigma, float(at.loc[image, reference] - best[image]), winner))
+    return {"counts": counts, "losses": losses}
+
+
 def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "bm3d") -> str:
     """Notebook 04, the per-image table of ``dataset`` (the paper's Table III): at each sigma on how many
     images the best DnCNN beats ``reference``, every image where ``reference`` beats every DnCNN and by
@@ -391,24 +418,14 @@ def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "
     from ..evaluation.protocol import paper_method
     from ..model.catalog import get_entry
 
-    reference, noisy = get_entry(reference).name, get_entry("noisy").name
-
     rows = per_image[per_image.dataset == dataset]
-    wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
-    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, noisy)]
-    sigmas = sorted(rows.sigma.unique())
-    if reference not in wide.columns or not networks:
+    compared = compare_set_images(rows, reference=reference)
+    reference = get_entry(reference).name
+    if compared is None:
         return f"**Image by image ({dataset}).** No {reference} row and DnCNN row to compare."
-    counts, losses, sizes = [], {}, set()
-    for sigma in sigmas:
-        at = wide.loc[sigma]
-        best = at[networks].max(axis=1)
-        counts.append(int((best > at[reference]).sum()))
-        sizes.add(len(at))
-        for image in at.index[at[reference] > best]:
-            winner = at.loc[image, networks].astype(float).idxmax()
-            losses.setdefault(image, []).append((sigma, float(at.loc[image, reference] - best[image]), winner))
-    size = "/".join(str(n) for n in sorted(sizes))
+    sigmas, losses = [s for s, _, _ in compared["counts"]], compared["losses"]
+    counts = [won for _, won, _ in compared["counts"]]
+    size = "/".join(str(n) for n in sorted({total for _, _, total in compared["counts"]}))
     levels = _listing([f"{s:g}" for s in sigmas])
     if len(set(counts)) == 1:
         wins = f"At sigma {levels} the best DnCNN beats {reference} on {counts[0]} of the {size} images{' each time' if len(sigmas) > 1 else ''}."
@@ -428,7 +445,7 @@ def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "
         text.append(f"{reference} beats every DnCNN on {image}{every}: by {_listing(parts)}, each time over the best DnCNN on that image.")
     averages = rows.groupby(["method", "sigma"], sort=False).psnr.mean()
     versus = []
-    for method in [reference, *networks]:
+    for method in [reference, *[m for m in dict.fromkeys(rows.method) if m not in (reference, get_entry("noisy").name)]]:
         paper = PAPER_SET12.get((dataset, paper_method(method)), {})
         pairs = [(s, averages[method, s], paper[int(s)]) for s in sigmas if (method, s) in averages.index and int(s) in paper]
         if pairs:

@@ -184,25 +184,17 @@ def set_image_claims(profile: str = FRONT_PROFILE, *, dataset: str = "Set12", re
     images it loses."""
     import pandas as pd
 
-    from ..model.catalog import get_entry
+    from .findings import compare_set_images
 
-    reference, noisy = get_entry(reference).name, get_entry("noisy").name
     path = config.results_dir(profile) / "per_image.csv"
     if not path.exists():
         return []
     rows = pd.read_csv(path)
-    rows = rows[rows.dataset == dataset]
-    networks = [m for m in dict.fromkeys(rows.method) if m not in (reference, noisy)]
-    if rows.empty or reference not in set(rows.method) or not networks:
+    compared = compare_set_images(rows[rows.dataset == dataset], reference=reference)
+    if compared is None:
         return []
-    wide = rows.pivot_table(index=["sigma", "image"], columns="method", values="psnr", sort=False)
-    counts, lost = [], {}
-    for sigma in sorted(rows.sigma.unique()):
-        at = wide.loc[sigma]
-        best = at[networks].max(axis=1)
-        counts.append((sigma, int((best > at[reference]).sum()), len(at)))
-        for image in at.index[at[reference] >= best]:
-            lost.setdefault(image, []).append(f"{float(at.loc[image, reference] - best[image]):.2f} dB at {sigma:g}")
+    counts = compared["counts"]
+    lost = {image: [f"{margin:.2f} dB at {sigma:g}" for sigma, margin, _ in items] for image, items in compared["losses"].items()}
     fewest = min(won for _, won, _ in counts)
     total = max(n for _, _, n in counts)
     verdict = "holds on every image" if fewest == total else f"holds on {fewest} of {total} images" if fewest > total / 2 else "fails"
