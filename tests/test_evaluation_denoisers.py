@@ -166,3 +166,26 @@ def test_the_bm3d_cache_key_holds_the_input_the_code_the_sigma_and_every_setting
     # grey and colour BM3D never read each other's results, even from one folder
     rgb = np.ascontiguousarray(np.repeat(noisy[:, :16, None], 3, axis=2).reshape(48, 48))
     assert BM3DDenoiser(cache_dir=tmp_path)._cache_path(rgb, 25.0) != ColourBM3DDenoiser(cache_dir=tmp_path)._cache_path(rgb, 25.0)
+
+
+def test_the_compiled_predict_traces_once_for_every_image_shape_and_matches_the_plain_call():
+    """One compiled predict per model: images of several shapes and batch sizes never retrace it
+    (TensorFlow's retracing warning reached the pages of notebook 06), and each output equals the
+    model's own call."""
+    import keras
+
+    from dncnn.evaluation.denoisers import compile_predict
+    from dncnn.model.network import build_dncnn
+
+    keras.utils.set_random_seed(0)
+    model = build_dncnn(depth=3, filters=8)
+    predict = compile_predict(model)
+    rng = np.random.default_rng(0)
+    for shape in [(1, 21, 17, 1), (1, 17, 21, 1), (2, 9, 9, 1), (1, 32, 32, 1)]:
+        x = rng.random(shape, dtype=np.float32)
+        np.testing.assert_allclose(predict(x), keras.ops.convert_to_numpy(model(x, training=False)), atol=1e-5)
+    if keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        traced = [fn for fn in predict.__closure__ or () if isinstance(fn.cell_contents, tf.types.experimental.PolymorphicFunction)]
+        assert traced and traced[0].cell_contents.experimental_get_tracing_count() == 1

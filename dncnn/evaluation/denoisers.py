@@ -317,7 +317,9 @@ def compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
     (batch, H, W, C) float32 numpy array to the model's output as an array of the same shape.
 
     JAX: ``jax.jit`` of ``stateless_call``; TensorFlow: ``tf.function`` with XLA (the same bytes with
-    one thread or all); another backend: the plain call."""
+    one thread or all), traced once for any batch, height and width (an input signature of unknown
+    sizes: XLA still compiles each new shape once, but no call retraces the function, so TensorFlow's
+    retracing warning never reaches a page); another backend: the plain call."""
     import keras
 
     backend = keras.config.backend()
@@ -330,6 +332,8 @@ def compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        fn = tf.function(lambda x: model(x, training=False), jit_compile=True, reduce_retracing=True)
+        channels = model.input_shape[-1]
+        signature = [tf.TensorSpec([None, None, None, channels], tf.float32)]
+        fn = tf.function(lambda x: model(x, training=False), jit_compile=True, input_signature=signature)
         return lambda x: fn(tf.constant(x)).numpy()
     return lambda x: keras.ops.convert_to_numpy(model(x, training=False))

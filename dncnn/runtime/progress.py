@@ -3,7 +3,8 @@
 tqdm writes to stderr, which JupyterLab and nbconvert's pages show as a red block, as if something
 had gone wrong. :func:`progress_bar` keeps stderr in a terminal and writes to stdout inside a Jupyter
 kernel (papermill's, JupyterLab's): there the bar is plain output, redrawn in place by JupyterLab
-(carriage returns) and reduced to its last state on the pages (:func:`dncnn.commands.reproduce.render_pages`).
+(carriage returns) and erased when it closes, so a finished cell keeps no bar and the published pages
+(:func:`dncnn.commands.reproduce.render_pages`, which drops the blank output left behind) show none.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ def progress_bar(iterable=None, *, total: int | None = None, desc: str | None = 
                  disable: bool = False, delay: float = 0.0, leave: bool = True):
     """A tqdm bar over ``iterable`` (or ``total`` steps, advanced with ``update``): on stderr in a
     terminal, on stdout inside a Jupyter kernel, where it redraws at most every ``KERNEL_MININTERVAL`` s.
-    ``delay``: seconds before it first shows (a quick job shows none); ``leave``: keep it once closed."""
+    ``delay``: seconds before it first shows (a quick job shows none); ``leave``: keep it once closed
+    (in a terminal only: inside a kernel every bar is erased when it closes)."""
     from tqdm import tqdm
 
     kernel = in_kernel()
+    leave = leave and not kernel
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, file=sys.stdout if kernel else sys.stderr,
                 mininterval=KERNEL_MININTERVAL if kernel else 0.1, delay=delay, leave=leave)
 
