@@ -189,3 +189,18 @@ def test_the_compiled_predict_traces_once_for_every_image_shape_and_matches_the_
 
         traced = [fn for fn in predict.__closure__ or () if isinstance(fn.cell_contents, tf.types.experimental.PolymorphicFunction)]
         assert traced and traced[0].cell_contents.experimental_get_tracing_count() == 1
+
+
+def test_the_comparison_at_sigma_50_keeps_what_runs_there_and_adds_the_authors_s50_and_b_once(weights_dir, monkeypatch):
+    """Notebook 04's visual comparison is drawn at sigma 50: a sigma-25 network is left out, the
+    noisy input and BM3D kept, and the authors' DnCNN-S50 and DnCNN-B added unless already there."""
+    from dncnn.evaluation.denoisers import IdentityDenoiser, comparison_denoisers, reference_denoisers
+
+    monkeypatch.setenv(reference.WEIGHTS_MIRROR_ENV, str(weights_dir))
+    quick = [IdentityDenoiser(), BM3DDenoiser(), shipped_denoiser()]  # a profile that evaluates sigma 25 only
+    chosen = comparison_denoisers(quick, sigma=50)
+    assert [d.trained_sigma for d in chosen] == [None, None, 50.0, None]
+    assert chosen[:2] == quick[:2] and shipped_denoiser().name not in [d.name for d in chosen]
+    paper = quick + reference_denoisers([15, 25, 50], blind=True)  # already holds S50 and B
+    again = comparison_denoisers(paper, sigma=50)
+    assert len(again) == 4 and all(d in paper for d in again)

@@ -132,6 +132,16 @@ def reference_denoisers(sigmas, *, blind: bool = True) -> list:
     return [load_entry_denoiser(entry, name=entry.row_name) for entry in chosen]
 
 
+def comparison_denoisers(denoisers, *, sigma: float) -> list:
+    """The denoisers of a visual comparison at ``sigma`` (notebook 04 draws it at 50, as the paper's
+    figures do): those of ``denoisers`` that run at ``sigma`` (trained for it, or for any level), then
+    the authors' DnCNN-S trained for ``sigma`` and their blind DnCNN-B where ``denoisers`` lacks them
+    (a profile that evaluates sigma 25 only still compares every method at 50)."""
+    chosen = [d for d in denoisers if d.trained_sigma in (None, float(sigma))]
+    have = {(d.name, d.trained_sigma) for d in chosen}
+    return chosen + [d for d in reference_denoisers([sigma], blind=True) if (d.name, d.trained_sigma) not in have]
+
+
 class BM3DDenoiser:
     """BM3D (``bm3d`` package, Makinen et al.), one thread per image, images in parallel processes.
 
