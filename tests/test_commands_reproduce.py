@@ -8,6 +8,7 @@ import pytest
 
 from dncnn import config
 from dncnn.commands import reproduce
+from dncnn.commands.pages import find_text_problems, read_visible
 
 
 @pytest.mark.parametrize("path", reproduce.list_notebooks(), ids=lambda p: p.name)
@@ -82,31 +83,42 @@ def test_a_parameter_no_notebook_declares_is_refused_before_anything_runs(tmp_pa
 
 
 @pytest.mark.parametrize("path", reproduce.list_notebooks(), ids=lambda p: p.name)
-def test_notebook_ends_with_its_findings(path):
+def test_notebook_shows_each_finding_once_in_cells_tagged_findings(path):
     nb = json.loads(path.read_text())
+    tagged = [c for c in nb["cells"] if reproduce.FINDINGS_TAG in c.get("metadata", {}).get("tags", [])]
+    assert tagged and all(c["cell_type"] == "code" and "display(" in "".join(c["source"]) for c in tagged), \
+        f"{path.name}: every finding is displayed by a code cell tagged {reproduce.FINDINGS_TAG!r}"
     markdown = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
-    assert any(text.lstrip().startswith("## Findings") for text in markdown), f"{path.name} has no closing '## Findings' cell"
-    assert "display(Markdown(" in "".join(nb["cells"][-1]["source"])
+    assert not any(text.lstrip().startswith("## Findings") for text in markdown), f"{path.name} repeats its findings at the end"
 
 
-def _executed_notebook(tmp_path):
-    """A small executed notebook: a title, a progress bar redrawn three times on stdout, an image, findings."""
-    import base64
-
+def _png(width: int, height: int) -> bytes:
     import cv2
     import numpy as np
 
-    png = base64.b64encode(cv2.imencode(".png", np.full((8, 12), 128, np.uint8))[1].tobytes()).decode()
+    return cv2.imencode(".png", np.full((height, width), 128, np.uint8))[1].tobytes()
+
+
+def _executed_notebook(tmp_path):
+    """A small executed notebook: a title, a progress bar redrawn three times on stdout, a stderr
+    warning, a figure with its caption, a finding shown by a tagged cell and an untagged Markdown output."""
+    import base64
+
+    png = base64.b64encode(_png(12, 8)).decode()
     nb = nbformat.v4.new_notebook()
     run = nbformat.v4.new_code_cell("evaluate()")
     run.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"\rBSD68: {k}/3") for k in range(1, 4)]
     run.outputs.append(nbformat.v4.new_output("stream", name="stdout", text="\n"))
-    plot = nbformat.v4.new_code_cell("plot()")
-    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+    run.outputs.append(nbformat.v4.new_output("stream", name="stderr", text="UserWarning: something noisy\n"))
+    plot = nbformat.v4.new_code_cell("show_figure(path)")
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"},
+                                           metadata={"image/png": {"width": 12, "height": 8, "alt": 'Gains over "BM3D"'}})]
     shown = nbformat.v4.new_code_cell("display(Markdown(text))")
+    shown.metadata["tags"] = [reproduce.FINDINGS_TAG]
     shown.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "**Result.** 29.19 dB", "text/plain": "<Markdown>"})]
-    nb.cells = [nbformat.v4.new_markdown_cell("# 09 - A test\n\nWhat it asks."), run, plot,
-                nbformat.v4.new_markdown_cell("## Findings"), shown]
+    table = nbformat.v4.new_code_cell("display(Markdown(table))")  # not a finding: untagged
+    table.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": "| a |\n|---|\n| 1 |", "text/plain": "<Markdown>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 09 - A test\n\nWhat it asks."), run, plot, shown, table]
     path = tmp_path / "09-test.ipynb"
     nbformat.write(nb, path)
     return path
@@ -121,7 +133,53 @@ def test_pages_are_self_contained_with_code_folded_and_progress_reduced(tmp_path
     assert "BSD68: 3/3" in page and "BSD68: 1/3" not in page  # only the bar's last state
     assert 'src="data:image/png;base64,' in page
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', page)  # nothing fetched: readable offline
-    assert page.count('<details class="dncnn-code">') == 3 and "0123456789ab" in page
+    assert page.count('<details class="dncnn-code">') == 4 and "0123456789ab" in page
     index = written[1].read_text()
-    assert '<a href="09-test.html">09 - A test</a>' in index and "What it asks." in index
-    assert "<strong>Result.</strong> 29.19 dB" in index
+    assert '<a href="09-test.html">09 - A test</a>' in index
+    assert "<strong>Result.</strong> 29.19 dB" in index and "<td>1</td>" not in index  # the tagged finding only
+    assert "Headline" not in index  # no table or figure in this partial run: left out
+    assert find_text_problems(page) == [] and find_text_problems(index) == []  # the stderr warning left out
+
+
+def test_a_page_shows_the_figure_at_its_size_with_its_caption_and_no_stderr(tmp_path):
+    path = _executed_notebook(tmp_path)
+    page = reproduce.render_pages([path], tmp_path / "pages")[0].read_text()
+    (image,) = read_visible(page).images
+    assert (image["width"], image["height"], image["alt"]) == ("12", "8", 'Gains over "BM3D"')
+    assert "No description has been provided" not in page
+    assert "something noisy" not in page and "application/vnd.jupyter.stderr\"" not in page
+    assert path.with_suffix(".stderr.log").read_text() == "UserWarning: something noisy\n"
+
+
+def test_the_index_opens_with_the_runs_headline_table_and_figure(tmp_path):
+    path = _executed_notebook(tmp_path)
+    results, figures = tmp_path / "results" / "smoke", tmp_path / "figures" / "smoke"
+    figures.mkdir(parents=True)
+    results.mkdir(parents=True)
+    (results / reproduce.HEADLINE_TABLE).write_text("| dataset | method | sigma 25 |\n|---|---|---|\n| BSD68 | BM3D | 28.62 |\n")
+    (figures / "04_comparison.png").write_bytes(_png(30, 20))
+    index = reproduce.render_pages([path], results / "pages", figures=figures)[-1].read_text()
+    headline, findings = index.index("Headline"), index.index("<strong>Result.</strong>")
+    assert headline < index.index("<td>28.62</td>") < findings
+    assert headline < index.index("<img") < findings
+    (image,) = read_visible(index).images
+    assert image["src"].startswith("data:image/png;base64,") and (image["width"], image["height"]) == ("30", "20")
+    assert image["alt"].startswith("Visual comparison")  # the figure's caption (dncnn.analysis.report.FIGURES)
+
+
+def test_png_size_reads_the_header_and_refuses_other_files():
+    assert reproduce.png_size(_png(30, 20)) == (30, 20)
+    with pytest.raises(ValueError, match="not a PNG"):
+        reproduce.png_size(b"GIF89a" + bytes(30))
+
+
+def test_findings_are_collected_from_tagged_cells_in_order():
+    nb = nbformat.v4.new_notebook()
+    cells = []
+    for k, tags in enumerate([["findings"], [], ["findings", "other"]]):
+        cell = nbformat.v4.new_code_cell(f"display(Markdown(f{k}))")
+        cell.metadata["tags"] = tags
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": f"Finding {k}.\n", "text/plain": "<Markdown>"})]
+        cells.append(cell)
+    nb.cells = [nbformat.v4.new_markdown_cell("Finding 9."), *cells]
+    assert reproduce.collect_findings(nb) == "Finding 0.\n\nFinding 2."

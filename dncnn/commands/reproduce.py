@@ -143,7 +143,8 @@ def reproduce(profile: str, *, notebooks: list[Path] | None = None, parameters: 
               **({"parameters": parameters} if parameters else {}), **provenance.provenance()}
     atomic.save_json(config.results_dir(profile, stage=staging) / "reproduce.json", record)
     executed = [config.BUILD_DIR / profile / notebook.name for notebook in (notebooks or list_notebooks())]
-    render_pages(executed, config.pages_dir(profile, stage=staging), record=record)
+    render_pages(executed, config.pages_dir(profile, stage=staging), record=record,
+                 figures=config.figures_dir(profile, stage=staging))
     publish_folder(config.results_dir(profile, stage=staging), config.results_dir(profile))
     publish_folder(config.figures_dir(profile, stage=staging), config.figures_dir(profile))
     return record
@@ -178,17 +179,18 @@ def publish_folder(source: Path, target: Path) -> None:
 
 
 # The page template: nbconvert's JupyterLab look, with nothing fetched from the network (no
-# require.js, MathJax or Mermaid) and each cell's code folded under its output's text.
+# require.js, MathJax or Mermaid), each cell's code folded under its output's text, no In/Out
+# prompts, every image at the size it was saved with its caption as alt text (the figure helper's
+# ``{"image/png": {"width", "height", "alt"}}`` output metadata) and compact tables. The rules start
+# with ``body.jp-Notebook`` to outrank nbconvert's own stylesheet, which comes after them (it shrinks
+# images to ``max-width: 100%`` and centres tables).
 PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block extra_css %}
 <style>
-body.jp-Notebook { max-width: 1180px; margin: 0 auto; padding: 1em 2em; }
-.dncnn-nav { font-family: sans-serif; font-size: 0.9em; margin: 0.5em 0 1.5em; color: #555; }
-details.dncnn-code > summary { cursor: pointer; color: #777; font-family: monospace; font-size: 0.8em; margin: 0.2em 0; }
-.jp-CodeCell.jp-mod-noOutputs details.dncnn-code > summary { opacity: 0.7; }
+PAGE_CSS
 </style>
 {% endblock extra_css %}
 {% block body_header %}
@@ -200,20 +202,45 @@ details.dncnn-code > summary { cursor: pointer; color: #777; font-family: monosp
 {{ super() }}
 </details>
 {%- endblock input_group %}
-"""
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+{%- for key in ('width', 'height', 'alt') -%}
+{%- set value = output | get_metadata(key, 'image/png') -%}
+{%- if value is not none %} {{ key }}="{{ value | escape_html }}"{%- endif -%}
+{%- endfor -%}
+>
+</div>
+{%- endblock data_png %}
+""".replace("PAGE_CSS", """
+body.jp-Notebook { max-width: 1180px; margin: 0 auto; padding: 1em 1.5em; }
+body.jp-Notebook .jp-InputPrompt, body.jp-Notebook .jp-OutputPrompt { display: none; }
+body.jp-Notebook .jp-RenderedImage img { max-width: none; height: auto; }
+body.jp-Notebook .jp-RenderedHTMLCommon table { font-size: 0.85em; margin-left: 0; }
+body.jp-Notebook .jp-RenderedHTMLCommon td, body.jp-Notebook .jp-RenderedHTMLCommon th { padding: 0.25em 0.6em; }
+body.jp-Notebook .jp-RenderedMarkdown th { text-align: left; }
+.dncnn-nav { font-family: sans-serif; font-size: 0.9em; margin: 0.5em 0 1.5em; color: #555; }
+details.dncnn-code > summary { cursor: pointer; color: #777; font-family: monospace; font-size: 0.8em; margin: 0.2em 0; }
+.jp-CodeCell.jp-mod-noOutputs details.dncnn-code > summary { opacity: 0.7; }""".strip())
+HEADLINE_TABLE = "summary_vs_paper.md"  # notebook 04's evaluation summary beside the paper, in results/<profile>/
+HEADLINE_FIGURES = ("04_comparison.png",)  # in figures/<profile>/, captions from dncnn.analysis.report.FIGURES
 
 
-def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = None) -> list[Path]:
+def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = None,
+                 figures: Path | None = None) -> list[Path]:
     """Render executed notebooks as self-contained HTML pages in ``out_dir``, with ``index.html``.
 
-    Each page is nbconvert's JupyterLab template with the images embedded and nothing loaded from
-    the network (readable offline), every code cell folded under a "code" line above its outputs,
-    and stream outputs merged with progress-bar redraws (carriage returns) reduced to their last
-    state. The index lists every page with its title, opening paragraph and closing findings.
+    Each page is nbconvert's JupyterLab template (:data:`PAGE_TEMPLATE`) with the images embedded and
+    nothing loaded from the network (readable offline), every code cell folded under a "code" line
+    above its outputs, stream outputs merged with progress-bar redraws (carriage returns) reduced to
+    their last state, and stderr left out (kept in ``<executed>.stderr.log`` beside the executed
+    notebook). The index opens with the run's headline table and figure, then every page's findings.
 
     Args:
         executed: the executed ``.ipynb`` files (papermill's, in ``build/<profile>/``), in order.
+        out_dir: the pages' folder, ``results/<profile>/pages`` (its parent holds the run's tables).
         record: the run's record (:func:`reproduce`), named on every page.
+        figures: the run's figures folder, for the index's headline figure (left out where missing).
 
     Returns:
         The pages written, ``index.html`` last.
@@ -232,13 +259,34 @@ def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = N
     written, entries = [], []
     for path in executed:
         nb = nbformat.read(str(path), as_version=4)
+        keep_stderr(drop_stderr(nb), path.with_suffix(".stderr.log"))
         title = notebook_title(nb) or path.stem
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "dncnn_run": run})
         page = out_dir / f"{path.stem}.html"
         written.append(atomic.save_text(page, body))
-        entries.append({"page": page.name, "title": title, "intro": notebook_intro(nb), "findings": closing_findings(nb)})
-    written.append(atomic.save_text(out_dir / "index.html", render_index(entries, run=run)))
+        entries.append({"page": page.name, "title": title, "findings": collect_findings(nb)})
+    headline = render_index_headline(out_dir.parent, figures, profile=(record or {}).get("profile", out_dir.parent.name))
+    written.append(atomic.save_text(out_dir / "index.html", render_index(entries, run=run, headline=headline)))
     return written
+
+
+def drop_stderr(nb) -> list[str]:
+    """Remove every stderr stream output from a notebook (in place); return their texts in order."""
+    dropped = []
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        dropped += [o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        if "outputs" in cell:
+            cell["outputs"] = [o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return dropped
+
+
+def keep_stderr(texts: list[str], path: Path) -> None:
+    """Write the stderr a page leaves out to ``path`` (none: remove an old one) and say so in one line."""
+    path.unlink(missing_ok=True)
+    if texts:
+        path.write_text("".join(texts))
+        print(f"    {len(texts)} stderr output(s) of {path.stem.removesuffix('.stderr')} left off its page: {path}", flush=True)
 
 
 def describe_record(record: dict | None) -> str:
@@ -259,42 +307,83 @@ def notebook_title(nb) -> str | None:
     return None
 
 
-def notebook_intro(nb) -> str:
-    """The first paragraph after the title of a notebook's opening Markdown cell."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            paragraphs = [p.strip() for p in cell.source.split("\n\n") if p.strip() and not p.startswith("#")]
-            return paragraphs[0] if paragraphs else ""
-    return ""
+FINDINGS_TAG = "findings"  # the tag of every code cell that displays a finding (cell.metadata.tags)
 
 
-def closing_findings(nb) -> str:
-    """The Markdown a notebook displays after its closing "## Findings" cell (empty if none)."""
-    texts, after = [], False
+def collect_findings(nb) -> str:
+    """The Markdown the cells tagged :data:`FINDINGS_TAG` display, in order, one paragraph each
+    (empty if none): what the index shows of a notebook, each finding once."""
+    texts = []
     for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Findings"):
-            after = True
-        elif after and cell.cell_type == "code":
-            texts += [o["data"]["text/markdown"] for o in cell.get("outputs", [])
+        if cell.cell_type == "code" and FINDINGS_TAG in cell.get("metadata", {}).get("tags", []):
+            texts += [o["data"]["text/markdown"].strip() for o in cell.get("outputs", [])
                       if o.get("output_type") in ("display_data", "execute_result") and "text/markdown" in o.get("data", {})]
     return "\n\n".join(texts)
 
 
-def render_index(entries: list[dict], *, run: str = "") -> str:
-    """``index.html``: every page with its title, opening paragraph and findings, self-contained."""
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels of a PNG file's bytes (its IHDR chunk).
+
+    Raises:
+        ValueError: the bytes are not a PNG.
+    """
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError(f"not a PNG file: it starts with {data[:16]!r}, a PNG with b'\\x89PNG\\r\\n\\x1a\\n'")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def embed_figure(path: Path, caption: str) -> str:
+    """A ``<figure>`` holding ``path`` as a base64 data URI at its saved size, with ``caption`` as its
+    alt text and caption."""
+    import base64
+    import html
+
+    data = path.read_bytes()
+    width, height = png_size(data)
+    return (f'<figure><img src="data:image/png;base64,{base64.b64encode(data).decode()}" width="{width}" '
+            f'height="{height}" alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
+
+
+def render_index_headline(results: Path, figures: Path | None, *, profile: str) -> str:
+    """The index's opening: the run's evaluation summary beside the paper (``results/<profile>/``
+    :data:`HEADLINE_TABLE`) and its :data:`HEADLINE_FIGURES`, HTML; what is missing is left out
+    (``""`` when all is)."""
+    from nbconvert.filters.markdown import markdown2html_mistune
+
+    from ..analysis.report import FIGURES
+
+    parts = []
+    table = results / HEADLINE_TABLE
+    if table.exists():
+        parts.append(f"<p>The run's evaluation summary beside the paper's values (<code>results/{profile}/{HEADLINE_TABLE}</code>):</p>"
+                     f'<div class="headline-table">{markdown2html_mistune(table.read_text())}</div>')
+    captions = dict(FIGURES)
+    parts += [embed_figure(figures / name, captions.get(name, name)) for name in HEADLINE_FIGURES
+              if figures is not None and (figures / name).exists()]
+    return f'<section class="headline"><h2>Headline</h2>{"".join(parts)}</section>' if parts else ""
+
+
+INDEX_CSS = ("body{font-family:sans-serif;max-width:1180px;margin:2em auto;padding:0 1.5em;line-height:1.5;color:#222}"
+             "h2{font-size:1.2em;margin-top:1.8em}.findings{background:#f4f7fb;border-left:4px solid #0072B2;padding:0.2em 1em}"
+             "code{background:#f2f2f2;padding:0 0.2em}figure{margin:1em 0}figure img{max-width:none;height:auto}"
+             "figcaption{font-size:0.9em;color:#555}table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}"
+             "td,th{padding:0.25em 0.6em;border-bottom:1px solid #ddd;text-align:left}")
+
+
+def render_index(entries: list[dict], *, run: str = "", headline: str = "") -> str:
+    """``index.html``, self-contained: ``headline`` (HTML, :func:`render_index_headline`), then every page's
+    title as a link and its findings (``entries``: ``{"page", "title", "findings"}``, Markdown findings)."""
     import html
 
     from nbconvert.filters.markdown import markdown2html_mistune
 
     items = []
     for e in entries:
-        findings = f'<div class="findings">{markdown2html_mistune(e["findings"])}</div>' if e["findings"] else ""
-        items.append(f'<section><h2><a href="{html.escape(e["page"])}">{html.escape(e["title"])}</a></h2>'
-                     f'{markdown2html_mistune(e["intro"])}{findings}</section>')
-    style = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1.5em;line-height:1.5;color:#222}"
-             "h2{font-size:1.2em;margin-top:1.8em}.findings{background:#f4f7fb;border-left:4px solid #0072B2;padding:0.2em 1em}"
-             "code{background:#f2f2f2;padding:0 0.2em}")
+        link = f'<a href="{html.escape(e["page"])}">'  # the title: a link to the page
+        findings = (f'<div class="findings">{markdown2html_mistune(e["findings"])}</div>' if e["findings"]
+                    else "<p>(no findings displayed)</p>")
+        items.append(f'<section><h2>{link}{html.escape(e["title"])}</a></h2>{findings}</section>')
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>dncnn-study: the executed notebooks</title>"
-            f"<style>{style}</style></head><body><h1>dncnn-study: the executed notebooks</h1>"
-            f"<p>Every notebook of one <code>make reproduce</code> run, with its outputs: {run}.</p>"
-            + "".join(items) + "</body></html>\n")
+            f"<style>{INDEX_CSS}</style></head><body><h1>dncnn-study: the executed notebooks</h1>"
+            f"<p>Every notebook of one <code>make reproduce</code> run, with its findings: {run}.</p>"
+            + headline + "".join(items) + "</body></html>\n")
