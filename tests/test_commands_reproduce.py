@@ -183,3 +183,28 @@ def test_findings_are_collected_from_tagged_cells_in_order():
         cells.append(cell)
     nb.cells = [nbformat.v4.new_markdown_cell("Finding 9."), *cells]
     assert reproduce.collect_findings(nb) == "Finding 0.\n\nFinding 2."
+
+
+def test_an_erased_progress_bar_leaves_no_output_on_a_page_and_real_output_stays():
+    """A bar in a kernel is redrawn with carriage returns and erased when it closes
+    (dncnn.runtime.progress); the blank stream it leaves is dropped, printed text is kept."""
+    import nbformat
+
+    erased = "\rBSD68:  50%|#####     | 1/2\rBSD68: 100%|##########| 2/2\r                         \r"
+    cell = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stdout", text=erased),
+                                                   nbformat.v4.new_output("stream", name="stdout", text="kept\n")])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert reproduce.drop_blank_streams(nb) == 1
+    assert [o["text"] for o in nb.cells[0].outputs] == ["kept\n"]
+    assert reproduce.shown_text("a\rb\nc") == "b\nc"
+
+
+def test_a_progress_bar_inside_a_kernel_is_erased_when_it_closes(monkeypatch, capsys):
+    """In a kernel the bar goes to stdout and leaves nothing once closed, even when asked to stay."""
+    from dncnn.runtime import progress
+
+    monkeypatch.setattr(progress, "in_kernel", lambda: True)
+    bar = progress.progress_bar(total=2, desc="images", leave=True)
+    bar.update(2)
+    bar.close()
+    assert not reproduce.shown_text(capsys.readouterr().out).strip()

@@ -260,6 +260,7 @@ def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = N
     for path in executed:
         nb = nbformat.read(str(path), as_version=4)
         keep_stderr(drop_stderr(nb), path.with_suffix(".stderr.log"))
+        drop_blank_streams(nb)
         title = notebook_title(nb) or path.stem
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}, "dncnn_run": run})
         page = out_dir / f"{path.stem}.html"
@@ -279,6 +280,25 @@ def drop_stderr(nb) -> list[str]:
         if "outputs" in cell:
             cell["outputs"] = [o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     return dropped
+
+
+def shown_text(text: str) -> str:
+    """A stream's text as a terminal leaves it: each line is what its last carriage return left
+    (a progress bar redrawn in place, then erased when it closed, leaves nothing)."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def drop_blank_streams(nb) -> int:
+    """Remove (in place) the stream outputs that show nothing once carriage returns are applied: what
+    an erased progress bar leaves (:mod:`dncnn.runtime.progress`). Returns how many were removed."""
+    removed = 0
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        kept = [o for o in outputs if not (o.get("output_type") == "stream" and not shown_text(o.get("text", "")).strip())]
+        removed += len(outputs) - len(kept)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return removed
 
 
 def keep_stderr(texts: list[str], path: Path) -> None:
