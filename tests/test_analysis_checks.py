@@ -20,10 +20,10 @@ def test_a_rerun_that_differs_names_the_largest_absolute_difference_of_each_colu
     assert "e+00" not in text
 
 
-def test_format_difference_never_prints_a_zero_exponent():
-    assert checks.format_difference(0.0) == "0"
-    assert checks.format_difference(-2.5e-6) == "2.5e-06"
-    assert checks.format_difference(0.012) == "0.012"
+def test_format_largest_difference_never_prints_a_zero_exponent():
+    assert checks.format_largest_difference(0.0) == "0"
+    assert checks.format_largest_difference(-2.5e-6) == "2.5e-06"
+    assert checks.format_largest_difference(0.012) == "0.012"
 
 
 def test_the_noise_rerun_sentence_counts_images_and_lists_levels():

@@ -289,28 +289,6 @@ def test_training_runs_show_short_devices_and_every_run(profile):
     assert all("(" not in r[column] for r in rows[1:])
 
 
-def test_training_run_is_a_row_not_a_dict():
-    import json
-
-    sidecar = json.loads((config.PROJECT_ROOT / "weights" / "dncnn-s-sigma25.json").read_text())
-    text = T.present_training_run(sidecar).data
-    rows = markdown_tables(text)[0]
-    assert rows[0] == ["complete", "epochs", "steps", "minutes", "final loss", "device", "backend"]
-    assert rows[1][:4] == ["yes", str(sidecar["epochs"]), f"{sidecar['steps']:,}", f"{sidecar['wall_seconds'] / 60:.2f}"]
-    assert "{" not in text and page_problems(text) == []
-
-
-@pytest.mark.parametrize("name", ["quick/noise_levels_check.csv", "paper/tasks_check.csv", "quick/colour_check.csv"])
-def test_table_check_shows_the_largest_differences(name):
-    check = pd.read_csv(RESULTS / name)
-    rows = markdown_tables(T.present_table_check(check).data)[0]
-    assert rows[1][0] == str(len(check))
-    assert rows[1][1] == T.format_number(check.psnr_diff.abs().max(), kind="db")
-    assert rows[1][2] == T.format_number(check.ssim_diff.abs().max(), kind="ssim")
-    broken = check.assign(psnr_diff=check.psnr_diff + 0.123)  # a rerun off by 0.12 dB shows as such
-    assert markdown_tables(T.present_table_check(broken).data)[0][1][1] == "0.12"
-
-
 def test_noise_level_pivot_with_its_index():
     from dncnn.evaluation import noise_levels as NL
 

@@ -12,7 +12,7 @@ from .findings import _count
 UNITS = {"psnr": "dB of PSNR", "ssim": "of SSIM", "estimate": "in the estimated sigma (0-255 scale)"}
 
 
-def format_difference(value: float) -> str:
+def format_largest_difference(value: float) -> str:
     """A largest absolute difference for a sentence: ``0`` where there is none, else two significant
     digits (``3.1e-05`` below 0.001, ``0.0042`` above)."""
     value = abs(float(value))
@@ -33,7 +33,7 @@ def describe_rerun_check(check, *, columns=("psnr", "ssim"), what: str = "row", 
     largest = {column: float(check[f"{column}_diff"].abs().max()) for column in columns}
     if not any(largest.values()):
         return f"The {_count(len(check), what)} rerun here equal {table} to the last digit."
-    parts = [f"{format_difference(value)} {UNITS.get(column, column)}" for column, value in largest.items()]
+    parts = [f"{format_largest_difference(value)} {UNITS.get(column, column)}" for column, value in largest.items()]
     return f"The {_count(len(check), what)} rerun here match {table}: the largest differences are " + ", ".join(parts) + "."
 
 

@@ -587,38 +587,3 @@ def present_ablation_runs(table):
     caption = describe_constants(constant, headers=headers, kinds=kinds)
     return markdown(caption + format_table(view, kinds=kinds, headers=headers))
 
-
-# ---------------------------------------------------------------- small tables in place of printed values
-
-def present_training_run(sidecar: Mapping):
-    """Notebook 02: the sidecar of the run just trained (:func:`dncnn.training.train.train`'s dict) as one
-    row: whether it completed, epochs, steps, minutes (``wall_seconds`` / 60), final loss (4 decimals), the
-    device by its short name and the Keras backend; keys it lacks are left out."""
-    import pandas as pd
-
-    row = {"complete": {True: "yes", False: "no"}.get(sidecar.get("complete"), sidecar.get("complete")),
-           "epochs": sidecar.get("epochs"), "steps": sidecar.get("steps"),
-           "minutes": sidecar["wall_seconds"] / 60 if sidecar.get("wall_seconds") is not None else None,
-           "final loss": sidecar.get("final_loss"), "device": device_cell(sidecar.get("device")),
-           "backend": sidecar.get("backend")}
-    table = pd.DataFrame([{k: v for k, v in row.items() if v is not None}])
-    return markdown(format_table(table, kinds={"epochs": "int", "steps": "int", "minutes": "float:2", "final loss": "float:4"}))
-
-
-CHECK_KINDS = {"psnr": ("PSNR", "db", " (dB)"), "ssim": ("SSIM", "ssim", ""), "estimate": ("σ estimate", "float:3", "")}
-
-
-def present_table_check(check, *, columns: Sequence[str] = ("psnr", "ssim")):
-    """Notebooks 05 and 06: a rerun checked against a committed table (``<column>_diff`` columns, here minus
-    table, as :func:`dncnn.evaluation.tasks.check_against_table` and
-    :func:`dncnn.evaluation.noise_levels.check_noise_levels` return them) as one row: the rows rerun and the
-    largest absolute difference of each column, at the column's decimals (a difference below them reads
-    0.00, not 0.0e+00)."""
-    import pandas as pd
-
-    row, kinds = {"rows rerun": len(check)}, {"rows rerun": "int"}
-    for column in columns:
-        name, kind, unit = CHECK_KINDS.get(column, (column, "float:3", ""))
-        header = f"largest |{name} difference|{unit}"
-        row[header], kinds[header] = float(check[f"{column}_diff"].abs().max()) if len(check) else None, kind
-    return markdown(format_table(pd.DataFrame([row]), kinds=kinds))
