@@ -405,6 +405,14 @@ def describe_table_v_bar(versus) -> str:
     return text
 
 
+def describe_device(device: str) -> str:
+    """A recorded device as a sentence says it: ``NVIDIA H200 (gpu, 1 device(s))`` -> ``NVIDIA H200 (gpu,
+    1 device)``, ``(2 GPU(s))`` -> ``(2 GPUs)``; every other text unchanged."""
+    import re
+
+    return re.sub(r"(\d+) (device|GPU)\(s\)", lambda m: count_of(m.group(1), m.group(2)), str(device))
+
+
 def short_device(device: str) -> str:
     """``NVIDIA H200 (gpu, 1 device(s))`` -> ``NVIDIA H200``; ``CPU: AMD EPYC, 2 cores`` -> ``CPU, 2 cores``."""
     if device.startswith("CPU"):

@@ -205,7 +205,7 @@ def render_noise_levels(folder=None) -> str:
                   "|---|---|---|---|---|"]
     for r in rule:
         high = "and above" if r["high"] == float("inf") else f"to {r['high']:g}"
-        rule_lines.append(f"| {r['low']:g} {high} | {find_entry(r['model']).key} | {r['pairs']} | "
+        rule_lines.append(f"| {r['low']:g} {high} | {find_entry(r['model']).name} | {r['pairs']} | "
                           f"{r['psnr']:.2f} | {r['psnr_blind']:.2f} |")
     parts = [
         f"Generated from `results/noise-levels/` by `python -m dncnn noise-levels` (do not edit by hand).",
