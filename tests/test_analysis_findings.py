@@ -290,3 +290,9 @@ def test_table_v_rows_beyond_the_tolerance_are_named_and_a_zero_rerun_difference
     assert text == "1 of 2 rows lies within the study's tolerance of 0.05 dB of Table V (beyond it: Urban100 x2 -0.06 dB)"
     assert findings.describe_table_v_bar(versus.iloc[:1]).startswith("1 of 1 row lies within")
     assert findings.describe_agreement(0.0) == "exactly" and findings.describe_agreement(3.2e-6) == "to 3.2e-06 dB"
+
+
+def test_a_recorded_device_reads_without_a_plural_placeholder():
+    assert findings.format_device_text("NVIDIA H200 (gpu, 1 device(s))") == "NVIDIA H200 (gpu, 1 device)"
+    assert findings.format_device_text("A100 (2 GPU(s))") == "A100 (2 GPUs)"
+    assert findings.format_device_text("CPU: AMD EPYC, 2 cores") == "CPU: AMD EPYC, 2 cores"

@@ -405,7 +405,7 @@ def describe_table_v_bar(versus) -> str:
     return text
 
 
-def describe_device(device: str) -> str:
+def format_device_text(device: str) -> str:
     """A recorded device as a sentence says it: ``NVIDIA H200 (gpu, 1 device(s))`` -> ``NVIDIA H200 (gpu,
     1 device)``, ``(2 GPU(s))`` -> ``(2 GPUs)``; every other text unchanged."""
     import re

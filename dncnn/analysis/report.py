@@ -60,7 +60,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
     from ..model.catalog import get_entry
     from ..model.weights import shipped_keys
     from ..state import PLAN_FILE, format_duration
-    from .findings import describe_device
+    from .findings import format_device_text
 
     plan = _read_json(results / PLAN_FILE)
     if plan and plan.get("estimate"):
@@ -75,7 +75,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
         if run_row["run"] == trained_label or run_row["run"].startswith("this run"):  # "this run": tables before the plan named it
             facts.append(f"trained in this run: {int(run_row['steps']):,} steps of batch {run_row['batch_size']} "
                          f"({run_row['epochs']} epochs, {float(run_row['training_minutes']):.1f} min, {run_row['precision']}, "
-                         f"{describe_device(run_row['device'])})")
+                         f"{format_device_text(run_row['device'])})")
     for name in shipped_keys():
         shipped = _read_json(config.WEIGHTS_DIR / f"{name}.json")
         if shipped:
@@ -83,7 +83,7 @@ def render_results(profile: str, *, prefix: str = "../") -> str:
                          f"`{shipped['profile']['name']}` profile: {shipped['steps']:,} steps of batch {shipped['batch_size']}, "
                          f"{shipped['epochs']} epochs, {shipped['wall_seconds'] / 60:.1f} min, "
                          f"{'SGD' if shipped['profile'].get('optimizer', 'adam') == 'sgd' else 'Adam'}, "
-                         f"{shipped['precision']}, {describe_device(shipped['device'])}, "
+                         f"{shipped['precision']}, {format_device_text(shipped['device'])}, "
                          f"{shipped['backend']} backend, commit `{shipped['git_commit'][:7]}`)")
     check = _read_csv(results / "tasks_check.csv")
     if check:
