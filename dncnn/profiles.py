@@ -213,7 +213,7 @@ PROFILES: dict[str, Profile] = {
     # mini-batch 128. The authors' released DnCNN-B (model/GD_Gray_Blind.mat) has 20 convolutions
     # (dncnn.model.reference reads it). Stride 7 with the four scales of our patch recipe gives
     # 386,688 = 128 x 3,021 patches, within 1 % of the paper's 128 x 3,000 (stride 10 would give
-    # 201,600). The optimizer and schedule are this project's paper recipe (Adam, 1e-3 then 1e-4
+    # 201,600). The optimizer and schedule are the `paper` profile's, the authors' released code's (Adam, 1e-3 then 1e-4
     # from epoch 31: the authors' code; the paper's text says SGD, see the ablation).
     "paper-blind": Profile(
         name="paper-blind",
@@ -245,7 +245,7 @@ PROFILES: dict[str, Profile] = {
     ),
     # The GPU base of the ablation: the paper's data and batch (238,336 patches, 128), an "epoch" of
     # 266 steps = 1/7 of a pass (1,862 steps), so validation runs 7 times a pass; 7 of them = one pass.
-    # Adam keeps 1e-3 (the first 30 passes of the paper recipe); the SGD runs get the paper's
+    # Adam keeps 1e-3 (the first 30 passes of the `paper` profile's schedule); the SGD runs get the paper's
     # schedule in passes, 1e-1 decayed exponentially to 1e-4 over 50 passes (= 343 of these epochs),
     # of which they run the start (dncnn.commands.ablation).
     "ablation-gpu": Profile(

@@ -21,7 +21,7 @@ def _grid():
     rows, est = [], []
     methods = [("noisy input", np.nan, ""), ("BM3D", np.nan, ""), (get_entry("dncnn_s_sigma15").name, 15.0, AUTHORS_WEIGHTS),
                (get_entry("dncnn_s_sigma25").name, 25.0, AUTHORS_WEIGHTS), (get_entry("dncnn_s_sigma50").name, 50.0, AUTHORS_WEIGHTS),
-               ("DnCNN-S ours, paper recipe (GPU)", 25.0, "loaded: weights/dncnn-s-sigma25.keras"),
+               (get_entry("ours").name, 25.0, "loaded: weights/dncnn-s-sigma25.keras"),
                (NL.BLIND_LABEL, np.nan, AUTHORS_WEIGHTS)]
     for sigma in SIGMAS:
         for k, image in enumerate(("a.png", "b.png", "c.png")):
@@ -113,7 +113,10 @@ def test_the_clean_photo_paragraph_quotes_the_worst_photo_and_the_margin():
     text = F.describe_clean_photos(table)
     assert "worst: b, 36.50 dB" in text and "margin is 34.15 dB" in text and "sigma 5 would" in text
     assert "Every photo clears it" in text
-    assert "1 photo(s) fall below it: b 30.00 dB" in F.describe_clean_photos(table.assign(psnr=[48.0, 30.0]))
+    assert "the default path chose DnCNN-B authors' weights (2 photos)" in text  # the model's name, not its key
+    assert "1 photo falls below it: b 30.00 dB" in F.describe_clean_photos(table.assign(psnr=[48.0, 30.0]))
+    assert "2 photos fall below it" in F.describe_clean_photos(table.assign(psnr=[30.0, 30.0]))
+    assert "(1 photo)" in F.describe_clean_photos(table.assign(model=["dncnn_b_gray_blind", "cdncnn_b_color_blind"]))
 
 
 @pytest.mark.skipif(not (config.NOISE_LEVELS_TABLE_DIR / "noise_levels_per_image.csv").exists(),
@@ -122,3 +125,44 @@ def test_the_documented_block_is_generated_from_the_committed_tables():
     doc = (config.PROJECT_ROOT / "docs" / "noise-levels.md").read_text()
     block = doc.split(F.DOC_START)[1].split(F.DOC_END)[0].strip()
     assert block == F.render_noise_levels().strip()
+
+
+def test_past_55_a_best_row_that_is_bm3d_is_named_once(study):
+    per_image, _, _, summary = study
+    text = F.describe_blind_gap(summary, per_image)  # past 55 the synthetic DnCNN-B falls below BM3D, the best row there
+    assert "it is -1.60 dB from BM3D, the best row there" in text or "from BM3D, the best row there" in text
+    assert "from the best row (BM3D)" not in text
+    assert text.count("from BM3D") == 2  # sigma 65 and 75, once each
+
+
+def test_a_shortfall_of_zero_is_no_shortfall_and_a_real_one_has_no_sign():
+    import pandas as pd
+
+    oracle = pd.Series({"15": 31.7, "25": 29.2})
+    same = F._recommend({"a": oracle.copy()}, oracle)
+    assert "never falls short" in same and "+0.00" not in same and "shortfall" not in same
+    short = F._recommend({"a": oracle - pd.Series({"15": 0.0, "25": 0.41})}, oracle)
+    assert "its largest shortfall from the DnCNN-S told the true sigma is 0.41 dB (sigma 25)" in short
+
+
+def test_the_nearest_dncnn_s_that_equals_the_told_one_is_one_result_not_two(study):
+    _, _, derived, summary = study
+    rule = derived["rules"][derived["estimator"]]
+    text = F.describe_choice(summary, rule, estimator=derived["estimator"], thresholds=derived["thresholds"])
+    table = NL.pivot_summary(summary)
+    same = bool(((table.loc[NL.NEAREST_LABEL] - table.loc[NL.ORACLE_LABEL]).abs() < 0.005).all())
+    assert ("here the two rows are one result" in text) == same
+    if not same:
+        assert re.search(rf"nearest DnCNN-S \(thresholds [^)]*\) {NUMBER} dB and the DnCNN-S told the true sigma", text)
+    shifted = summary.assign(psnr=[p - 0.3 if m == NL.NEAREST_LABEL else p for m, p in zip(summary.method, summary.psnr)])
+    text = F.describe_choice(shifted, rule, estimator=derived["estimator"], thresholds=derived["thresholds"])
+    assert "one result" not in text and "nearest DnCNN-S (thresholds" in text
+
+
+@pytest.mark.skipif(not (config.NOISE_LEVELS_TABLE_DIR / "noise_levels_per_image.csv").exists(),
+                    reason="the committed noise-level grid is absent")
+def test_the_committed_grid_says_no_minus_zero_no_repeated_best_row_and_no_zero_shortfall():
+    text = F.render_noise_levels()
+    assert "-0.00" not in text and "+0.00" not in text
+    assert "from the best row (BM3D)" not in text and "range(s)" not in text and "photo(s)" not in text
+    assert "shortfall from the DnCNN-S told the true sigma is 0.00" not in text

@@ -140,3 +140,19 @@ def test_a_run_with_validation_gets_a_fourth_panel_in_notebook_02s_figure():
     np.testing.assert_array_equal(line.get_ydata(), [22.0, 23.0])
     assert line.get_color() == fig.axes[0].get_lines()[0].get_color()  # the run's colour in every panel
     assert len(plots.plot_training_runs({"old": {"history": rows[:1], "batch_size": 128}}).axes) == 3
+
+
+def test_the_x_axis_is_said_from_the_runs_logs_not_assumed_to_be_epochs():
+    def run(steps, batch=32):
+        return {"history": [{"steps": s, "val_psnr": 20.0 + i} for i, s in enumerate(steps)], "batch_size": batch}
+
+    text = training_claims.describe_validation_points({"a": run([50, 100]), "b": run([50, 100])})
+    assert text == ("Each curve is the validation PSNR measured every 50 steps of batch 32 (1,600 patches: 0.67 % of one "
+                    "epoch of the paper's data), 2 times per run, plotted against the patches seen (not against epochs "
+                    "of the paper's data).")
+    assert "every 1 step of batch 128 (128 patches" in training_claims.describe_validation_points({"a": run([1], batch=128)})
+    assert "1 time per run" in training_claims.describe_validation_points({"a": run([1], batch=128)})
+    committed = training_claims.read_ablation_runs(config.ABLATION_DIR)
+    if committed:
+        text = training_claims.describe_ablation(committed)
+        assert "Each curve is the validation PSNR measured every" in text and "after each epoch" not in text

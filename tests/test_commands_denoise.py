@@ -14,6 +14,7 @@ from dncnn.restoration.models import load_denoiser  # noqa: E402
 from dncnn.restoration.tiling import denoise_tiled  # noqa: E402
 from dncnn.model import reference  # noqa: E402
 from dncnn.model.network import count_layers, fold_batchnorm  # noqa: E402
+from dncnn.model.catalog import get_entry
 from helpers import trained_like  # noqa: E402
 
 
@@ -48,7 +49,7 @@ def test_denoise_file_on_grey_colour_and_16_bit_images(user_images, tmp_path, we
 
 def test_model_ours_of_the_cli_is_the_shipped_model_and_only_for_sigma_25():
     denoiser, field = load_denoiser(model="ours")
-    assert denoiser.name == "DnCNN-S ours, paper recipe (GPU)" and field == 35
+    assert denoiser.name == get_entry("ours").name and field == 35
     assert count_layers(denoiser.model, "bn") == 0
     with pytest.raises(ValueError, match="trained for sigma 25 only"):
         load_denoiser(model="ours", sigma=15)

@@ -8,6 +8,7 @@ from dncnn.model import reference
 from dncnn.model import weights as M
 from dncnn.evaluation.denoisers import BM3DDenoiser, KerasDenoiser, denoise_bm3d, shipped_denoiser
 from dncnn.evaluation.metrics import compute_psnr
+from dncnn.model.catalog import get_entry
 
 
 def test_bm3d_beats_the_noisy_input_and_is_cached(crops, tmp_path):
@@ -65,7 +66,7 @@ def test_sigma25_weights_denoise_bsd68_images(weights_dir, raw_dir, monkeypatch)
 def test_the_shipped_model_denoises_like_its_unfolded_self(bsd68_crops):
     keras = pytest.importorskip("keras")
     denoiser = shipped_denoiser("dncnn-s-sigma25")
-    assert denoiser.name == "DnCNN-S ours, paper recipe (GPU)" and denoiser.trained_sigma == 25.0
+    assert denoiser.name == get_entry("ours").name and denoiser.trained_sigma == 25.0
     assert denoiser.weights == "loaded: weights/dncnn-s-sigma25.keras"  # the tables say it was loaded, not trained
     trained = M.load_shipped_model("dncnn-s-sigma25")
     for index, clean in enumerate(bsd68_crops):

@@ -33,6 +33,15 @@ def test_a_row_label_is_looked_up_never_parsed():
     assert find_entry("DnCNN-S99 authors' weights") is None  # looks like a label, names no model
 
 
+def test_our_shipped_model_is_named_by_its_recipe_and_found_by_its_former_name():
+    ours = get_entry("ours")
+    # trained with Adam and bf16 as the authors' released code does; the paper's text describes SGD
+    assert ours.name == "DnCNN-S ours, released-code recipe (GPU)" and "paper recipe" not in ours.name
+    assert find_entry("DnCNN-S ours, paper recipe (GPU)") is ours  # tables committed before the rename
+    names = [e.name for e in catalog.MODELS]
+    assert not {n for e in catalog.MODELS for n in e.former_names} & set(names)  # a former name names no other model
+
+
 def _fake_entry():
     from dncnn.model.network import build_dncnn
 

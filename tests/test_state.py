@@ -8,6 +8,7 @@ import pytest
 from dncnn import config
 from dncnn import state as plan
 from dncnn.profiles import get_profile
+from dncnn.model.catalog import get_entry
 from helpers import TINY
 
 
@@ -21,7 +22,7 @@ def test_paper_does_not_train_without_an_accelerator_and_uses_the_shipped_weight
     decided = plan.plan_training(paper, accelerator=False, estimate={"estimated_seconds": 6.5 * 86400})
     assert decided["train"] is False
     assert decided["model"] == {"source": "loaded", "shipped": "dncnn-s-sigma25", "path": "weights/dncnn-s-sigma25.keras",
-                                "label": "DnCNN-S ours, paper recipe (GPU)", "sigma": 25.0}
+                                "label": get_entry("ours").name, "sigma": 25.0}
     assert "no GPU" in decided["reason"] and "6.5 days" in decided["reason"] and "train_model = True" in decided["reason"]
     assert plan.plan_training(paper, accelerator=True)["train"] is True
     forced = plan.plan_training(paper, accelerator=False, train=True)
@@ -93,5 +94,5 @@ def test_a_blind_recipe_plans_its_own_shipped_model_and_is_evaluated_at_every_si
 
     monkeypatch.setattr(weights, "load_shipped_model", lambda name: build_dncnn(3, 4, seed=0))
     (blind_denoiser,) = [d for d in denoisers.shipped_denoisers([25.0]) if d.trained_sigma is None]
-    assert [d.name for d in denoisers.shipped_denoisers([25.0], blind=False)] == ["DnCNN-S ours, paper recipe (GPU)"]
+    assert [d.name for d in denoisers.shipped_denoisers([25.0], blind=False)] == [get_entry("ours").name]
     assert blind_denoiser.name == "DnCNN-B ours" and blind_denoiser.trained_sigma is None  # run at every sigma

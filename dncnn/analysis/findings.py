@@ -13,19 +13,33 @@ import math
 
 import numpy as np
 
+from ..evaluation.protocol import AUTHORS_TOLERANCE_DB
 from ..model.catalog import find_entry, get_entry
 
 HEADLINE = ("BSD68", 25.0)  # the paper's headline setting (Table II): dataset and sigma
 _BM3D = get_entry("bm3d").name  # BM3D's row in the tables
-REPRODUCED_DB = 0.05  # a row "reproduces" the paper when it lands within this many dB of it
-TABLE_V_DB = 0.03  # the closer bar Table V's DnCNN-3 rows are held to (every image, the authors' weights)
 CLAIM_TRAINING = ("The paper's claim that residual learning and batch normalisation speed up and stabilise training "
                   "(its Fig. 2) is not tested here: notebook 07 and `docs/training-claims.md` test it.")
 
 
 def signed(value: float, digits: int = 2) -> str:
-    """``+0.57`` / ``-0.04``: a difference with its sign (never ``-0.00``)."""
-    return f"{round(float(value), digits) + 0.0:+.{digits}f}"
+    """``+0.57`` / ``-0.04``: a difference with its sign; one that rounds to zero at ``digits``
+    decimals prints without a sign (``0.00``, never ``+0.00`` or ``-0.00``)."""
+    rounded = round(float(value), digits) + 0.0
+    return f"{rounded:.{digits}f}" if rounded == 0 else f"{rounded:+.{digits}f}"
+
+
+def count_of(n, noun: str, *, plural: str | None = None) -> str:
+    """``1 image``, ``3 images``, ``1,862 batches`` (``plural``: the plural form where it is not
+    ``noun + "s"``): the count with its noun in the number the count asks for."""
+    n = int(n)
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def tolerance_text() -> str:
+    """``"the study's tolerance of 0.05 dB"``: :data:`dncnn.evaluation.protocol.AUTHORS_TOLERANCE_DB`
+    as every sentence quotes it (a row reproduces the paper when it lands within it)."""
+    return f"the study's tolerance of {AUTHORS_TOLERANCE_DB:.2f} dB"
 
 
 def describe_patches(counts, *, images: int, batch_size: int) -> str:
@@ -44,8 +58,8 @@ def describe_patches(counts, *, images: int, batch_size: int) -> str:
     per_scale = ", ".join(f"{float(s):g}: {n:,}" for s, n in scales)
     cut = (f"The first {dropped:,} are dropped so that the count is a multiple of the batch size ({batch_size}), as in "
            f"the authors' code" if dropped else f"None is dropped: the count is already a multiple of the batch size ({batch_size})")
-    return (f"**Patches.** {images:,} Train400 images give {total:,} patches at {len(scales)} scales ({per_scale}), "
-            f"{total / images:,.0f} per image. {cut}: {kept:,} patches are kept, {kept // batch_size:,} batches per epoch.")
+    return (f"**Patches.** {count_of(images, 'Train400 image')} give {total:,} patches at {count_of(len(scales), 'scale')} ({per_scale}), "
+            f"{total / images:,.0f} per image. {cut}: {kept:,} patches are kept, {count_of(kept // batch_size, 'batch', plural='batches')} per epoch.")
 
 
 def describe_training(table, *, plan: dict | None = None) -> str:
@@ -72,11 +86,18 @@ def describe_training(table, *, plan: dict | None = None) -> str:
         if estimate:
             sentences.append(f"This profile was not trained on this machine: the whole run would take an estimated "
                              f"{format_duration(estimate['estimated_seconds'])} on {short_device(estimate['device'])} "
-                             f"({estimate['seconds_per_step']:.3g} s per step); the study uses the shipped paper-recipe model.")
+                             f"({estimate['seconds_per_step']:.3g} s per step); the study uses the shipped model, {_shipped_names()}.")
         else:
-            sentences.append("This profile was not trained on this machine; the study uses the shipped paper-recipe model.")
+            sentences.append(f"This profile was not trained on this machine; the study uses the shipped model, {_shipped_names()}.")
     sentences.append(CLAIM_TRAINING)
     return " ".join(sentences)
+
+
+def _shipped_names() -> str:
+    """The display names of this project's shipped models (the catalogue's entries of source ``shipped``)."""
+    from ..model.catalog import SHIPPED, entries
+
+    return _listing([e.name for e in entries(source=SHIPPED)])
 
 
 def describe_batches(batch_stats, *, sigma: float) -> str:
@@ -90,7 +111,7 @@ def describe_batches(batch_stats, *, sigma: float) -> str:
         return ", ".join(f"{v:.4f}" for v in batch_stats[batch_stats.kind == kind][column])
 
     n = batch_stats.batch.nunique()
-    return (f"**Training batches.** Over {n} batches the clean patches have mean {values('clean', 'mean')} and standard "
+    return (f"**Training batches.** Over {count_of(n, 'batch', plural='batches')} the clean patches have mean {values('clean', 'mean')} and standard "
             f"deviation {values('clean', 'std')}: they depend on which images the batch drew. The residual the network "
             f"learns (noisy minus clean) has mean {values('residual', 'mean')} and standard deviation "
             f"{values('residual', 'std')}, where sigma/255 = {sigma / 255:.4f}: the same zero-mean Gaussian in every batch.")
@@ -122,7 +143,7 @@ def describe_residuals(spread, *, sigma: float, batch_size: int) -> str:
     verdict = ("holds for these batches" if judged["holds"] else
                f"is not shown by these batches (the bar: {SPREAD_RATIO:g} times the noise's variation and kurtosis above "
                f"{KURTOSIS_FLOOR:g} in every batch)")
-    return (f"**The residual of super-resolution.** Over {int(noise.batches)} training batches of {batch_size} patches "
+    return (f"**The residual of super-resolution.** Over {count_of(noise.batches, 'training batch', plural='training batches')} of {count_of(batch_size, 'patch', plural='patches')} "
             f"(0-255 scale), the noise residual (sigma {sigma:g}) has {part(NOISE_KIND)}: a Gaussian (kurtosis 0) of the "
             f"same spread in every batch. For the same patches the super-resolution residual (the bicubic reconstruction "
             f"minus the patch) has, " + "; ".join(f"at {kind}, {part(kind)}" for kind in kinds) + ". Its spread "
@@ -144,7 +165,7 @@ def describe_bn_statistics(stats) -> str:
         worst = part.loc[shift.idxmax()]
         spread = part.groupby("layer")["std"].agg(lambda s: s.std() / s.mean())
         sentences.append(
-            f"**{model}** ({part.batch.nunique()} batches, {part.layer.nunique()} batch-norm layers): a batch's mean of a "
+            f"**{model}** ({count_of(part.batch.nunique(), 'batch', plural='batches')}, {count_of(part.layer.nunique(), 'batch-norm layer')}): a batch's mean of a "
             f"layer's input lies {shift.median():.3f} moving standard deviations from the layer's moving mean at the median "
             f"(95th percentile {shift.quantile(0.95):.3f}, largest {shift.max():.3f} at layer {int(worst.layer)}); the "
             f"standard deviation of a layer's input varies between batches by {100 * spread.min():.1f} % (layer "
@@ -205,29 +226,19 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
         paper_bm3d = PAPER_PSNR[(dataset, "BM3D")][int(sigma)]
         images = int(lead[lead.method == model].images.iloc[0])
         sentences.append(
-            f"**{dataset}, sigma {sigma:g} ({images} images).** {model} scores {psnr:.2f} dB: {signed(psnr - paper)} dB from "
+            f"**{dataset}, sigma {sigma:g} ({count_of(images, 'image')}).** {model} scores {psnr:.2f} dB: {signed(psnr - paper)} dB from "
             f"the paper's DnCNN-S ({paper:.2f} dB) and {signed(psnr - bm3d)} dB over BM3D run here ({bm3d:.2f} dB; the "
             f"paper's BM3D: {paper_bm3d:.2f} dB).")
     authors = [(r.method, r.sigma, r.psnr - PAPER_PSNR[(r.dataset, paper_method(r.method))][int(r.sigma)])
                for r in measured.itertuples() if _is(r.method, source=AUTHORS)
                and int(r.sigma) in PAPER_PSNR.get((r.dataset, paper_method(r.method)), {})]
     if authors:
-        method, level, diff = max(authors, key=lambda row: abs(row[2]))
-        if crop:
-            verdict = "no verdict on crops"
-        elif abs(diff) < REPRODUCED_DB:
-            verdict = f"the protocol reproduces the paper's numbers to {REPRODUCED_DB:g} dB"
-        else:
-            verdict = f"the protocol does not reproduce the paper's numbers to {REPRODUCED_DB:g} dB"
-        sentences.append(f"The authors' released weights land within {abs(diff):.2f} dB of the paper's Table II in all "
-                         f"{len(authors)} rows that have a paper value (largest: {method} at sigma {level:g}, "
-                         f"{signed(diff)} dB): {verdict}.")
+        sentences.append(describe_authors_rows(authors, crop=crop))
     gains = best_gains(measured, dataset=dataset)
-    if gains:
-        holds = all(g > 0 for _, _, g in gains)
-        listed = ", ".join(f"{signed(g)} dB at sigma {level:g} ({method})" for level, method, g in gains)
-        sentences.append(f"On {dataset} a DnCNN-S {'beats' if holds else 'does not beat'} BM3D at every noise level "
-                         f"measured: by {listed}.")
+    for name, table in ((dataset, "Table II"), ("Set12", "Table III")):
+        found = gains if name == dataset else best_gains(measured, dataset=name)
+        if found:
+            sentences.append(describe_best_gains(found, dataset=name, table=table))
     missing = sorted({15, 25, 50} - {int(level) for level, _, _ in gains})
     if missing:
         sentences.append(f"Not measured by this profile: sigma {', '.join(map(str, missing))} (`PROFILE=paper` runs them).")
@@ -244,6 +255,37 @@ def describe_evaluation(summary, *, crop: int | None = None) -> str:
                      "levels are the authors' weights); how PSNR falls as the noise level moves away from the trained "
                      "one: notebook 06 and `docs/noise-levels.md`.")
     return " ".join(sentences)
+
+
+def describe_authors_rows(authors: list[tuple[str, float, float]], *, crop: int | None = None) -> str:
+    """The authors' released weights against the paper's Table II: ``authors`` is ``(method, sigma,
+    measured minus paper in dB)`` per row that has a paper value; the largest difference, and whether it
+    lies within :data:`dncnn.evaluation.protocol.AUTHORS_TOLERANCE_DB` (no verdict on crops)."""
+    method, level, diff = max(authors, key=lambda row: abs(row[2]))
+    n = len(authors)
+    rows = f"the {count_of(n, 'row')} that {'has' if n == 1 else 'have'} a paper value"
+    where = f"{method} at sigma {level:g}, {signed(diff)} dB"
+    if crop:
+        verdict = "no verdict on crops"
+    elif abs(diff) <= AUTHORS_TOLERANCE_DB:
+        verdict = f"within {tolerance_text()}, so the protocol reproduces the paper's numbers"
+    else:
+        verdict = f"beyond {tolerance_text()}, so the protocol does not reproduce the paper's numbers"
+    return (f"The authors' released weights land at most {abs(diff):.2f} dB from the paper's Table II in {rows} "
+            f"({'largest: ' if n > 1 else ''}{where}): {verdict}.")
+
+
+def describe_best_gains(gains: list[tuple[float, str, float]], *, dataset: str, table: str) -> str:
+    """``"On BSD68 (the paper's Table II) a DnCNN-S beats BM3D at every noise level measured: by +0.59 dB
+    at sigma 15 (DnCNN-S authors' weights), ..."``: :func:`best_gains` of ``dataset`` in one sentence
+    (the best DnCNN-S minus BM3D on the set's average at each sigma)."""
+    won = [level for level, _, g in gains if g > 0]
+    listed = ", ".join(f"{signed(g)} dB at sigma {level:g} ({method})" for level, method, g in gains)
+    if len(won) == len(gains):
+        where = "at every noise level measured" if len(gains) > 1 else f"at sigma {gains[0][0]:g}, the one noise level measured"
+        return f"On {dataset} (the paper's {table}) a DnCNN-S beats BM3D on average {where}: by {listed}."
+    which = "at no noise level measured" if not won else "only at sigma " + _listing([f"{s:g}" for s in won])
+    return f"On {dataset} (the paper's {table}) a DnCNN-S beats BM3D on average {which} (best DnCNN-S minus BM3D: {listed})."
 
 
 def best_gains(measured, *, dataset: str) -> list[tuple[float, str, float]]:
@@ -284,7 +326,7 @@ def describe_gains(per_image, *, dataset: str = HEADLINE[0], sigma: float = HEAD
     sentences = [f"**Image by image ({dataset}, sigma {sigma:g}).**"]
     for method, part in gains.groupby("method", sort=False):
         top, bottom = part.iloc[0], part.iloc[-1]
-        sentences.append(f"{method} beats {reference} on {int((part.gain > 0).sum())} of {len(part)} images (gain "
+        sentences.append(f"{method} beats {reference} on {int((part.gain > 0).sum())} of {count_of(len(part), 'image')} (gain "
                          f"{signed(top.gain)} dB on {top.image} to {signed(bottom.gain)} dB on {bottom.image}, median "
                          f"{signed(part.gain.median())} dB).")
     return " ".join(sentences)
@@ -310,13 +352,12 @@ def describe_tasks(versus, summary, *, check=None, subset: bool = False,
         where = ("are on the first images of each set (or crops of them), not comparable with Table V: measured minus "
                  "paper" if subset else "land, measured minus paper, at")
         sentences.append(
-            f"**{title}** Its {len(versus)} rows that have a Table V value {where} "
+            f"**{title}** Its {count_of(len(versus), 'row')} that {'has' if len(versus) == 1 else 'have'} a Table V value {where} "
             f"{signed(versus.delta_psnr.min())} to {signed(versus.delta_psnr.max())} dB (largest: "
             f"{worst.task} {worst.dataset} {_level(worst.task, worst.level)}, {signed(worst.delta_psnr)} dB).")
         if not subset:
-            verdict = "reproduce" if versus.delta_psnr.abs().max() < REPRODUCED_DB else "do not reproduce"
-            sentences.append(f"The authors' DnCNN-3 weights {verdict} Table V to {REPRODUCED_DB:g} dB; "
-                             f"{describe_table_v_bar(versus)}.")
+            verdict = "reproduce" if (versus.delta_psnr.abs() <= AUTHORS_TOLERANCE_DB).all() else "do not reproduce"
+            sentences.append(f"{describe_table_v_bar(versus)}: the authors' DnCNN-3 weights {verdict} Table V.")
     measured = summary[summary.source == "measured"]
     for task, baseline, name in (("super-resolution", "bicubic", "super-resolution"), ("jpeg", "JPEG", "JPEG deblocking")):
         part = measured[measured.task == task]
@@ -325,35 +366,51 @@ def describe_tasks(versus, summary, *, check=None, subset: bool = False,
         ours = part[part.method == get_entry("dncnn3").name].set_index(["dataset", "level"]).psnr
         base = part[part.method == baseline].set_index(["dataset", "level"]).psnr
         gain = (ours - base).dropna()
-        sentences.append(f"In {name} DnCNN-3 beats {baseline} in {int((gain > 0).sum())} of {len(gain)} settings (by "
+        sentences.append(f"In {name} DnCNN-3 beats {baseline} in {int((gain > 0).sum())} of {count_of(len(gain), 'setting')} (by "
                          f"{signed(gain.min())} to {signed(gain.max())} dB).")
     colour = measured[measured.task == "colour denoising"]
     cbm3d = get_entry("cbm3d").name
     if len(colour) and {cbm3d} <= set(colour.method):
         cnn = colour[[_is(m, family="colour") for m in colour.method]].iloc[0]
         bm3d = colour[colour.method == cbm3d].iloc[0]
-        sentences.append(f"Colour ({cnn.dataset}, sigma {cnn.level:g}, {_count(cnn.images, 'image')}): {cnn.method} "
+        sentences.append(f"Colour ({cnn.dataset}, sigma {cnn.level:g}, {count_of(cnn.images, 'image')}): {cnn.method} "
                          f"{cnn.psnr:.2f} dB against CBM3D {bm3d.psnr:.2f} dB ({signed(cnn.psnr - bm3d.psnr)} dB); the "
                          f"paper's own colour set, CBSD68, is the colour table below (`results/colour/`).")
     if check is not None and len(check):
         worst = check.psnr_diff.abs().max()
-        sentences.append(f"The {len(check)} rows rerun here match the committed full table (`results/dncnn3/`) to "
-                         f"{worst:.1e} dB.")
+        sentences.append(f"The {count_of(len(check), 'row')} rerun here match{'es' if len(check) == 1 else ''} the "
+                         f"committed full table (`results/dncnn3/`) {describe_agreement(worst)}.")
     sentences.append("Not tested: training DnCNN-3 ourselves.")
     return " ".join(sentences)
 
 
-def describe_table_v_bar(versus, *, bar: float = TABLE_V_DB) -> str:
-    """``"17 of 23 rows lie within 0.03 dB of Table V (beyond it: Urban100 x2 -0.05 dB, ...)"``: the
-    rows of :func:`dncnn.evaluation.tasks.compare_with_paper` (``task, dataset, level, delta_psnr``)
-    within ``bar`` dB of the paper, and each one beyond it with its difference."""
-    close = versus.delta_psnr.abs() <= bar
+def describe_agreement(worst: float) -> str:
+    """``"exactly"`` for a largest difference of 0, else ``"to 3.2e-06 dB"`` (a rerun against a committed table)."""
+    return "exactly" if float(worst) == 0 else f"to {float(worst):.1e} dB"
+
+
+def describe_table_v_bar(versus) -> str:
+    """``"21 of 23 rows lie within the study's tolerance of 0.05 dB of Table V (beyond it: Urban100 x2
+    -0.06 dB, ...)"``, or ``"All 23 rows lie within ..."``: the rows of
+    :func:`dncnn.evaluation.tasks.compare_with_paper` (``task, dataset, level, delta_psnr``) within
+    :data:`dncnn.evaluation.protocol.AUTHORS_TOLERANCE_DB` of the paper, and each one beyond it."""
+    close = versus.delta_psnr.abs() <= AUTHORS_TOLERANCE_DB
     beyond = versus[~close]
-    text = f"{int(close.sum())} of {len(versus)} rows lie within {bar:g} dB of Table V"
+    share = (f"All {len(versus)} rows lie" if close.all() and len(versus) > 1 else
+             f"{int(close.sum())} of {count_of(len(versus), 'row')} {'lies' if int(close.sum()) == 1 else 'lie'}")
+    text = f"{share} within {tolerance_text()} of Table V"
     if len(beyond):
         text += " (beyond it: " + ", ".join(f"{r.dataset} {_level(r.task, r.level)} {signed(r.delta_psnr)} dB"
                                             for r in beyond.itertuples(index=False)) + ")"
     return text
+
+
+def format_device_text(device: str) -> str:
+    """A recorded device as a sentence says it: ``NVIDIA H200 (gpu, 1 device(s))`` -> ``NVIDIA H200 (gpu,
+    1 device)``, ``(2 GPU(s))`` -> ``(2 GPUs)``; every other text unchanged."""
+    import re
+
+    return re.sub(r"(\d+) (device|GPU)\(s\)", lambda m: count_of(m.group(1), m.group(2)), str(device))
 
 
 def short_device(device: str) -> str:
@@ -362,10 +419,6 @@ def short_device(device: str) -> str:
         cores = device.rsplit(",", 1)[-1].strip() if "," in device else ""
         return f"CPU, {cores}" if cores else "CPU"
     return device.split(" (")[0]
-
-
-def _count(n, noun: str) -> str:
-    return f"{int(n):,} {noun}{'' if int(n) == 1 else 's'}"
 
 
 def _level(task: str, level: float) -> str:
@@ -427,10 +480,11 @@ def describe_set_images(per_image, *, dataset: str = "Set12", reference: str = "
     counts = [won for _, won, _ in compared["counts"]]
     size = "/".join(str(n) for n in sorted({total for _, _, total in compared["counts"]}))
     levels = _listing([f"{s:g}" for s in sigmas])
+    images = "image" if size == "1" else "images"
     if len(set(counts)) == 1:
-        wins = f"At sigma {levels} the best DnCNN beats {reference} on {counts[0]} of the {size} images{' each time' if len(sigmas) > 1 else ''}."
+        wins = f"At sigma {levels} the best DnCNN beats {reference} on {counts[0]} of the {size} {images}{' each time' if len(sigmas) > 1 else ''}."
     else:
-        wins = f"At sigma {levels} the best DnCNN beats {reference} on {_listing([str(c) for c in counts])} of the {size} images."
+        wins = f"At sigma {levels} the best DnCNN beats {reference} on {_listing([str(c) for c in counts])} of the {size} {images}."
     text = [f"**Image by image ({dataset}, the paper's Table III).** {wins}"]
     if not losses:
         text.append(f"{reference} wins on no image.")
@@ -494,20 +548,21 @@ def describe_colour_table(versus, *, check=None, reference: str = "cbm3d") -> st
     verdict = ("beats" if all(holds) else "does not beat") + f" {reference} at {every if all(holds) or len(sigmas) == 1 else 'each sigma'}"
     if not all(holds) and any(holds):
         verdict = f"beats {reference} at sigma " + ", ".join(f"{s:g}" for s, h in zip(sigmas, holds) if h) + " only"
-    text = [f"**Colour (CBSD68, {images} images).** {net} {verdict}: " + ", ".join(parts) + f" ({net} minus {reference}, both run here)."]
+    text = [f"**Colour (CBSD68, {count_of(images, 'image')}).** {net} {verdict}: " + ", ".join(parts) + f" ({net} minus {reference}, both run here)."]
     missing = [f"{s:g}" for s in COLOUR_TABLE_SIGMAS if s not in sigmas]
     if missing:
         text.append(f"Not measured yet: sigma {', '.join(missing)} (`python -m dncnn colour` adds them to the committed table).")
     table = by.loc[net].loc[sigmas]
     far_table, far_comment = float(table.delta_psnr.abs().max()), float(table.delta_comment.abs().max())
     closer = "the FFDNet repository's table" if far_table <= far_comment else "the authors' issue-4 comment"
-    outcome = (f"the released weights reproduce {closer}" if min(far_table, far_comment) < REPRODUCED_DB else
-               f"neither is reproduced to {REPRODUCED_DB:.2f} dB; the closer is {closer}")
+    outcome = (f"the released weights reproduce {closer} (within {tolerance_text()})"
+               if min(far_table, far_comment) <= AUTHORS_TOLERANCE_DB else
+               f"neither is reproduced within {tolerance_text()}; the closer is {closer}")
     text.append(f"Against the published rows, {net} lands within {far_table:.2f} dB of the FFDNet repository's table and "
                 f"{far_comment:.2f} dB of the authors' issue-4 comment at {every}: {outcome}.")
     cbm3d = by.loc[reference].loc[sigmas]
     text.append(f"{reference} lands within {float(cbm3d.delta_psnr.abs().max()):.2f} dB of the paper's CBM3D row.")
     if check is not None and len(check):
-        text.append(f"This run reran {len(check)} rows of the committed table; the largest difference is "
-                    f"{float(check.psnr_diff.abs().max()):.1e} dB.")
+        text.append(f"This run reran {count_of(len(check), 'row')} of the committed table; they match it "
+                    f"{describe_agreement(check.psnr_diff.abs().max())}.")
     return " ".join(text)

@@ -137,6 +137,8 @@ def describe_ablation(runs: dict) -> str:
     """Findings of notebook 07 (Markdown): for each group of runs which combination leads at the
     last common validation point, by how much, from how many patches on, the average gains of RL
     and of BN, and what the budget can and cannot show. Every number is formatted from the curves."""
+    from .findings import signed
+
     comparisons = compare_curves(runs)
     if not comparisons:
         return ("No two ablation runs of one profile and optimizer have validation curves yet: run "
@@ -157,16 +159,42 @@ def describe_ablation(runs: dict) -> str:
                      + (", as in the paper's Fig. 2." if rank == 1 else ": the paper's Fig. 2, where it leads, is not "
                         "reproduced at this budget."))
         if c["rl_gain"] is not None:
-            text += (f" Averaged over batch norm on and off, residual learning adds {c['rl_gain']:+.2f} dB; averaged "
-                     f"over residual learning on and off, batch norm adds {c['bn_gain']:+.2f} dB.")
+            text += (f" Averaged over batch norm on and off, residual learning adds {signed(c['rl_gain'])} dB; averaged "
+                     f"over residual learning on and off, batch norm adds {signed(c['bn_gain'])} dB.")
         unfinished = {s: st for s, st in c["statuses"].items() if st != "complete"}
         if unfinished:
             text += " Not complete: " + "; ".join(f"{s}: {st}" for s, st in unfinished.items()) + "."
         if c["missing"]:
             text += " No curve yet: " + ", ".join(c["missing"]) + "."
         parts.append(text)
-    parts.append(describe_limits(comparisons, runs))
+    parts.append(describe_validation_points(runs) + " " + describe_limits(comparisons, runs))
     return "\n\n".join(parts)
+
+
+def describe_validation_points(runs: dict) -> str:
+    """What the curves' x-axis is, from the runs' own logs: ``"Each curve is the validation PSNR measured
+    every 50 steps (1,600 patches: 0.67 % of one epoch of the paper's data), 8 times per run, plotted
+    against the patches seen"`` (one clause per distinct spacing)."""
+    from .findings import count_of
+
+    spacings = {}
+    for run in runs.values():
+        steps = [int(r["steps"]) for r in run["history"] if "val_psnr" in r]
+        if steps:
+            gaps = {b - a for a, b in zip([0, *steps], steps)}
+            key = (min(gaps), max(gaps), run["batch_size"])
+            spacings.setdefault(key, set()).add(len(steps))
+    if not spacings:
+        return "No run has a validation curve yet."
+    parts = []
+    for (low, high, batch), counts in spacings.items():
+        every = f"every {count_of(low, 'step')}" if low == high else f"every {low:,} to {high:,} steps"
+        patches = low * batch
+        times = " or ".join(str(n) for n in sorted(counts))
+        parts.append(f"{every} of batch {batch} ({patches:,} patches: {100 * patches / PAPER_EPOCH_PATCHES:.2f} % of one "
+                     f"epoch of the paper's data), {times} {'time' if counts == {1} else 'times'} per run")
+    return ("Each curve is the validation PSNR measured " + "; ".join(parts)
+            + ", plotted against the patches seen (not against epochs of the paper's data).")
 
 
 def describe_limits(comparisons: list[dict], runs: dict) -> str:
@@ -216,9 +244,11 @@ def describe_shipped_runs(runs: dict) -> str:
     from ..model.catalog import SHIPPED, entries
 
     if not runs:
-        names = ", ".join(f"`weights/{entry.key}`" for entry in entries(source=SHIPPED))
-        return (f"No shipped GPU model has a validation curve yet: {names} was trained before the validation PSNR "
-                f"was measured. `scripts/gpu_train_claims.sh` trains DnCNN-S for sigma 15 and 50 and DnCNN-B with it.")
+        shipped = entries(source=SHIPPED)
+        names = ", ".join(f"{entry.name} (`{entry.file}`)" for entry in shipped)
+        return (f"No shipped GPU model has a validation curve yet: {names} {'was' if len(shipped) == 1 else 'were'} "
+                f"trained before the validation PSNR was measured. `scripts/gpu_train_claims.sh` trains DnCNN-S for "
+                f"sigma 15 and 50 and DnCNN-B with it.")
     parts = []
     for label, run in runs.items():
         rows = [r for r in run["history"] if "val_psnr" in r]

@@ -47,6 +47,9 @@ class ModelEntry:
         row_name, row_short: label (and legend name) of its row in notebook 04's tables, which give one
             column per sigma so that the authors' DnCNN-S 15/25/50 share the row ``"DnCNN-S authors'
             weights"``; default ``name`` and ``short``.
+        former_names: display names it had before (``"DnCNN-S ours, paper recipe (GPU)"``): tables
+            committed before a rename still name it so, and :func:`find_entry` finds it by them; no
+            sentence or new table uses them.
         family: ``"S"`` (one sigma), ``"B"`` (blind), ``"3"`` (DnCNN-3), ``"colour"``, ``"classical"``
             (BM3D, CBM3D) or ``"input"`` (the noisy input).
         sigma: the noise level (0-255) it was trained for; None for a blind or classical method.
@@ -85,6 +88,7 @@ class ModelEntry:
     record: tuple[tuple[str, str], ...] = ()
     row_name: str = ""
     row_short: str = ""
+    former_names: tuple[str, ...] = ()
     run_dir: str | None = field(default=None, compare=False)  # RUN: the run's folder, relative to the output root
 
     def __post_init__(self):
@@ -126,7 +130,10 @@ MODELS: tuple[ModelEntry, ...] = (
     _authors("dncnn_s_sigma50", "DnCNN-S50 authors' weights", "DnCNN-S50 authors'", "S", "model/specifics/sigma=50.mat",
              "517dc0b55a8da2c129704ed7921b8557aac40cf3aae9f700dc41a9e25cad0983", depth=17, sigma=50.0,
              paper_method="DnCNN-S", studies=(STUDY_EVALUATION, STUDY_NOISE_LEVELS), **_S_ROW),
-    ModelEntry(key="dncnn-s-sigma25", name="DnCNN-S ours, paper recipe (GPU)", short="DnCNN-S ours (GPU)", family="S",
+    # trained by the `paper` profile with Adam and bf16, as the authors' released training code does (the
+    # paper's text describes SGD): "released-code recipe", never "paper recipe"
+    ModelEntry(key="dncnn-s-sigma25", name="DnCNN-S ours, released-code recipe (GPU)", short="DnCNN-S ours (GPU)", family="S",
+               former_names=("DnCNN-S ours, paper recipe (GPU)",),
                depth=17, sigma=25.0, source=SHIPPED, file="weights/dncnn-s-sigma25.keras",
                sha256="16964a07f6d6d42d38a3cced753b4e98b32631d28d9242ea1de702ce82cfbe4d", loader="keras",
                paper_method="DnCNN-S", profile="paper", studies=(STUDY_NOISE_LEVELS,), aliases=("ours",),
@@ -170,12 +177,12 @@ def get_entry(key: str) -> ModelEntry:
 
 
 def find_entry(label: str) -> ModelEntry | None:
-    """The entry whose display name, or notebook 04 row name, is ``label`` (the first in table order:
-    the authors' DnCNN-S 15/25/50 share a row name and every fact but the sigma), among :data:`MODELS`
-    and the runs of every registered profile (:func:`run_entries`); None for a label of no model (a
-    derived row, the paper's rows). A lookup: a label is never parsed."""
+    """The entry whose display name, notebook 04 row name or former name is ``label`` (the first in
+    table order: the authors' DnCNN-S 15/25/50 share a row name and every fact but the sigma), among
+    :data:`MODELS` and the runs of every registered profile (:func:`run_entries`); None for a label of
+    no model (a derived row, the paper's rows). A lookup: a label is never parsed."""
     for e in (*MODELS, *run_entries()):
-        if label in (e.name, e.row_name):
+        if label in (e.name, e.row_name, *e.former_names):
             return e
     return None
 
