@@ -1,0 +1,62 @@
+"""A figure reaches the page as the PNG it was saved as: 1:1, at most 1100 px wide, its caption as alt text."""
+
+import base64
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from dncnn.analysis import display  # noqa: E402
+
+
+def _figure(width_in: float, height_in: float = 2.0):
+    fig, ax = plt.subplots(figsize=(width_in, height_in))
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def test_png_size_reads_the_header_and_refuses_other_bytes(tmp_path):
+    path = display.save_page_figure(_figure(4.0, 2.0), tmp_path / "a.png")
+    width, height = display.png_size(path.read_bytes())
+    assert 400 < width <= 480 and 200 < height <= 240  # 120 dpi, tight box
+    with pytest.raises(ValueError, match="not a PNG"):
+        display.png_size(b"GIF89a" + bytes(30))
+
+
+def test_a_figure_too_wide_is_saved_again_to_fit(tmp_path):
+    path = display.save_page_figure(_figure(14.0), tmp_path / "wide.png")  # 1680 px at 120 dpi
+    assert display.png_size(path.read_bytes())[0] <= display.MAX_WIDTH
+    assert display.png_size(path.read_bytes())[0] > 900  # shrunk to fit, not to a thumbnail
+
+
+def test_figure_bundle_gives_the_saved_size_and_the_caption(tmp_path):
+    path = display.save_page_figure(_figure(5.0), tmp_path / "b.png")
+    data, metadata = display.figure_bundle(path, "PSNR against sigma,\n  one line per model.")
+    assert base64.b64decode(data["image/png"]) == path.read_bytes()
+    width, height = display.png_size(path.read_bytes())
+    assert metadata == {"image/png": {"width": width, "height": height, "alt": "PSNR against sigma, one line per model."}}
+
+
+def test_caption_is_one_italic_paragraph():
+    assert display.caption_markdown("Mean PSNR\n\nper sigma.") == "*Figure: Mean PSNR per sigma.*"
+    assert display.caption_markdown("a*b_c") == r"*Figure: a\*b\_c*"  # no stray emphasis
+    with pytest.raises(ValueError, match="caption"):
+        display.caption_markdown("  \n ")
+
+
+def test_show_figure_publishes_the_saved_png_once_then_its_caption(tmp_path):
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    fig = _figure(5.0)
+    with capture_output() as captured:
+        path = display.show_figure(fig, tmp_path / "c.png", caption="A line.")
+    assert not plt.fignum_exists(fig.number)  # closed: the inline backend cannot draw it a second time
+    image, caption = captured.outputs
+    assert image.data == {"image/png": base64.b64encode(path.read_bytes()).decode("ascii")}
+    assert image.metadata["image/png"]["alt"] == "A line."
+    assert image.metadata["image/png"]["width"] == display.png_size(path.read_bytes())[0]
+    assert caption.data["text/markdown"] == "*Figure: A line.*"
