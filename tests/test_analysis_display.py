@@ -60,3 +60,27 @@ def test_show_figure_publishes_the_saved_png_once_then_its_caption(tmp_path):
     assert image.metadata["image/png"]["alt"] == "A line."
     assert image.metadata["image/png"]["width"] == display.png_size(path.read_bytes())[0]
     assert caption.data["text/markdown"] == "*Figure: A line.*"
+
+
+def test_every_figure_the_notebooks_show_has_its_one_caption_and_the_comparison_sigma_is_the_constant():
+    """The notebooks' figures take their caption from FIGURE_CAPTIONS by file name (the pages' alt text
+    and the README's caption are then one text), and notebook 04 draws its comparison at COMPARISON_SIGMA."""
+    import ast
+    import json
+    import re
+
+    from dncnn import config
+
+    shown = set()
+    for notebook in sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        for cell in json.loads(notebook.read_text())["cells"]:
+            source = "".join(cell["source"])
+            shown |= set(re.findall(r'show_figure\(.*?"(\d\d_[a-z_]+\.png)"', source))
+            if "parameters" in cell["metadata"].get("tags", []) and "comparison_sigma" in source:
+                values = {t.id: ast.literal_eval(node.value) for node in ast.parse(source).body
+                          if isinstance(node, ast.Assign) for t in node.targets}
+                assert values["comparison_sigma"] == display.COMPARISON_SIGMA
+    assert len(shown) >= 12 and shown <= set(display.FIGURE_CAPTIONS)
+    assert "sigma 50" in display.caption_of("04_comparison.png") and "sigma 15" in display.caption_of("04_comparison.png", sigma=15)
+    with pytest.raises(KeyError, match="FIGURE_CAPTIONS"):
+        display.caption_of("99_missing.png")

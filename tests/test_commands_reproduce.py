@@ -167,12 +167,6 @@ def test_the_index_opens_with_the_runs_headline_table_and_figure(tmp_path):
     assert image["alt"].startswith("Visual comparison")  # the figure's caption (dncnn.analysis.report.FIGURES)
 
 
-def test_png_size_reads_the_header_and_refuses_other_files():
-    assert reproduce.png_size(_png(30, 20)) == (30, 20)
-    with pytest.raises(ValueError, match="not a PNG"):
-        reproduce.png_size(b"GIF89a" + bytes(30))
-
-
 def test_findings_are_collected_from_tagged_cells_in_order():
     nb = nbformat.v4.new_notebook()
     cells = []

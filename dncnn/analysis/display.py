@@ -71,14 +71,55 @@ def save_page_figure(fig, path, *, max_width: int = MAX_WIDTH) -> Path:
     return Path(path)
 
 
-def show_figure(fig, path, *, caption: str) -> Path:
+COMPARISON_SIGMA = 50.0  # noise level of notebook 04's visual comparison, as in the paper's Figs. 9 and 10
+# The one caption of each study figure (file name in figures/<profile>/ -> caption; ``{sigma}`` is filled
+# in): the italic line under it on the pages, its alternative text, and its caption in the README and docs.
+FIGURE_CAPTIONS = {
+    "01_patches.png": "Training patches drawn at random from the run's set: 40x40 grey crops of Train400 at the "
+                      "four scales, each flipped or rotated once, before noise is added.",
+    "02_training.png": "Training loss against the number of training patches seen: this profile's run (where it "
+                       "trained) beside the shipped 50-epoch GPU run.",
+    "03_batch_histograms.png": "Pixel histograms of two training batches on the 0-255 grey scale: the clean patches, "
+                               "the noisy patches and the residual (the noise) the network predicts.",
+    "03_residual_histograms.png": "The residual to predict, batch by batch: the noise beside the super-resolution "
+                                  "residual (bicubic x2, x3 and x4 reconstruction minus the patch) of the same patches.",
+    "03_bn_statistics.png": "The input of every batch-norm layer over many training batches: each batch's mean and "
+                            "standard deviation against the layer's moving statistics, for each model.",
+    "04_gains.png": "PSNR gain of each DnCNN over BM3D on every image, images sorted by gain: above zero the network wins.",
+    "04_comparison.png": "Visual comparison at sigma {sigma:g}: a BSD68 and a Set12 image, every method's output with "
+                         "its PSNR; each inset magnifies the window where the methods' errors differ most.",
+    "05_crops.png": "One crop per task: the degraded input, DnCNN-3's output and the clean image for denoising, "
+                    "super-resolution and JPEG deblocking, and the colour denoisers; each PSNR is that of the crop shown.",
+    "06_noise_levels.png": "Mean PSNR on BSD68 against the true noise level: each DnCNN-S, the blind DnCNN-B, BM3D "
+                           "told the true sigma, and the choices made from an estimated sigma.",
+    "06_estimators.png": "Estimated minus true sigma (0-255 scale) of each estimator on every BSD68 image, at each "
+                         "true noise level.",
+    "07_ablation.png": "Validation PSNR against training patches seen for the four combinations of residual learning "
+                       "(RL) and batch norm (BN), one panel per budget.",
+    "07_shipped_runs.png": "Training curves of this project's shipped GPU models.",
+}
+
+
+def caption_of(name: str, *, sigma: float = COMPARISON_SIGMA) -> str:
+    """The caption of the study figure saved as ``name`` (:data:`FIGURE_CAPTIONS`).
+
+    Raises:
+        KeyError: a figure with no caption there (add one).
+    """
+    if name not in FIGURE_CAPTIONS:
+        raise KeyError(f"no caption for the figure {name!r}: add one to dncnn.analysis.display.FIGURE_CAPTIONS")
+    return FIGURE_CAPTIONS[name].format(sigma=float(sigma))
+
+
+def show_figure(fig, path, *, caption: str | None = None, sigma: float = COMPARISON_SIGMA) -> Path:
     """Save a figure, close it and show the saved PNG in the notebook with its caption.
 
     Args:
         fig: a matplotlib Figure (of :mod:`dncnn.analysis.plots`).
         path: where it goes (``figures/<profile>/04_comparison.png``); at most :data:`MAX_WIDTH` px wide.
         caption: one or two sentences saying what the figure shows: the image's alternative text
-            and the italic paragraph under it.
+            and the italic paragraph under it (default: the study's caption of the file's name,
+            :func:`caption_of`, with ``sigma`` filled in).
 
     Returns:
         The saved file's path.
@@ -86,6 +127,7 @@ def show_figure(fig, path, *, caption: str) -> Path:
     import matplotlib.pyplot as plt
     from IPython.display import Markdown, display
 
+    caption = caption_of(Path(path).name, sigma=sigma) if caption is None else caption
     paragraph = caption_markdown(caption)  # an empty caption fails before anything is written
     path = save_page_figure(fig, path)
     plt.close(fig)

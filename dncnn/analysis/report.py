@@ -19,18 +19,12 @@ from pathlib import Path
 
 from .. import config
 from ..files import atomic
+from .display import caption_of
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-FIGURES = (
-    ("01_patches.png", "Training patches"),
-    ("02_training.png", "Training PSNR, learning rate and seconds per epoch: this run beside the shipped GPU run"),
-    ("03_batch_histograms.png", "Noisy / clean / residual histograms of two training batches"),
-    ("03_residual_histograms.png", "The residual of noise beside that of super-resolution (x2, x3, x4), same patches"),
-    ("03_bn_statistics.png", "Batch-norm input statistics by layer: this run's model and the converged GPU model"),
-    ("04_gains.png", "Per-image PSNR gain of each DnCNN over BM3D, images sorted by gain"),
-    ("04_comparison.png", "Visual comparison: a BSD68 and a Set12 image, every method, zoomed insets"),
-    ("05_crops.png", "DnCNN-3 on its three tasks (and CDnCNN-B on colour): one crop per task"),
-)
+FIGURES = tuple((name, caption_of(name)) for name in (  # the figures of the results pages, in order
+    "01_patches.png", "02_training.png", "03_batch_histograms.png", "03_residual_histograms.png", "03_bn_statistics.png",
+    "04_gains.png", "04_comparison.png", "05_crops.png"))
 # where each generated block lives
 RESULTS_PAGE = config.DOCS_DIR / "results.md"
 TASKS_PAGE = config.DOCS_DIR / "dncnn3.md"

@@ -341,17 +341,6 @@ def collect_findings(nb) -> str:
     return "\n\n".join(texts)
 
 
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height in pixels of a PNG file's bytes (its IHDR chunk).
-
-    Raises:
-        ValueError: the bytes are not a PNG.
-    """
-    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
-        raise ValueError(f"not a PNG file: it starts with {data[:16]!r}, a PNG with b'\\x89PNG\\r\\n\\x1a\\n'")
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
 def embed_figure(path: Path, caption: str) -> str:
     """A ``<figure>`` holding ``path`` as a base64 data URI at its saved size, with ``caption`` as its
     alt text and caption."""
@@ -359,6 +348,8 @@ def embed_figure(path: Path, caption: str) -> str:
     import html
 
     data = path.read_bytes()
+    from ..analysis.display import png_size
+
     width, height = png_size(data)
     return (f'<figure><img src="data:image/png;base64,{base64.b64encode(data).decode()}" width="{width}" '
             f'height="{height}" alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
