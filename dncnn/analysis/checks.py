@@ -7,7 +7,7 @@ printed line of raw values ("0.0e+00").
 
 from __future__ import annotations
 
-from .findings import _count
+from .findings import count_of
 
 UNITS = {"psnr": "dB of PSNR", "ssim": "of SSIM", "estimate": "in the estimated sigma (0-255 scale)"}
 
@@ -32,16 +32,16 @@ def describe_rerun_check(check, *, columns=("psnr", "ssim"), what: str = "row", 
     """
     largest = {column: float(check[f"{column}_diff"].abs().max()) for column in columns}
     if not any(largest.values()):
-        return f"The {_count(len(check), what)} rerun here equal {table} to the last digit."
+        return f"The {count_of(len(check), what)} rerun here equal {table} to the last digit."
     parts = [f"{format_largest_difference(value)} {UNITS.get(column, column)}" for column, value in largest.items()]
-    return f"The {_count(len(check), what)} rerun here match {table}: the largest differences are " + ", ".join(parts) + "."
+    return f"The {count_of(len(check), what)} rerun here match {table}: the largest differences are " + ", ".join(parts) + "."
 
 
 def describe_noise_rerun(*, images: int, sigmas, models=None) -> str:
     """What notebook 06 reruns of the committed noise-level grid, as a sentence."""
     levels = ", ".join(f"{float(s):g}" for s in sigmas)
     rows = "every method" if models is None else ", ".join(str(m) for m in models)
-    return (f"This run reruns {_count(images, 'whole BSD68 image')} at sigma {levels} ({rows}) and checks "
+    return (f"This run reruns {count_of(images, 'whole BSD68 image')} at sigma {levels} ({rows}) and checks "
             f"every rerun row against the committed grid in `results/noise-levels/`.")
 
 

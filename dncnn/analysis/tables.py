@@ -20,6 +20,8 @@ import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .findings import count_of
+
 PAGE_WIDTH = 140  # characters: the sum over columns of the widest cell (header included) a page holds
 PAGE_COLUMNS = 10  # columns a page holds
 MISSING = "–"  # a cell with no value (en dash)
@@ -175,11 +177,6 @@ def format_table(table, *, kinds: Mapping[str, str] | None = None, decimals: int
     return "\n".join(lines) + "\n"
 
 
-def count_noun(count: int, singular: str, plural: str | None = None) -> str:
-    """``1 row``, ``60 rows``: the count with the noun in the number it takes."""
-    return f"{format_number(count, kind='int')} {singular if count == 1 else (plural or singular + 's')}"
-
-
 def csv_name(path, *, profile: str | None = None) -> str:
     """The name a page gives a CSV file: ``results/<profile>/<file>`` (the profile defaults to the name of
     the file's folder), never the path of the machine that wrote it (a staging folder under build/)."""
@@ -207,13 +204,13 @@ def show_table(table, *, csv_path, max_rows: int = 20, preview: int = 5, shown: 
     try:
         text = format_table(view, **options)
     except TableTooWide:
-        return markdown(f"The table ({count_noun(len(table), 'row')}, {count_noun(len(table.columns), 'column')}) "
+        return markdown(f"The table ({count_of(len(table), 'row')}, {count_of(len(table.columns), 'column')}) "
                         f"is wider than the page: it is `{name}`.\n")
     if len(view) <= max_rows:
         return markdown(text)
-    sentence = f"The table has {count_noun(len(table), 'row')}: it is `{name}`."
+    sentence = f"The table has {count_of(len(table), 'row')}: it is `{name}`."
     if preview:
-        sentence += f" Its first {count_noun(preview, 'row')}:\n\n" + format_table(view.head(preview), **options)
+        sentence += f" Its first {count_of(preview, 'row')}:\n\n" + format_table(view.head(preview), **options)
     return markdown(sentence + "\n")
 
 
@@ -369,7 +366,7 @@ def present_bn_statistics(stats, *, csv_path, profile: str | None = None):
     headers = {"shift_mean": "mean shift (mean)", "shift_max": "mean shift (max)", "std_mean": "input std (mean)",
                "moving_std_mean": "moving std (mean)"}
     sentence = (f"Per model, over every batch-norm layer and batch; the mean shift is |batch mean − moving mean| / "
-                f"moving std. Layer by layer ({count_noun(len(layers), 'row')}): `{csv_name(csv_path, profile=profile)}`.\n\n")
+                f"moving std. Layer by layer ({count_of(len(layers), 'row')}): `{csv_name(csv_path, profile=profile)}`.\n\n")
     return markdown(sentence + format_table(summarize_bn_models(stats), decimals=4, headers=headers))
 
 
@@ -388,7 +385,7 @@ def present_against_paper(versus, *, dataset: str | None = None):
         text = format_table(table, kinds={f"psnr_{s}": "db" for s in sigmas},
                             against={f"psnr_{s}": f"paper_{s}" for s in sigmas},
                             headers={f"psnr_{s}": _sigma_header(s) for s in sigmas})
-        parts.append((f"{name}, mean PSNR (dB), {count_noun(int(rows.images.max()), 'image')}", text))
+        parts.append((f"{name}, mean PSNR (dB), {count_of(int(rows.images.max()), 'image')}", text))
     return markdown(_sections(parts))
 
 
@@ -480,7 +477,7 @@ def present_tasks(summary, *, metric: str = "psnr", csv_path=None, profile: str 
         from ..files import atomic
 
         atomic.save_csv(csv_path, summary)
-        head = f"Every row of the summary ({count_noun(len(summary), 'row')}, PSNR and SSIM): `{csv_name(csv_path, profile=profile)}`.\n\n"
+        head = f"Every row of the summary ({count_of(len(summary), 'row')}, PSNR and SSIM): `{csv_name(csv_path, profile=profile)}`.\n\n"
     parts = []
     for task in dict.fromkeys(summary.task):
         _, shown, paper = _paper_values(summary[summary.task == task], metric=metric)
@@ -509,7 +506,7 @@ def present_colour(versus):
         row = {"method": "the authors' comment (issue 4)", **{f"psnr@{s}": at.get(s, float("nan")) for s in sigmas}}
         table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
     cols = [f"psnr@{s}" for s in sigmas]
-    title = f"{', '.join(dict.fromkeys(versus.dataset))}, mean PSNR (dB), {count_noun(int(versus.images.max()), 'image')}"
+    title = f"{', '.join(dict.fromkeys(versus.dataset))}, mean PSNR (dB), {count_of(int(versus.images.max()), 'image')}"
     text = format_table(table, kinds={c: "db" for c in cols}, against={c: f"paper@{s}" for c, s in zip(cols, sigmas)},
                         headers={c: _sigma_header(s) for c, s in zip(cols, sigmas)})
     return markdown(_sections([(title, text)]))
@@ -545,7 +542,7 @@ def present_estimators(estimator_table, *, value: str = "mae"):
     table, sigmas = _wide_by_setting(estimator_table, row_keys=("estimator",), setting="sigma", value=value)
     images = sorted(set(int(i) for i in estimator_table.images))
     sentence = (f"{names.get(value, value).capitalize()} of the estimated σ, in grey levels (0–255 scale), over "
-                f"{' or '.join(count_noun(i, 'image') for i in images)} per true σ.\n\n")
+                f"{' or '.join(count_of(i, 'image') for i in images)} per true σ.\n\n")
     return markdown(sentence + format_table(table, kinds={f"{value}@{s}": "float:3" for s in sigmas},
                                             headers={f"{value}@{s}": _sigma_header(s) for s in sigmas}))
 

@@ -30,19 +30,21 @@ def accelerator_name() -> str | None:
 
             device = jax.devices()[0]
             if device.platform != "cpu":
-                return f"{device.device_kind} ({device.platform}, {jax.device_count()} device(s))"
+                count = jax.device_count()
+                return f"{device.device_kind} ({device.platform}, {count} device{'' if count == 1 else 's'})"
         elif backend == "tensorflow":
             import tensorflow as tf
 
             gpus = tf.config.list_physical_devices("GPU")
             if gpus:
                 details = tf.config.experimental.get_device_details(gpus[0])
-                return f"{details.get('device_name', 'GPU')} ({len(gpus)} GPU(s))"
+                return f"{details.get('device_name', 'GPU')} ({len(gpus)} GPU{'' if len(gpus) == 1 else 's'})"
         elif backend == "torch":
             import torch
 
             if torch.cuda.is_available():
-                return f"{torch.cuda.get_device_name(0)} ({torch.cuda.device_count()} GPU(s))"
+                count = torch.cuda.device_count()
+                return f"{torch.cuda.get_device_name(0)} ({count} GPU{'' if count == 1 else 's'})"
     except Exception:  # an unusable accelerator is no accelerator, and describing it must never break a run
         pass
     return None
