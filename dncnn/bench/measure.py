@@ -138,23 +138,30 @@ def run_keras_inference(weights: Path, *, sizes: dict, repeats: int) -> list[dic
     return rows
 
 
-def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float) -> list[dict]:
-    """The PyTorch peer: same layers and weights, inference and a batch-32 training step."""
+def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float, batch_size: int = 32,
+              patch_size: int = 40) -> list[dict]:
+    """The PyTorch peer: the same layers and weights (deploy form, ``weights`` npz as Keras'
+    ``get_weights``), inference at each size (one image, float32, all cores) and a training step at
+    ``batch_size`` of ``patch_size`` x ``patch_size`` on the same depth and width. One row each, as
+    :func:`run_keras_inference`'s."""
     import torch
 
     from .peers import build_torch_dncnn, measure_torch_training
 
     stored = np.load(weights, allow_pickle=False)
-    net = build_torch_dncnn(batch_norm=False, weights=[stored[f"w{i}"] for i in range(len(stored.files))]).eval()
-    rows = []
+    arrays = [stored[f"w{i}"] for i in range(len(stored.files))]
+    depth, filters = len(arrays) // 2, int(arrays[0].shape[-1])
+    net = build_torch_dncnn(depth=depth, filters=filters, batch_norm=False, weights=arrays).eval()
+    rows, method = [], f"pytorch {torch.__version__}"
     with torch.inference_mode():
         for label, shape in sizes.items():
             x = torch.rand(1, 1, *shape)
-            rows.append({"task": "inference", "method": f"pytorch {torch.__version__}", "size": label,
+            rows.append({"task": "inference", "method": method, "size": label,
                          "pixels": shape[0] * shape[1], "seconds": median_seconds(lambda: net(x), repeats=repeats)})
-    train = measure_torch_training(device="cpu", batch_size=32, seconds=train_seconds)
-    rows.append({"task": "training", "method": f"pytorch {torch.__version__}", "size": "batch 32 of 40x40",
-                 "pixels": 32 * 1600, "seconds": 1 / train["steps_per_second"]})
+    train = measure_torch_training(device="cpu", batch_size=batch_size, seconds=train_seconds, depth=depth, filters=filters,
+                                   patch_size=patch_size)
+    rows.append({"task": "training", "method": method, "size": f"batch {batch_size} of {patch_size}x{patch_size}",
+                 "pixels": batch_size * patch_size ** 2, "seconds": 1 / train["steps_per_second"]})
     return rows
 
 
