@@ -208,8 +208,9 @@ def add_bench_parser(commands) -> None:
     """``bench``: the speed measurements."""
     sub = _command(commands, "bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command), "
-                                      "`table4` (the paper's Table IV on this machine), `table4-gpu` (its GPU column, on a GPU)")
-    sub.add_argument("what", choices=["run", "probe", "peer", "cli", "table4", "table4-gpu"])
+                                      "`table4` (the paper's Table IV on this machine), `table4-gpu` (its GPU column, on a GPU), "
+                                      "`sweep` and `sweep-peer` (training settings within a time budget, for a GPU)")
+    sub.add_argument("what", choices=["run", "probe", "peer", "cli", "table4", "table4-gpu", "sweep", "sweep-peer"])
     sub.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
     sub.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
     sub.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
@@ -217,6 +218,9 @@ def add_bench_parser(commands) -> None:
     sub.add_argument("--steps-per-execution", type=int, default=1, help="probe: training steps per compiled call (as train's)")
     sub.add_argument("--out", type=Path, help="output folder (default results/)")
     sub.add_argument("--sizes", type=int, nargs="+", help="table4, table4-gpu: image sides in pixels (default 256 512 1024)")
+    sub.add_argument("--budget", type=float, default=60.0, help="sweep, sweep-peer: seconds for all settings together")
+    sub.add_argument("--network", type=lambda s: tuple(int(v) for v in s.split(",")), default=(17, 64, 40),
+                     help="sweep, sweep-peer: DEPTH,FILTERS,PATCH (default 17,64,40: DnCNN-S; the tests: tiny)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -505,6 +509,11 @@ def run_bench(args, parser) -> int:
         measure.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":
         print(run.bench_denoise_cli(images=args.images, out_dir=args.out))
+    elif args.what in ("sweep", "sweep-peer"):
+        sweep = measure.sweep_training if args.what == "sweep" else measure.sweep_peer_training
+        depth, filters, patch_size = args.network
+        sweep(budget_seconds=args.budget, seconds=args.seconds, batch_size=args.batch_size, depth=depth, filters=filters,
+              patch_size=patch_size)
     elif args.what in ("table4", "table4-gpu"):
         from . import config
         from .bench import table4

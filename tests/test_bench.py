@@ -123,3 +123,21 @@ def test_training_ratios_need_the_peer_and_the_same_batch():
         "- Training (batch 32 of 40x40): keras-tf takes 3.00x, keras-jax takes 4.00x the PyTorch peer's time per step."]
     rows[2]["size"] = "batch 8 of 40x40"
     assert tables.summarize_training_ratios(pd.DataFrame(rows)) == []
+
+
+def test_a_sweep_starts_no_setting_that_cannot_end_within_its_budget(capsys):
+    import json
+    import time
+
+    def fake(*, wait, stop=False):
+        if stop:
+            raise KeyboardInterrupt  # what the prepared command's timeout sends
+        time.sleep(wait)
+        return {"measured": True}
+
+    rows = measure.run_within_budget([{"wait": 0.2}, {"wait": 0.1}, {"wait": 0.1}], fake, budget_seconds=0.45)
+    assert [r.get("skipped") for r in rows] == [None, None, "time budget"]  # 0.15 s left: less than the first took
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == rows
+    assert all("skipped" in r for r in measure.run_within_budget([{"wait": 0.0}], fake, budget_seconds=0))
+    rows = measure.run_within_budget([{"wait": 0.0}, {"wait": 0.0, "stop": True}, {"wait": 0.0}], fake, budget_seconds=5)
+    assert [r.get("skipped") for r in rows] == [None] + ["interrupted at the time budget"] * 2
