@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 TEST_ROOT := $(CURDIR)/build/test
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
@@ -42,7 +43,12 @@ test: $(STAMP) ## unit tests, the notebooks under the smoke profile (one make re
 mutants: $(STAMP) ## mutation testing of the code behind the tables, not in CI (MUTANTS=noise,metrics,... MUTANTS_MINUTES=30 MUTANTS_JOBS=2) -> build/mutants/report.md
 	$(PY) scripts/mutants.py $(if $(MUTANTS),--targets $(MUTANTS)) --minutes $(or $(MUTANTS_MINUTES),30) --jobs $(or $(MUTANTS_JOBS),2)
 
-bench: $(STAMP) ## speed against the peers and this machine's ceiling -> results/bench.*, figures/bench.png (minutes)
+# make bench's extra: the PyTorch peer (pyproject.toml's [bench], docs/benchmark.md says what it downloads)
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) ## speed against the peers (installs the PyTorch peer) and this machine's ceiling, Table IV -> results/bench.*, results/table4.*, figures/ (minutes)
 	$(PY) -m dncnn bench run
 
 noise-levels: $(STAMP) ## notebook 06's grid on every BSD68 image -> results/noise-levels/ (the denoise rule) and docs/noise-levels.md's block (about 100 min on 2 cores; resumable)

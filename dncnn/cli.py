@@ -207,14 +207,20 @@ def add_ablation_parser(commands) -> None:
 def add_bench_parser(commands) -> None:
     """``bench``: the speed measurements."""
     sub = _command(commands, "bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
-                                      "`peer` (the PyTorch peer's training settings), `cli` (the denoise command)")
-    sub.add_argument("what", choices=["run", "probe", "peer", "cli"])
+                                      "`peer` (the PyTorch peer's training settings), `cli` (the denoise command), "
+                                      "`table4` (the paper's Table IV on this machine), `table4-gpu` (its GPU column, on a GPU), "
+                                      "`sweep` and `sweep-peer` (training settings within a time budget, for a GPU)")
+    sub.add_argument("what", choices=["run", "probe", "peer", "cli", "table4", "table4-gpu", "sweep", "sweep-peer"])
     sub.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
     sub.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
     sub.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
     sub.add_argument("--batch-size", type=int, default=128, help="probe and peer batch size")
     sub.add_argument("--steps-per-execution", type=int, default=1, help="probe: training steps per compiled call (as train's)")
     sub.add_argument("--out", type=Path, help="output folder (default results/)")
+    sub.add_argument("--sizes", type=int, nargs="+", help="table4, table4-gpu: image sides in pixels (default 256 512 1024)")
+    sub.add_argument("--budget", type=float, default=60.0, help="sweep, sweep-peer: seconds for all settings together")
+    sub.add_argument("--network", type=lambda s: tuple(int(v) for v in s.split(",")), default=(17, 64, 40),
+                     help="sweep, sweep-peer: DEPTH,FILTERS,PATCH (default 17,64,40: DnCNN-S; the tests: tiny)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -503,6 +509,20 @@ def run_bench(args, parser) -> int:
         measure.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":
         print(run.bench_denoise_cli(images=args.images, out_dir=args.out))
+    elif args.what in ("sweep", "sweep-peer"):
+        sweep = measure.sweep_training if args.what == "sweep" else measure.sweep_peer_training
+        depth, filters, patch_size = args.network
+        sweep(budget_seconds=args.budget, seconds=args.seconds, batch_size=args.batch_size, depth=depth, filters=filters,
+              patch_size=patch_size)
+    elif args.what in ("table4", "table4-gpu"):
+        from . import config
+        from .bench import table4
+
+        sizes = tuple(args.sizes or table4.TABLE4_SIZES)
+        if args.what == "table4":
+            print(table4.bench_table4(sizes=sizes, repeats=args.repeats, out_dir=args.out, figures_dir=args.out))
+        else:
+            print(table4.measure_gpu_inference(out_dir=args.out or config.RESULTS_DIR, sizes=sizes, repeats=args.repeats).to_string())
     else:
         print(run.bench_everything(repeats=args.repeats, train_seconds=args.seconds, out_dir=args.out))
     return 0

@@ -17,13 +17,16 @@
 # A run the time limit stops continues from its last epoch at the next call (RESUME_FROM); runs not
 # yet started wait for it. Environment: TIME_LIMIT (seconds for the whole call), ABLATION_RUNS,
 # ABLATION_EPOCHS, S_EPOCHS, S_LR, B_EPOCHS, B_LR, STEPS_PER_EXECUTION, PROFILE_S, PROFILE_B,
-# ABLATION_PROFILE (the test sets tiny ones), STAGES (which of ablation s15 s50 blind to run).
+# ABLATION_PROFILE (the test sets tiny ones), STAGES (which of speed ablation s15 s50 blind to run).
+# The stage "speed" (first, about 2.5 min: scripts/gpu_speed.sh) sweeps training throughput in at most
+# SWEEP_BUDGET (90) seconds and measures Table IV's GPU column, leaving sweep.jsonl, table4_gpu.csv and
+# speed.log in $OUT; the training stages after it get what is left of TIME_LIMIT.
 #
 # On the device machine, from the repo root (Keras' wheels in .whl/ of scripts/gpu_wheels.sh and
 # gpu-data/data.tar.xz of scripts/gpu_data.sh carried):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl \
 #     && export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax PYTHONUNBUFFERED=1; OUT=$OUT bash scripts/gpu_train_claims.sh
-# It leaves at most 5 files in $OUT, each under 16 MiB: ablation.tar (every ablation run's log.csv
+# It leaves at most 8 files in $OUT, each under 16 MiB (the speed stage's three among them): ablation.tar (every ablation run's log.csv
 # and sidecar in results/, and runs/ with each run's state: model.json when complete, diverged.json,
 # and the last checkpoint of at most one unfinished run), s15.tar, s50.tar, blind.tar (model.keras,
 # model.json, log.csv, train.log and the last checkpoint of that run) and claims.log. To ship:
@@ -32,7 +35,7 @@
 set -euo pipefail
 : "${OUT:?set OUT to the folder that receives the results}"
 TIME_LIMIT=${TIME_LIMIT:-560}
-STAGES=${STAGES:-"ablation s15 s50 blind"}
+STAGES=${STAGES:-"speed ablation s15 s50 blind"}
 ABLATION_PROFILE=${ABLATION_PROFILE:-ablation-gpu}
 ABLATION_RUNS=${ABLATION_RUNS:-all}
 ABLATION_EPOCHS=${ABLATION_EPOCHS:-7}
@@ -69,6 +72,9 @@ complete() {  # model.json epochs: the run finished that many epochs
 wants() { [[ " $STAGES " == *" $1 "* ]]; }
 
 { nvidia-smi -L 2>/dev/null || echo "no nvidia-smi: running on $(uname -m) CPU"; echo "start $(date -u +%FT%TZ), TIME_LIMIT ${TIME_LIMIT}s, stages: $STAGES"; } | tee "$LOG"
+
+# ---- speed: the training sweep and Table IV's GPU column (issue 29), before any training
+if wants speed; then OUT=$OUT PY=$PY bash scripts/gpu_speed.sh 2>&1 | tee -a "$LOG" || true; fi
 
 # ---- the ablation: every run's curve, resumed from RESUME_FROM/ablation.tar when given
 abl_runs=$DNCNN_OUTPUT_ROOT/data/runs/ablation/$ABLATION_PROFILE

@@ -72,3 +72,72 @@ def test_denoise_cli_benchmark_table_states_seconds_per_image():
             {"task": "denoise CLI", "method": "one call per image", "images": 8, "seconds": 120.0, "seconds_per_image": 15.0}]
     text = tables.format_denoise_cli(rows, machine="test machine")
     assert "test machine" in text and "| one folder call (--out-dir) | 8 | 24.0 | 3.00 |" in text and "5.0x as long" in text
+
+
+def _tiny_weights(tmp_path, *, depth=3, filters=4):
+    """A deploy-form Keras DnCNN's weights as ``run_torch`` reads them (npz, ``w0``, ``w1``, ...), and the model."""
+    from dncnn.model.network import build_dncnn
+
+    model = build_dncnn(depth, filters, batch_norm=False, seed=0)
+    path = tmp_path / "w.npz"
+    np.savez(path, **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+    return path, model
+
+
+def test_the_pytorch_peer_computes_what_keras_computes(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    from dncnn.bench.peers import build_torch_dncnn
+
+    _, model = _tiny_weights(tmp_path, depth=4, filters=8)
+    x = np.random.default_rng(0).random((1, 20, 24, 1)).astype("float32")
+    ours = np.asarray(model(x, training=False))
+    peer = build_torch_dncnn(depth=4, filters=8, batch_norm=False, weights=model.get_weights()).eval()
+    unloaded = build_torch_dncnn(depth=4, filters=8, batch_norm=False).eval()
+    with torch.inference_mode():
+        theirs = peer(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
+        other = unloaded(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(theirs, ours, atol=1e-5)
+    assert np.abs(other - ours).max() > 1e-3  # the comparison sees a network without the weights
+
+
+def test_the_pytorch_peer_rows_and_their_ratio_to_ours(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("keras")
+    weights, _ = _tiny_weights(tmp_path)
+    rows = measure.run_torch(weights, sizes={"16x12": (12, 16)}, repeats=1, train_seconds=0.05, batch_size=2, patch_size=12)
+    assert [(r["task"], r["size"], r["pixels"]) for r in rows] == [("inference", "16x12", 192), ("training", "batch 2 of 12x12", 288)]
+    assert all(r["method"].startswith("pytorch") and r["seconds"] > 0 for r in rows)
+    ours = {"task": "training", "method": "keras-tf", "size": "batch 2 of 12x12", "pixels": 288, "seconds": 3 * rows[1]["seconds"]}
+    (sentence,) = tables.summarize_training_ratios(pd.DataFrame(rows + [ours]))
+    assert "keras-tf takes 3.00x the PyTorch peer's time per step" in sentence
+
+
+def test_training_ratios_need_the_peer_and_the_same_batch():
+    rows = [{"task": "training", "method": "keras-tf", "size": "batch 32 of 40x40", "seconds": 1.5},
+            {"task": "training", "method": "keras-jax", "size": "batch 32 of 40x40", "seconds": 2.0},
+            {"task": "inference", "method": "pytorch", "size": "skipped: torch is not importable"}]
+    assert tables.summarize_training_ratios(pd.DataFrame(rows)) == []
+    rows[2] = {"task": "training", "method": "pytorch 2.13.0", "size": "batch 32 of 40x40", "seconds": 0.5}
+    assert tables.summarize_training_ratios(pd.DataFrame(rows)) == [
+        "- Training (batch 32 of 40x40): keras-tf takes 3.00x, keras-jax takes 4.00x the PyTorch peer's time per step."]
+    rows[2]["size"] = "batch 8 of 40x40"
+    assert tables.summarize_training_ratios(pd.DataFrame(rows)) == []
+
+
+def test_a_sweep_starts_no_setting_that_cannot_end_within_its_budget(capsys):
+    import json
+    import time
+
+    def fake(*, wait, stop=False):
+        if stop:
+            raise KeyboardInterrupt  # what the prepared command's timeout sends
+        time.sleep(wait)
+        return {"measured": True}
+
+    rows = measure.run_within_budget([{"wait": 0.2}, {"wait": 0.1}, {"wait": 0.1}], fake, budget_seconds=0.45)
+    assert [r.get("skipped") for r in rows] == [None, None, "time budget"]  # 0.15 s left: less than the first took
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == rows
+    assert all("skipped" in r for r in measure.run_within_budget([{"wait": 0.0}], fake, budget_seconds=0))
+    rows = measure.run_within_budget([{"wait": 0.0}, {"wait": 0.0, "stop": True}, {"wait": 0.0}], fake, budget_seconds=5)
+    assert [r.get("skipped") for r in rows] == [None] + ["interrupted at the time budget"] * 2

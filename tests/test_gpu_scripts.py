@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -131,3 +132,57 @@ def test_gpu_train_claims_runs_and_resumes_in_the_gpu_stand_in(tmp_path, mirror)
     with tarfile.open(out2 / "blind.tar") as tar:
         blind = json.load(tar.extractfile("model.json"))
     assert blind["profile"]["sigma_range"] == [0.0, 55.0] and blind["complete"]
+
+
+def _stand_in(tmp_path) -> tuple[str, str]:
+    """``(python, PYTHONPATH)`` of the GPU stand-in: DNCNN_STANDIN_PYTHON when set (a Python 3.12 with jax
+    and no TensorFlow), else this Python with TensorFlow blocked as on the GPU machine (a sitecustomize
+    that makes every ``import tensorflow`` fail)."""
+    blocker = tmp_path / "no-tensorflow"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text('import sys\nsys.modules["tensorflow"] = None\n')
+    python = os.environ.get("DNCNN_STANDIN_PYTHON") or sys.executable
+    return python, f"{blocker}:{config.PROJECT_ROOT}"
+
+
+@pytest.mark.slow
+def test_gpu_speed_runs_in_the_stand_in_within_its_budget(tmp_path):
+    """scripts/gpu_speed.sh at a tiny size: the sweep ends within its budget with one JSON line per
+    setting (measured, or skipped for time), the peer's lines or the line saying it is absent, and
+    table4_gpu.csv, which a CPU run leaves out of Table IV's GPU column."""
+    import time
+
+    import pandas as pd
+
+    from dncnn.bench import table4
+    from dncnn.bench.measure import SWEEP_SETTINGS
+
+    pytest.importorskip("jax")
+    python, path = _stand_in(tmp_path)
+    assert subprocess.run([python, "-c", "import tensorflow"], env={**os.environ, "PYTHONPATH": path},
+                          capture_output=True).returncode != 0, "the stand-in must lack TensorFlow"
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": path, "PY": python, "OUT": str(out), "SWEEP_BUDGET": "45", "SWEEP_SECONDS": "0.3",
+           "BATCH": "4", "NETWORK": "3,4,12", "TABLE4_SIZES": "32", "TABLE4_REPEATS": "1", "KERAS_BACKEND": "jax"}
+    start = time.perf_counter()
+    result = subprocess.run(["bash", str(SCRIPTS / "gpu_speed.sh")], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = (out / "speed.log").read_text()
+    sweep_seconds = int(re.search(r"sweep: (\d+) s", log).group(1))
+    assert sweep_seconds <= 45 + 2 and time.perf_counter() - start < 600
+    assert {p.name for p in out.iterdir()} == {"sweep.jsonl", "table4_gpu.csv", "speed.log"}
+    lines = [json.loads(line) for line in (out / "sweep.jsonl").read_text().splitlines()]
+    ours = [line for line in lines if "mixed_precision" in line]
+    assert [(r["mixed_precision"], r["steps_per_execution"]) for r in ours] == list(SWEEP_SETTINGS)
+    measured = [r for r in ours if "skipped" not in r]
+    assert measured and all(r["backend"] == "jax" and r["batch_size"] == 4 and r["patches_per_second"] > 0 for r in measured)
+    peer = [line for line in lines if "compile_model" in line or line.get("peer") == "pytorch"]
+    if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0:
+        assert [(r["bf16"], r["compile_model"]) for r in peer] == [(False, False), (True, False), (True, True), (False, True)]
+        assert all("skipped" in r or (r["device"] == "cpu" and r["patches_per_second"] > 0) for r in peer)
+    else:
+        assert peer == [{"peer": "pytorch", "skipped": "torch is not importable"}]
+    gpu = pd.read_csv(out / "table4_gpu.csv")
+    assert list(gpu.method) == list(table4.NETWORKS) and (gpu["size"] == 32).all() and (gpu.seconds > 0).all()
+    assert gpu.device.str.startswith("CPU").all() and table4.read_gpu_inference(out / "table4_gpu.csv") is None

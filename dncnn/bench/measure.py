@@ -138,23 +138,30 @@ def run_keras_inference(weights: Path, *, sizes: dict, repeats: int) -> list[dic
     return rows
 
 
-def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float) -> list[dict]:
-    """The PyTorch peer: same layers and weights, inference and a batch-32 training step."""
+def run_torch(weights: Path, *, sizes: dict, repeats: int, train_seconds: float, batch_size: int = 32,
+              patch_size: int = 40) -> list[dict]:
+    """The PyTorch peer: the same layers and weights (deploy form, ``weights`` npz as Keras'
+    ``get_weights``), inference at each size (one image, float32, all cores) and a training step at
+    ``batch_size`` of ``patch_size`` x ``patch_size`` on the same depth and width. One row each, as
+    :func:`run_keras_inference`'s."""
     import torch
 
     from .peers import build_torch_dncnn, measure_torch_training
 
     stored = np.load(weights, allow_pickle=False)
-    net = build_torch_dncnn(batch_norm=False, weights=[stored[f"w{i}"] for i in range(len(stored.files))]).eval()
-    rows = []
+    arrays = [stored[f"w{i}"] for i in range(len(stored.files))]
+    depth, filters = len(arrays) // 2, int(arrays[0].shape[-1])
+    net = build_torch_dncnn(depth=depth, filters=filters, batch_norm=False, weights=arrays).eval()
+    rows, method = [], f"pytorch {torch.__version__}"
     with torch.inference_mode():
         for label, shape in sizes.items():
             x = torch.rand(1, 1, *shape)
-            rows.append({"task": "inference", "method": f"pytorch {torch.__version__}", "size": label,
+            rows.append({"task": "inference", "method": method, "size": label,
                          "pixels": shape[0] * shape[1], "seconds": median_seconds(lambda: net(x), repeats=repeats)})
-    train = measure_torch_training(device="cpu", batch_size=32, seconds=train_seconds)
-    rows.append({"task": "training", "method": f"pytorch {torch.__version__}", "size": "batch 32 of 40x40",
-                 "pixels": 32 * 1600, "seconds": 1 / train["steps_per_second"]})
+    train = measure_torch_training(device="cpu", batch_size=batch_size, seconds=train_seconds, depth=depth, filters=filters,
+                                   patch_size=patch_size)
+    rows.append({"task": "training", "method": method, "size": f"batch {batch_size} of {patch_size}x{patch_size}",
+                 "pixels": batch_size * patch_size ** 2, "seconds": 1 / train["steps_per_second"]})
     return rows
 
 
@@ -279,3 +286,66 @@ def probe_peer(*, batch_size: int = 128, seconds: float = 20.0) -> list[dict]:
                                            channels_last=channels_last))
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def run_within_budget(configs: list[dict], measure, *, budget_seconds: float) -> list[dict]:
+    """``measure(**config)`` for each config in order, one JSON line printed as each ends, while the
+    budget lasts: a config starts only if the time left is at least the longest one so far took
+    (compilation included); the others give ``{**config, "skipped": "time budget"}``. An interrupt
+    (SIGINT: the prepared command's hard bound) marks the config it stopped and the rest as skipped,
+    and ends the sweep. Returns the rows."""
+    start, longest, rows = time.perf_counter(), 0.0, []
+    for k, config in enumerate(configs):
+        left = budget_seconds - (time.perf_counter() - start)
+        if left <= 0 or left < longest:
+            rows.append({**config, "skipped": "time budget"})
+        else:
+            began = time.perf_counter()
+            try:
+                rows.append({**config, **measure(**config)})
+            except KeyboardInterrupt:
+                rows += [{**c, "skipped": "interrupted at the time budget"} for c in configs[k:]]
+                print("\n".join(json.dumps(r) for r in rows[k:]), flush=True)
+                return rows
+            longest = max(longest, time.perf_counter() - began)
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+# the training sweep of the prepared GPU command: (bf16, steps per execution), most promising first
+SWEEP_SETTINGS = ((True, 8), (True, 32), (False, 8), (True, 1), (False, 32), (False, 1))
+
+
+def sweep_training(*, budget_seconds: float = 60.0, seconds: float = 2.0, batch_size: int = 128, depth: int = 17,
+                   filters: int = 64, patch_size: int = 40) -> list[dict]:
+    """``python -m dncnn bench sweep``: training throughput on the active Keras backend through the
+    device pipeline (:func:`measure_train_throughput`) in float32 and bf16 at 1, 8 and 32 steps per
+    execution (:data:`SWEEP_SETTINGS`), about ``seconds`` timed each, within ``budget_seconds``
+    (:func:`run_within_budget`); one JSON line per setting."""
+    configs = [{"mixed_precision": bf16, "steps_per_execution": spe} for bf16, spe in SWEEP_SETTINGS]
+
+    def measure(*, mixed_precision, steps_per_execution):
+        return measure_train_throughput(batch_size=batch_size, patch_size=patch_size, depth=depth, filters=filters,
+                                        mixed_precision=mixed_precision, steps_per_execution=steps_per_execution,
+                                        seconds=seconds, warmup_steps=steps_per_execution)
+
+    return run_within_budget(configs, measure, budget_seconds=budget_seconds)
+
+
+def sweep_peer_training(*, budget_seconds: float = 30.0, seconds: float = 2.0, batch_size: int = 128, depth: int = 17,
+                        filters: int = 64, patch_size: int = 40) -> list[dict]:
+    """``python -m dncnn bench sweep-peer``: the PyTorch peer's training throughput, eager and
+    compiled (``torch.compile``), float32 and bf16 (channels-last on a GPU), within ``budget_seconds``
+    (:func:`run_within_budget`); one JSON line per setting."""
+    import torch
+
+    from .peers import measure_torch_training
+
+    configs = [{"bf16": bf16, "compile_model": compiled} for bf16, compiled in ((False, False), (True, False), (True, True), (False, True))]
+
+    def measure(*, bf16, compile_model):
+        return measure_torch_training(batch_size=batch_size, seconds=seconds, bf16=bf16, compile_model=compile_model,
+                                      channels_last=torch.cuda.is_available(), depth=depth, filters=filters,
+                                      patch_size=patch_size, warmup_steps=3)
+
+    return run_within_budget(configs, measure, budget_seconds=budget_seconds)

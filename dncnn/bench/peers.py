@@ -47,18 +47,26 @@ def build_torch_dncnn(*, depth: int = 17, filters: int = 64, batch_norm: bool = 
 
 
 def measure_torch_training(*, device: str | None = None, batch_size: int = 128, seconds: float = 15.0, bf16: bool = False,
-                           compile_model: bool = False, channels_last: bool = False, seed: int = 0) -> dict:
-    """Patches per second of PyTorch DnCNN-S training steps (Adam 1e-3, MSE, one fixed batch of 40x40)."""
+                           compile_model: bool = False, channels_last: bool = False, seed: int = 0, depth: int = 17,
+                           filters: int = 64, patch_size: int = 40, warmup_steps: int = 5) -> dict:
+    """Patches per second of PyTorch DnCNN training steps (Adam 1e-3, MSE, one fixed batch of
+    ``patch_size`` x ``patch_size``; DnCNN-S: depth 17, 64 filters, 40x40): ``warmup_steps`` steps
+    (compilation included), then steps for about ``seconds`` (at least 2), timed.
+
+    Returns:
+        peer, torch, device, bf16, compile, channels_last, batch_size, steps, seconds (timed),
+        warmup_seconds, steps_per_second, patches_per_second.
+    """
     import torch
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(seed)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = build_torch_dncnn().to(device).to(memory_format=memory_format)
+    model = build_torch_dncnn(depth=depth, filters=filters).to(device).to(memory_format=memory_format)
     step_model = torch.compile(model) if compile_model else model
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    clean = torch.rand(batch_size, 1, 40, 40, device=device).to(memory_format=memory_format)
+    clean = torch.rand(batch_size, 1, patch_size, patch_size, device=device).to(memory_format=memory_format)
     noisy = clean + 25 / 255 * torch.randn_like(clean)
 
     def step():
@@ -73,7 +81,7 @@ def measure_torch_training(*, device: str | None = None, batch_size: int = 128, 
             torch.cuda.synchronize()
 
     start = time.perf_counter()
-    for _ in range(5):
+    for _ in range(warmup_steps):
         step()
     sync()
     warmup = time.perf_counter() - start
@@ -84,7 +92,8 @@ def measure_torch_training(*, device: str | None = None, batch_size: int = 128, 
     sync()
     elapsed = time.perf_counter() - start
     return {"peer": "pytorch", "torch": torch.__version__, "device": str(device), "bf16": bf16, "compile": compile_model,
-            "channels_last": channels_last, "batch_size": batch_size, "steps": steps, "warmup_seconds": round(warmup, 2),
+            "channels_last": channels_last, "batch_size": batch_size, "steps": steps, "seconds": round(elapsed, 3),
+            "warmup_seconds": round(warmup, 2),
             "steps_per_second": steps / elapsed, "patches_per_second": steps * batch_size / elapsed}
 
 

@@ -83,16 +83,20 @@ def bench_denoise_cli(*, images: int = 8, out_dir: Path | None = None) -> str:
 
 def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: Path | None = None) -> str:
     """``make bench``: :func:`run_all`, its tables in ``out_dir`` (default ``results/``, whose README
-    block is then regenerated) and its figure ``bench.png`` beside them (default ``figures/``);
-    returns the Markdown."""
+    block is then regenerated) and its figure ``bench.png`` beside them (default ``figures/``), then
+    the paper's Table IV re-derived (:func:`dncnn.bench.table4.bench_table4`: ``table4.csv``, ``.md``
+    and ``table4.png`` in the same folders); returns the Markdown of both."""
     from .. import config
     from ..analysis import plots
     from ..files import atomic
 
+    from .table4 import bench_table4
+
     table = run_all(repeats=repeats, train_seconds=train_seconds, out_dir=Path(out_dir or config.RESULTS_DIR))
     atomic.save_figure(Path(out_dir or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
+    table4 = bench_table4(repeats=repeats, out_dir=out_dir, figures_dir=out_dir)
     if out_dir is None:
         from ..analysis.report import update_readme_bench
 
         update_readme_bench()
-    return format_bench(table, machine=cpu_model())
+    return format_bench(table, machine=cpu_model()) + "\n## Table IV\n\n" + table4

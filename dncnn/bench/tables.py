@@ -61,12 +61,28 @@ def summarize_ratios(table) -> list[str]:
         for r in torch.itertuples(index=False):
             ours = dn[(dn["size"] == r.size) & dn.method.str.contains("denoise API")].seconds.min()
             out.append(f"- {r.size}: the denoise API takes {ours / r.seconds:.2f}x the PyTorch peer's time.")
+    out += summarize_training_ratios(table)
     p = table[table.task == "patches"]
     if len(p) == 2:
         loop = float(p[p.method.str.contains("loop")].seconds.iloc[0])
         ours = float(p[p.method.str.contains("ours")].seconds.iloc[0])
         out.append(f"- Patch preparation: {loop / ours:.1f}x faster than the per-patch loop ({ours:.2f} s against {loop:.2f} s).")
     return out
+
+
+def summarize_training_ratios(table) -> list[str]:
+    """One sentence: each Keras backend's seconds per training step as a multiple of the PyTorch
+    peer's at the same batch (none without a peer row)."""
+    train = table[(table.task == "training")].dropna(subset=["seconds"])
+    peer = train[train.method.str.startswith("pytorch")]
+    if peer.empty:
+        return []
+    r = peer.iloc[0]
+    ours = train[train.method.str.startswith("keras") & (train["size"] == r["size"])]
+    if ours.empty:
+        return []
+    parts = [f"{o.method} takes {o.seconds / r.seconds:.2f}x" for o in ours.itertuples(index=False)]
+    return [f"- Training ({r['size']}): {', '.join(parts)} the PyTorch peer's time per step."]
 
 
 def format_denoise_cli(rows: list[dict], *, machine: str, sigma: float = 25.0) -> str:

@@ -3,7 +3,8 @@
 Sources (``../shared/paper-tables.md`` names them): Zhang et al., IEEE TIP 2017, Table II (Gaussian
 denoising on BSD68) and Table V (DnCNN-3), as the authors' ``README.md`` and ``model/README.txt``
 print them at the pinned commit; the bicubic super-resolution baseline every super-resolution paper
-since SRCNN reports; the Set12 averages of Table III as a secondary source repeats them (below).
+since SRCNN reports; the Set12 averages of Table III as a secondary source repeats them (below); Table IV's
+run times (seconds), from a secondary source (below).
 """
 
 from __future__ import annotations
@@ -58,3 +59,19 @@ PAPER_COLOUR = {
 # The authors' comment in cszn/DnCNN issue 4 gives other values for a colour "DnCNN" model (not the
 # blind CDnCNN-B of the table above, or not its released weights): a second reference row.
 PAPER_COLOUR_COMMENT = {("CBSD68", "DnCNN colour (authors' comment, issue 4)"): {15: 33.99, 25: 31.31, 35: 29.66, 50: 28.01}}
+
+# Table IV: run time (seconds) of one image at 256x256, 512x512 and 1024x1024 pixels, sigma 25, by
+# (method, device). SECONDARY source: a course's slides quoting the paper's table (issue 29), not the paper
+# itself. The paper's machine: Intel i7-5820K at 3.3 GHz (CPU) and Nvidia Titan X (GPU), MATLAB; BM3D ran
+# on the CPU only. Reference rows only: dncnn/bench/table4.py sets them beside the times measured here.
+PAPER_RUN_TIMES_SOURCE = "secondary: a course's slides quoting the paper's Table IV"
+PAPER_RUN_TIMES_MACHINE = "Intel i7-5820K at 3.3 GHz and Nvidia Titan X, MATLAB"
+PAPER_RUN_TIMES = {
+    ("BM3D", "CPU"): {256: 0.65, 512: 2.85, 1024: 11.89},
+    ("DnCNN-S", "CPU"): {256: 0.74, 512: 3.41, 1024: 12.1},
+    ("DnCNN-S", "GPU"): {256: 0.014, 512: 0.051, 1024: 0.200},
+    ("DnCNN-B", "CPU"): {256: 0.90, 512: 4.11, 1024: 14.1},
+    ("DnCNN-B", "GPU"): {256: 0.016, 512: 0.060, 1024: 0.235},
+    ("TNRD", "CPU"): {256: 0.45, 512: 1.33, 1024: 4.61},
+    ("TNRD", "GPU"): {256: 0.010, 512: 0.032, 1024: 0.116},
+}
