@@ -202,3 +202,15 @@ def test_a_progress_bar_inside_a_kernel_is_erased_when_it_closes(monkeypatch, ca
     bar.update(2)
     bar.close()
     assert not reproduce.shown_text(capsys.readouterr().out).strip()
+
+
+def test_a_bar_erased_in_a_later_stream_message_leaves_nothing():
+    """The kernel sends a bar's first draw and its erasure as separate stream messages: they are read
+    together, as the browser would show them."""
+    import nbformat
+
+    parts = ["\rSet12: 0%|          | 0/12", "\rSet12: 100%|##########| 12/12", "\r" + " " * 30 + "\r"]
+    cell = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stdout", text=t) for t in parts])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    reproduce.drop_blank_streams(nb)
+    assert nb.cells[0].outputs == []

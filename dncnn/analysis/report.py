@@ -167,13 +167,15 @@ def render_findings(profile: str = FRONT_PROFILE) -> str:
 def render_claims(profile: str = FRONT_PROFILE) -> str:
     """The overview of the study: each claim of the paper it tests, the verdict and the numbers,
     computed from ``results/<profile>``, ``results/dncnn3``, ``results/colour``, ``results/noise-levels`` and
-    ``results/ablation``."""
+    ``results/ablation`` and ``results/table4.csv`` (the run times of the paper's Table IV, ``make bench``)."""
+    from .run_times import table_iv_claims
+
     rows = (table_ii_claims(profile) + tasks_claims() + set_image_claims(profile) + colour_claims()
-            + residual_claims(profile) + noise_level_claims() + training_claims())
+            + residual_claims(profile) + noise_level_claims() + training_claims() + table_iv_claims())
     lines = ["| the paper's claim | verdict | numbers |", "|---|---|---|"]
     lines += [f"| {claim} | **{verdict}** | {numbers} |" for claim, verdict, numbers in rows]
     lines += ["", f"Computed by `dncnn.analysis.report` from `results/{profile}/`, `results/dncnn3/`, `results/colour/`, "
-                  "`results/noise-levels/` and `results/ablation/`."]
+                  "`results/noise-levels/`, `results/ablation/` and `results/table4.csv`."]
     return "\n".join(lines)
 
 

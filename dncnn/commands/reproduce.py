@@ -289,15 +289,26 @@ def shown_text(text: str) -> str:
 
 
 def drop_blank_streams(nb) -> int:
-    """Remove (in place) the stream outputs that show nothing once carriage returns are applied: what
-    an erased progress bar leaves (:mod:`dncnn.runtime.progress`). Returns how many were removed."""
+    """Merge each cell's consecutive stream outputs of one name, reduce each line to what its last
+    carriage return left (:func:`shown_text`), and remove the streams left blank: what an erased
+    progress bar leaves (:mod:`dncnn.runtime.progress`), in place. Returns how many outputs went."""
     removed = 0
     for cell in nb.cells:
-        outputs = cell.get("outputs", [])
-        kept = [o for o in outputs if not (o.get("output_type") == "stream" and not shown_text(o.get("text", "")).strip())]
-        removed += len(outputs) - len(kept)
-        if "outputs" in cell:
-            cell["outputs"] = kept
+        if "outputs" not in cell:
+            continue
+        merged = []
+        for output in cell["outputs"]:
+            if (output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == output.get("name")):
+                merged[-1]["text"] = merged[-1].get("text", "") + output.get("text", "")
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.get("output_type") == "stream":
+                output["text"] = shown_text(output.get("text", ""))
+        kept = [o for o in merged if not (o.get("output_type") == "stream" and not o["text"].strip())]
+        removed += len(cell["outputs"]) - len(kept)
+        cell["outputs"] = kept
     return removed
 
 
