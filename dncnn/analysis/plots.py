@@ -103,7 +103,7 @@ def plot_training_runs(runs: dict):
     if validated:  # a fourth panel: the validation PSNR of the runs that measured it (dncnn.training.validation)
         plot_validation_panel(axes[3], runs)
     else:
-        axes[3].axis("off")
+        fig.delaxes(axes[3])  # no run measured it: three panels
     for ax in axes[[0, 1, 3] if validated else [0, 1]]:
         ax.xaxis.set_major_formatter(FuncFormatter(format_count))
     ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
