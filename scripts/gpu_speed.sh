@@ -41,6 +41,8 @@ if $PY -c "import torch" 2>/dev/null; then
 else
   echo '{"peer": "pytorch", "skipped": "torch is not importable"}' | tee -a "$OUT/sweep.jsonl"
 fi
+# a process killed inside a setting (a compilation) wrote no line for it nor for those after it
+$PY -c "from dncnn.bench.measure import fill_sweep; fill_sweep('$OUT/sweep.jsonl', sweeps=$( $PY -c 'import torch' 2>/dev/null && echo '("jax", "peer")' || echo '("jax",)'))" 2>>"$LOG"
 echo "sweep: $((SECONDS - start)) s" | tee -a "$LOG"
 $PY -m dncnn bench table4-gpu --out "$OUT" --sizes $TABLE4_SIZES --repeats "$TABLE4_REPEATS" 2>&1 | tee -a "$LOG"
 echo "speed: $((SECONDS - start)) s in all" | tee -a "$LOG"

@@ -141,3 +141,21 @@ def test_a_sweep_starts_no_setting_that_cannot_end_within_its_budget(capsys):
     assert all("skipped" in r for r in measure.run_within_budget([{"wait": 0.0}], fake, budget_seconds=0))
     rows = measure.run_within_budget([{"wait": 0.0}, {"wait": 0.0, "stop": True}, {"wait": 0.0}], fake, budget_seconds=5)
     assert [r.get("skipped") for r in rows] == [None] + ["interrupted at the time budget"] * 2
+
+
+def test_a_sweep_killed_inside_a_setting_gets_a_skipped_line_for_it_and_those_after(tmp_path):
+    """The prepared GPU command kills a sweep at its hard bound; a process killed inside a compilation
+    writes nothing more, so fill_sweep completes the file: every setting once, in order."""
+    import json
+
+    from dncnn.bench.measure import fill_sweep, sweep_configs
+
+    path = tmp_path / "sweep.jsonl"
+    jax, peer = sweep_configs()["jax"], sweep_configs()["peer"]
+    path.write_text("".join(json.dumps({**c, "patches_per_second": 1.0}) + "\n" for c in jax[:2] + peer[:1]))
+    added = fill_sweep(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(added) == len(jax) - 2 + len(peer) - 1 and all(r["skipped"] == "killed at the time budget" for r in added)
+    assert [{k: r[k] for k in c} for r, c in zip([l for l in lines if "mixed_precision" in l], jax)] == jax
+    assert [{k: r[k] for k in c} for r, c in zip([l for l in lines if "compile_model" in l], peer)] == peer
+    assert fill_sweep(path) == []  # complete: nothing to add

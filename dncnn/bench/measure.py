@@ -312,6 +312,32 @@ def run_within_budget(configs: list[dict], measure, *, budget_seconds: float) ->
     return rows
 
 
+PEER_SWEEP_SETTINGS = ((False, False), (True, False), (True, True), (False, True))  # the peer's (bf16, compiled)
+
+
+def sweep_configs() -> dict[str, list[dict]]:
+    """The settings of the prepared GPU command's two sweeps, by sweep (``"jax"``, ``"peer"``), in order."""
+    return {"jax": [{"mixed_precision": bf16, "steps_per_execution": spe} for bf16, spe in SWEEP_SETTINGS],
+            "peer": [{"bf16": bf16, "compile_model": compiled} for bf16, compiled in PEER_SWEEP_SETTINGS]}
+
+
+def fill_sweep(path, *, sweeps=("jax", "peer"), reason: str = "killed at the time budget") -> list[dict]:
+    """Append to the JSON lines of ``path`` a skipped line for each setting of ``sweeps`` that has
+    none (a process killed at its hard bound, e.g. inside a compilation, writes no line for the
+    setting it was in nor for those after it), so the file holds every setting once, in order of
+    the sweep. Returns the lines added."""
+    path = Path(path)
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    added = []
+    for sweep in sweeps:
+        for config in sweep_configs()[sweep]:
+            if not any(all(line.get(k) == v for k, v in config.items()) for line in lines):
+                added.append({**config, "skipped": reason})
+    with open(path, "a") as out:
+        out.writelines(json.dumps(row) + "\n" for row in added)
+    return added
+
+
 # the training sweep of the prepared GPU command: (bf16, steps per execution), most promising first
 SWEEP_SETTINGS = ((True, 8), (True, 32), (False, 8), (True, 1), (False, 32), (False, 1))
 
@@ -322,7 +348,7 @@ def sweep_training(*, budget_seconds: float = 60.0, seconds: float = 2.0, batch_
     device pipeline (:func:`measure_train_throughput`) in float32 and bf16 at 1, 8 and 32 steps per
     execution (:data:`SWEEP_SETTINGS`), about ``seconds`` timed each, within ``budget_seconds``
     (:func:`run_within_budget`); one JSON line per setting."""
-    configs = [{"mixed_precision": bf16, "steps_per_execution": spe} for bf16, spe in SWEEP_SETTINGS]
+    configs = sweep_configs()["jax"]
 
     def measure(*, mixed_precision, steps_per_execution):
         return measure_train_throughput(batch_size=batch_size, patch_size=patch_size, depth=depth, filters=filters,
@@ -341,7 +367,7 @@ def sweep_peer_training(*, budget_seconds: float = 30.0, seconds: float = 2.0, b
 
     from .peers import measure_torch_training
 
-    configs = [{"bf16": bf16, "compile_model": compiled} for bf16, compiled in ((False, False), (True, False), (True, True), (False, True))]
+    configs = sweep_configs()["peer"]
 
     def measure(*, bf16, compile_model):
         return measure_torch_training(batch_size=batch_size, seconds=seconds, bf16=bf16, compile_model=compile_model,
