@@ -205,3 +205,49 @@ def test_the_comparison_at_sigma_50_keeps_what_runs_there_and_adds_the_authors_s
     paper = quick + reference_denoisers([15, 25, 50], blind=True)  # already holds S50 and B
     again = comparison_denoisers(paper, sigma=50)
     assert len(again) == 4 and all(d in paper for d in again)
+
+
+_PREDICT_BYTES = """
+import hashlib, sys
+import numpy as np
+import tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads(int(sys.argv[1]))
+import keras
+from dncnn.evaluation.denoisers import compile_predict
+from dncnn.model.network import build_dncnn
+keras.utils.set_random_seed(0)
+predict = compile_predict(build_dncnn(depth=5, filters=16, batch_norm=False))
+x = np.random.default_rng(1).random((1, 97, 131, 1), dtype=np.float32)
+first, second = predict(x), predict(x)
+assert first.tobytes() == second.tobytes(), "two calls differ"
+print(hashlib.sha256(first.tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_the_denoising_path_gives_the_same_bytes_with_one_thread_or_two():
+    """The rule behind INFERENCE_PATHS: the path every command denoises with is bit-stable from call
+    to call and whatever the number of intra-op threads (parallelism never changes a result)."""
+    import subprocess
+    import sys
+
+    import keras
+
+    if keras.config.backend() != "tensorflow":
+        pytest.skip("the thread setting is TensorFlow's")
+    digests = [subprocess.run([sys.executable, "-c", _PREDICT_BYTES, str(threads)], capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"}).stdout.split()[-1]
+               for threads in (1, 2)]
+    assert digests[0] == digests[1]
+
+
+def test_the_inference_path_is_one_the_backend_offers():
+    import keras
+
+    from dncnn.evaluation.denoisers import INFERENCE_PATHS, TENSORFLOW_PATHS, compile_predict
+    from dncnn.model.network import build_dncnn
+
+    assert INFERENCE_PATHS["tensorflow"] in TENSORFLOW_PATHS
+    if keras.config.backend() == "tensorflow":
+        with pytest.raises(ValueError, match="Received: path='onnx'"):
+            compile_predict(build_dncnn(depth=3, filters=4), path="onnx")

@@ -108,17 +108,18 @@ def _inference_paths(model):
     """name -> callable(x (1, H, W, 1) float32) for the active backend."""
     import keras
 
-    from ..evaluation.denoisers import compile_predict
+    from ..evaluation.denoisers import INFERENCE_PATHS, TENSORFLOW_PATHS, compile_predict
 
     backend = keras.config.backend()
     paths = {}
     if backend == "tensorflow":
-        import tensorflow as tf
-
         paths["keras-tf predict"] = lambda x: model.predict_on_batch(x)
-        plain = tf.function(lambda x: model(x, training=False), jit_compile=False, reduce_retracing=True)
-        paths["keras-tf tf.function"] = lambda x: plain(tf.constant(x)).numpy()
-    paths[f"keras-{'tf' if backend == 'tensorflow' else backend} {'XLA' if backend == 'tensorflow' else 'jit'} (denoise API)"] = compile_predict(model)
+        for path in TENSORFLOW_PATHS:  # the denoise API's (INFERENCE_PATHS) is named so
+            label = {"tf.function": "tf.function", "xla": "XLA"}[path]
+            api = " (denoise API)" if path == INFERENCE_PATHS["tensorflow"] else ""
+            paths[f"keras-tf {label}{api}"] = compile_predict(model, path=path)
+    else:
+        paths[f"keras-{backend} {INFERENCE_PATHS.get(backend, 'call')} (denoise API)"] = compile_predict(model)
     return paths
 
 

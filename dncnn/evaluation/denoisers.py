@@ -322,17 +322,32 @@ def _bm3d_version() -> str:
         return "unknown"
 
 
-def compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
+# The compiled forward pass every command that denoises uses, per backend: of the paths `make bench`
+# measures (docs/benchmark.md), the fastest whose output bytes are the same from call to call and with
+# one intra-op thread or all (tests/test_evaluation_denoisers.py checks both). On TensorFlow that is a
+# plain tf.function, oneDNN's convolutions (about 110 % of the numpy matmul ceiling on 2 CPU cores),
+# not XLA (about 85 %); on JAX, jax.jit.
+INFERENCE_PATHS = {"tensorflow": "tf.function", "jax": "jit"}
+TENSORFLOW_PATHS = ("tf.function", "xla")  # the compiled paths compile_predict offers on TensorFlow
+
+
+def compile_predict(model, *, path: str | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """The model's inference-mode forward pass, compiled for the active backend: a function from a
     (batch, H, W, C) float32 numpy array to the model's output as an array of the same shape.
 
-    JAX: ``jax.jit`` of ``stateless_call``; TensorFlow: ``tf.function`` with XLA (the same bytes with
-    one thread or all), traced once for any batch, height and width (an input signature of unknown
-    sizes: XLA still compiles each new shape once, but no call retraces the function, so TensorFlow's
-    retracing warning never reaches a page); another backend: the plain call."""
+    JAX: ``jax.jit`` of ``stateless_call``. TensorFlow: a ``tf.function`` traced once for any batch,
+    height and width (an input signature of unknown sizes, so no call retraces it and TensorFlow's
+    retracing warning never reaches a page), run by oneDNN (``path="tf.function"``, the default:
+    :data:`INFERENCE_PATHS`) or compiled by XLA for each new shape (``path="xla"``, for the bench).
+    Another backend: the plain call.
+
+    Raises:
+        ValueError: a ``path`` the backend does not offer.
+    """
     import keras
 
     backend = keras.config.backend()
+    path = path or INFERENCE_PATHS.get(backend)
     if backend == "jax":
         import jax
 
@@ -342,8 +357,10 @@ def compile_predict(model) -> Callable[[np.ndarray], np.ndarray]:
     if backend == "tensorflow":
         import tensorflow as tf
 
+        if path not in TENSORFLOW_PATHS:
+            raise ValueError(f"the inference path on TensorFlow is one of {', '.join(TENSORFLOW_PATHS)}. Received: path={path!r}")
         channels = model.input_shape[-1]
         signature = [tf.TensorSpec([None, None, None, channels], tf.float32)]
-        fn = tf.function(lambda x: model(x, training=False), jit_compile=True, input_signature=signature)
+        fn = tf.function(lambda x: model(x, training=False), jit_compile=path == "xla", input_signature=signature)
         return lambda x: fn(tf.constant(x)).numpy()
     return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
