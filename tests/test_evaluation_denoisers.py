@@ -251,3 +251,29 @@ def test_the_inference_path_is_one_the_backend_offers():
     if keras.config.backend() == "tensorflow":
         with pytest.raises(ValueError, match="Received: path='onnx'"):
             compile_predict(build_dncnn(depth=3, filters=4), path="onnx")
+
+
+def test_many_models_compiled_one_after_another_never_warn_of_retracing():
+    """Notebook 06 compiles seven networks: TensorFlow counts traces per Python code object, so the
+    compiled forward passes must not share one (its "frequent retracing" warning reached the page)."""
+    import logging
+
+    import keras
+
+    from dncnn.evaluation.denoisers import compile_predict
+    from dncnn.model.network import build_dncnn
+
+    if keras.config.backend() != "tensorflow":
+        pytest.skip("the warning is TensorFlow's")
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        x = np.zeros((1, 12, 10, 1), np.float32)
+        for depth in (3, 3, 4, 4, 5, 5, 3):
+            compile_predict(build_dncnn(depth=depth, filters=4))(x)
+    finally:
+        logger.removeHandler(handler)
+    assert not [r.getMessage() for r in records if "retracing" in r.getMessage()]

@@ -538,6 +538,10 @@ def plot_validation_panel(ax, runs: dict, *, styles: dict | None = None) -> None
                 label=label, **style)
     ax.set(xlabel="training patches seen", ylabel="validation PSNR (dB)", xscale="log",
            title="validation PSNR (Set5 crops)")
+    from matplotlib.ticker import FuncFormatter
+
+    for axis in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):  # 2k, 10k: not 2x10^3
+        axis(FuncFormatter(format_count))
 
 
 def plot_ablation_curves(runs: dict):

@@ -9,6 +9,7 @@ once; the evaluation then calls that instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -361,6 +362,13 @@ def compile_predict(model, *, path: str | None = None) -> Callable[[np.ndarray],
             raise ValueError(f"the inference path on TensorFlow is one of {', '.join(TENSORFLOW_PATHS)}. Received: path={path!r}")
         channels = model.input_shape[-1]
         signature = [tf.TensorSpec([None, None, None, channels], tf.float32)]
-        fn = tf.function(lambda x: model(x, training=False), jit_compile=path == "xla", input_signature=signature)
+        # a partial, not a lambda: TensorFlow counts traces per code object, so the lambdas of several
+        # models (notebook 06 loads seven) would add up to its "frequent retracing" warning
+        fn = tf.function(functools.partial(_forward, model), jit_compile=path == "xla", input_signature=signature)
         return lambda x: fn(tf.constant(x)).numpy()
     return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
+
+
+def _forward(model, x):
+    """The inference-mode call of ``model`` (compiled by :func:`compile_predict`)."""
+    return model(x, training=False)
