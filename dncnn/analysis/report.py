@@ -420,6 +420,16 @@ def bench_block() -> str:
     return "Last `make bench` run (generated from `results/bench.md`).\n\n" + text + "\n\n![benchmark](../figures/bench.png)"
 
 
+def table4_block() -> str:
+    """The body of the ``table4`` block (``docs/benchmark.md``): ``results/table4.md`` (the paper's
+    Table IV re-derived by ``make bench``, with its findings) and its figure."""
+    path = config.RESULTS_DIR / "table4.md"
+    if not path.exists():
+        return "(no `results/table4.md` yet: run `make bench`)"
+    return ("Last `make bench` run (generated from `results/table4.md`).\n\n" + path.read_text().strip()
+            + "\n\n![Table IV: seconds per image against image size, here and in the paper](../figures/table4.png)")
+
+
 def bench_cli_block() -> str:
     """The body of the ``bench-cli`` block (``docs/denoising.md``): ``results/bench_cli.md``."""
     text = (config.RESULTS_DIR / "bench_cli.md").read_text().strip()
@@ -521,7 +531,7 @@ def colour_block() -> str:
 
 
 
-BLOCKS = {"results": results_block, "bench": bench_block, "bench-cli": bench_cli_block, "tasks": tasks_block,
+BLOCKS = {"results": results_block, "bench": bench_block, "table4": table4_block, "bench-cli": bench_cli_block, "tasks": tasks_block,
           "colour": colour_block,
           "headline": render_headline, "findings": render_findings, "claims": render_claims}
 
@@ -532,9 +542,14 @@ def find_blocks(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2)) for m in re.finditer(r"<!-- ([\w-]+):start -->\n(.*?)\n<!-- \1:end -->", text, flags=re.S)]
 
 
-def update_readme_bench(*, readme: str | Path = BENCH_PAGE) -> None:
-    """Replace the benchmark block of ``readme`` (``docs/benchmark.md``) with :func:`bench_block`."""
+def update_readme_bench(*, readme: str | Path = BENCH_PAGE, front: str | Path | None = config.README) -> None:
+    """Replace the ``bench`` and ``table4`` blocks of ``readme`` (``docs/benchmark.md``) with
+    :func:`bench_block` and :func:`table4_block`, and the front page's claims (Table IV's row reads
+    ``results/table4.csv``)."""
     replace_block(readme, "<!-- bench:start -->", "<!-- bench:end -->", bench_block())
+    replace_block(readme, "<!-- table4:start -->", "<!-- table4:end -->", table4_block())
+    if front is not None:
+        replace_block(front, "<!-- claims:start -->", "<!-- claims:end -->", render_claims())
 
 
 def update_readme_bench_cli(*, readme: str | Path = DENOISING_PAGE) -> None:
