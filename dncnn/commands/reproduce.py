@@ -223,7 +223,7 @@ body.jp-Notebook .jp-RenderedMarkdown th { text-align: left; }
 details.dncnn-code > summary { cursor: pointer; color: #777; font-family: monospace; font-size: 0.8em; margin: 0.2em 0; }
 .jp-CodeCell.jp-mod-noOutputs details.dncnn-code > summary { opacity: 0.7; }""".strip())
 HEADLINE_TABLE = "summary_vs_paper.md"  # notebook 04's evaluation summary beside the paper, in results/<profile>/
-HEADLINE_FIGURES = ("04_comparison.png",)  # in figures/<profile>/, captions from dncnn.analysis.report.FIGURES
+HEADLINE_FIGURES = ("04_comparison.png",)  # in figures/<profile>/, captions from dncnn.analysis.display.caption_of
 
 
 def render_pages(executed: list[Path], out_dir: Path, *, record: dict | None = None,
@@ -354,16 +354,15 @@ def collect_findings(nb) -> str:
 
 def embed_figure(path: Path, caption: str) -> str:
     """A ``<figure>`` holding ``path`` as a base64 data URI at its saved size, with ``caption`` as its
-    alt text and caption."""
-    import base64
+    alt text and caption (the bundle a notebook shows: :func:`dncnn.analysis.display.figure_bundle`)."""
     import html
 
-    data = path.read_bytes()
-    from ..analysis.display import png_size
+    from ..analysis.display import figure_bundle
 
-    width, height = png_size(data)
-    return (f'<figure><img src="data:image/png;base64,{base64.b64encode(data).decode()}" width="{width}" '
-            f'height="{height}" alt="{html.escape(caption)}"><figcaption>{html.escape(caption)}</figcaption></figure>')
+    data, metadata = figure_bundle(path, caption)
+    size = metadata["image/png"]
+    return (f'<figure><img src="data:image/png;base64,{data["image/png"]}" width="{size["width"]}" '
+            f'height="{size["height"]}" alt="{html.escape(size["alt"])}"><figcaption>{html.escape(caption)}</figcaption></figure>')
 
 
 def render_index_headline(results: Path, figures: Path | None, *, profile: str) -> str:
@@ -372,15 +371,14 @@ def render_index_headline(results: Path, figures: Path | None, *, profile: str) 
     (``""`` when all is)."""
     from nbconvert.filters.markdown import markdown2html_mistune
 
-    from ..analysis.report import FIGURES
+    from ..analysis.display import caption_of
 
     parts = []
     table = results / HEADLINE_TABLE
     if table.exists():
         parts.append(f"<p>The run's evaluation summary beside the paper's values (<code>results/{profile}/{HEADLINE_TABLE}</code>):</p>"
                      f'<div class="headline-table">{markdown2html_mistune(table.read_text())}</div>')
-    captions = dict(FIGURES)
-    parts += [embed_figure(figures / name, captions.get(name, name)) for name in HEADLINE_FIGURES
+    parts += [embed_figure(figures / name, caption_of(name)) for name in HEADLINE_FIGURES
               if figures is not None and (figures / name).exists()]
     return f'<section class="headline"><h2>Headline</h2>{"".join(parts)}</section>' if parts else ""
 

@@ -451,23 +451,3 @@ def tabulate_images(per_image, *, dataset: str = "Set12", leave_out: Sequence[st
                 out.append({"sigma": float(sigma), "method": f"{method} (paper)", "source": "paper (reference)",
                             **{image: np.nan for image in images}, "average": by_sigma[int(sigma)]})
     return pd.DataFrame(out, columns=["sigma", "method", "source", *images, "average"])
-
-
-def format_images_markdown(table) -> str:
-    """:func:`tabulate_images` as Markdown: images as columns (file names without extension), PSNR to
-    0.01 dB, the best measured value of each image and sigma in bold, the paper's rows blank but for
-    their average."""
-    images = [c for c in table.columns if c not in ("sigma", "method", "source")]
-    head = ["sigma", "method", *[c.rsplit(".", 1)[0] for c in images]]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for sigma in dict.fromkeys(table.sigma):
-        at = table[table.sigma == sigma]
-        best = at[at.source == "measured"][images].max()
-        for r in at.to_dict("records"):
-            cells = []
-            for image in images:
-                value = r[image]
-                text = "" if np.isnan(value) else f"{value:.2f}"
-                cells.append(f"**{text}**" if text and r["source"] == "measured" and value == best[image] else text)
-            lines.append(f"| {sigma:g} | {r['method']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
