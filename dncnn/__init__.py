@@ -3,8 +3,9 @@
 Importing the package silences TensorFlow's C++ start-up lines ("All log messages before
 absl::InitializeLog() ...", "oneDNN custom operations are on ...", "Compiled cluster using XLA!")
 for this process and the notebooks' kernels, so a reader sees only the study's own output. Set
-``TF_CPP_MIN_LOG_LEVEL=0`` before importing ``dncnn`` to see them again. TensorFlow itself is only
-imported where it is needed.
+``TF_CPP_MIN_LOG_LEVEL=0`` before importing ``dncnn`` to see them again. It also sets TensorFlow to
+one inter-op thread (``TF_NUM_INTEROP_THREADS=1``, unless set already), which makes CPU training
+bit-identical from run to run (see below). TensorFlow itself is only imported where it is needed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ import sys
 
 # TensorFlow's C++ INFO and WARNING lines (the XLA compilation notes among them); errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# One inter-op thread: TensorFlow runs one op at a time, each on every core (the intra-op pool). With
+# TensorFlow's default (as many inter-op threads as cores) two CPU trainings of DnCNN-S with the same
+# seeds and op determinism on ended with different weights on a 2-core AMD EPYC; with one, reruns are
+# bit-identical (tests/test_training_determinism.py) at the same speed (make bench's training sweep,
+# results/bench_training.md). TensorFlow reads this when it first runs an op, so it holds wherever
+# dncnn is imported before that.
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 
 @contextlib.contextmanager

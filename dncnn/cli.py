@@ -209,11 +209,12 @@ def add_bench_parser(commands) -> None:
     sub = _command(commands, "bench", run_bench, "speed: `run` (make bench), `probe` (training throughput, for a GPU), "
                                       "`peer` (the PyTorch peer's training settings), `cli` (the denoise command), "
                                       "`table4` (the paper's Table IV on this machine), `table4-gpu` (its GPU column, on a GPU), "
-                                      "`sweep` and `sweep-peer` (training settings within a time budget, for a GPU)")
-    sub.add_argument("what", choices=["run", "probe", "peer", "cli", "table4", "table4-gpu", "sweep", "sweep-peer"])
+                                      "`sweep` and `sweep-peer` (training settings within a time budget, for a GPU), "
+                                      "`training` (which CPU training configuration is fastest here)")
+    sub.add_argument("what", choices=["run", "probe", "peer", "cli", "table4", "table4-gpu", "sweep", "sweep-peer", "training"])
     sub.add_argument("--images", type=int, default=8, help="cli: number of BSD68 images")
     sub.add_argument("--seconds", type=float, default=20.0, help="seconds per training measurement")
-    sub.add_argument("--repeats", type=int, default=3, help="repeats per inference timing (median)")
+    sub.add_argument("--repeats", type=int, help="repeats per inference timing (median; default 3); training: rounds of the sweep (default 4)")
     sub.add_argument("--batch-size", type=int, default=128, help="probe and peer batch size")
     sub.add_argument("--steps-per-execution", type=int, default=1, help="probe: training steps per compiled call (as train's)")
     sub.add_argument("--out", type=Path, help="output folder (default results/)")
@@ -503,12 +504,16 @@ def run_noise_levels(args, parser) -> int:
 def run_bench(args, parser) -> int:
     from .bench import measure, run
 
+    if args.what != "training":
+        args.repeats = args.repeats or 3
     if args.what == "probe":
         measure.probe_training(batch_size=args.batch_size, seconds=args.seconds, steps_per_execution=args.steps_per_execution)
     elif args.what == "peer":
         measure.probe_peer(batch_size=args.batch_size, seconds=args.seconds)
     elif args.what == "cli":
         print(run.bench_denoise_cli(images=args.images, out_dir=args.out))
+    elif args.what == "training":
+        print(run.bench_training(rounds=args.repeats or 4, out_dir=args.out))
     elif args.what in ("sweep", "sweep-peer"):
         sweep = measure.sweep_training if args.what == "sweep" else measure.sweep_peer_training
         depth, filters, patch_size = args.network

@@ -52,6 +52,8 @@ def test_train_writes_model_log_checkpoints_and_sidecar(tiny_run):
     for key in ("device", "backend", "versions", "git_commit", "wall_seconds", "precision", "profile"):
         assert key in sidecar
     assert json.loads((run / "model.json").read_text())["steps"] == 6
+    # what ran, not what was asked: "auto" on a machine without an accelerator is oneDNN, not XLA
+    assert sidecar["xla"] == ("always (JAX)" if keras.config.backend() == "jax" else "off (auto: no accelerator or op determinism)")
     log = read_log(run / "log.csv")
     assert [r["epoch"] for r in log] == [1, 2] and [r["learning_rate"] for r in log] == [1e-3, 1e-4]
     assert sorted(p.name for p in (run / "checkpoints").glob("*.keras")) == ["epoch-001.keras", "epoch-002.keras"]
@@ -348,3 +350,15 @@ def test_clipped_sgd_moves_no_weight_by_more_than_its_bound_and_survives_a_check
     assert type(again) is ClippedSGD and again.clip_step == opt.clip_step and again.momentum == 0.9
     sgd = replace(TINY, optimizer="sgd", gradient_clip=0.005, lr_schedule=((0, 1e-1),))
     assert isinstance(make_optimizer(sgd), ClippedSGD) and make_optimizer(sgd).clip_step == 0.005 / TINY.batch_size
+
+
+@pytest.mark.skipif(keras.config.backend() != "tensorflow", reason="XLA is a choice on TensorFlow only")
+def test_the_sidecar_says_when_keras_turned_the_xla_that_was_asked_for_off():
+    from types import SimpleNamespace
+
+    from dncnn.training.train import describe_xla
+
+    assert describe_xla(SimpleNamespace(jit_compile=False), asked=True).startswith("off (asked on")
+    assert describe_xla(SimpleNamespace(jit_compile=True), asked=True) == "on"
+    assert describe_xla(SimpleNamespace(jit_compile=True), asked="auto") == "on (auto: an accelerator)"
+    assert describe_xla(SimpleNamespace(jit_compile=False), asked=False) == "off"

@@ -430,6 +430,15 @@ def table4_block() -> str:
             + "\n\n![Table IV: seconds per image against image size, here and in the paper](../figures/table4.png)")
 
 
+def training_block() -> str:
+    """The body of the ``training`` block (``docs/benchmark.md``): ``results/bench_training.md``, the
+    CPU training sweep of ``make bench``."""
+    path = config.RESULTS_DIR / "bench_training.md"
+    if not path.exists():
+        return "(no `results/bench_training.md` yet: run `make bench`)"
+    return "Last `make bench` run (generated from `results/bench_training.md`).\n\n" + path.read_text().strip()
+
+
 def bench_cli_block() -> str:
     """The body of the ``bench-cli`` block (``docs/denoising.md``): ``results/bench_cli.md``."""
     text = (config.RESULTS_DIR / "bench_cli.md").read_text().strip()
@@ -543,11 +552,12 @@ def find_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def update_readme_bench(*, readme: str | Path = BENCH_PAGE, front: str | Path | None = config.README) -> None:
-    """Replace the ``bench`` and ``table4`` blocks of ``readme`` (``docs/benchmark.md``) with
-    :func:`bench_block` and :func:`table4_block`, and the front page's claims (Table IV's row reads
+    """Replace the ``bench``, ``table4`` and ``training`` blocks of ``readme`` (``docs/benchmark.md``) with
+    :func:`bench_block`, :func:`table4_block` and :func:`training_block`, and the front page's claims (Table IV's row reads
     ``results/table4.csv``)."""
     replace_block(readme, "<!-- bench:start -->", "<!-- bench:end -->", bench_block())
     replace_block(readme, "<!-- table4:start -->", "<!-- table4:end -->", table4_block())
+    replace_block(readme, "<!-- training:start -->", "<!-- training:end -->", training_block())
     if front is not None:
         replace_block(front, "<!-- claims:start -->", "<!-- claims:end -->", render_claims())
 

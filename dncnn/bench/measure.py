@@ -197,10 +197,10 @@ def run_patch_preparation(images, *, repeats: int = 3) -> list[dict]:
     return rows
 
 
-def run_in_backend(backend: str, function: str, **kwargs) -> list[dict] | dict:
-    """``function(**kwargs)`` of this module in a fresh process on Keras' ``backend`` (Keras fixes
-    its backend when it is first imported); its JSON result."""
-    code = ("import json, sys; from dncnn.bench import measure as bench; "
+def run_in_backend(backend: str, function: str, *, module: str = "measure", **kwargs) -> list[dict] | dict:
+    """``function(**kwargs)`` of ``dncnn.bench.<module>`` (default this one) in a fresh process on
+    Keras' ``backend`` (Keras fixes its backend when it is first imported); its JSON result."""
+    code = (f"import json, sys; from dncnn.bench import {module} as bench; "
             f"print(json.dumps(bench.{function}(**json.loads(sys.argv[1]))))")
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-c", code, json.dumps(kwargs)], env=env, capture_output=True, text=True)

@@ -81,11 +81,28 @@ def bench_denoise_cli(*, images: int = 8, out_dir: Path | None = None) -> str:
     return text
 
 
+def bench_training(*, rounds: int = 4, out_dir: Path | None = None) -> str:
+    """``python -m dncnn bench training`` and part of ``make bench``: the CPU training sweep
+    (:func:`dncnn.bench.training.sweep_cpu_training`) written to ``bench_training.csv`` and
+    ``bench_training.md`` in ``out_dir`` (default ``results/``); returns the Markdown."""
+    from .. import config
+    from ..files import atomic
+    from .training import format_training_sweep, sweep_cpu_training
+
+    table = sweep_cpu_training(rounds=rounds)
+    text = format_training_sweep(table, machine=cpu_model())
+    out = Path(out_dir or config.RESULTS_DIR)
+    atomic.save_csv(out / "bench_training.csv", table)
+    atomic.save_text(out / "bench_training.md", text)
+    return text
+
+
 def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: Path | None = None) -> str:
     """``make bench``: :func:`run_all`, its tables in ``out_dir`` (default ``results/``, whose README
     block is then regenerated) and its figure ``bench.png`` beside them (default ``figures/``), then
     the paper's Table IV re-derived (:func:`dncnn.bench.table4.bench_table4`: ``table4.csv``, ``.md``
-    and ``table4.png`` in the same folders); returns the Markdown of both."""
+    and ``table4.png`` in the same folders), then the CPU training sweep (:func:`bench_training`:
+    ``bench_training.csv`` and ``.md``); returns the Markdown of the three."""
     from .. import config
     from ..analysis import plots
     from ..files import atomic
@@ -95,8 +112,10 @@ def bench_everything(*, repeats: int = 3, train_seconds: float = 20.0, out_dir: 
     table = run_all(repeats=repeats, train_seconds=train_seconds, out_dir=Path(out_dir or config.RESULTS_DIR))
     atomic.save_figure(Path(out_dir or config.FIGURES_DIR) / "bench.png", plots.plot_bench(table))
     table4 = bench_table4(repeats=repeats, out_dir=out_dir, figures_dir=out_dir)
+    training = bench_training(out_dir=out_dir)
     if out_dir is None:
         from ..analysis.report import update_readme_bench
 
         update_readme_bench()
-    return format_bench(table, machine=cpu_model()) + "\n## Table IV\n\n" + table4
+    return (format_bench(table, machine=cpu_model()) + "\n## Table IV\n\n" + table4
+            + "\n## Training configurations\n\n" + training)

@@ -99,7 +99,9 @@ def train(
             the checkpoint of the last completed epoch is kept and ``--resume`` continues from it.
         mixed_precision: bf16 mixed precision (``mixed_bfloat16``); the output layers stay float32.
             The dtype policy in force before the call is restored afterwards, also when training fails.
-        xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``); JAX always compiles.
+        xla: XLA compilation on TensorFlow (``True``/``False``/``"auto"``: on with an accelerator, off on a
+            CPU, where oneDNN trains faster; op determinism turns it off); JAX always compiles. The sidecar
+            records what ran (:func:`describe_xla`).
         deterministic: enable TensorFlow op determinism (bit-identical reruns on CPU); also on
             when the profile asks for it.
         steps_per_execution: training steps per compiled call (default: the profile's); a resumed
@@ -133,6 +135,7 @@ def train(
             trainer = build_trainer(model, patches, sigma=profile.sigma, optimizer=make_optimizer(profile),
                                     jit_compile=xla, steps_per_execution=profile.steps_per_execution,
                                     sigma_range=profile.sigma_range, loss=profile.loss, weight_decay=profile.weight_decay)
+            xla = describe_xla(trainer, asked=xla)
             callbacks = [_Deadline(deadline), *callbacks]
             if tensorboard and _has_tensorflow():
                 callbacks.append(keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), write_graph=False))
@@ -255,6 +258,22 @@ def run_epochs(trainer, model: keras.Model, state: dict, profile: Profile, *, pa
     return None
 
 
+def describe_xla(trainer: keras.Model, *, asked) -> str:
+    """Whether the compiled training step runs through XLA, as the sidecar records it: ``"always (JAX)"``,
+    or ``"on"`` / ``"off"`` on TensorFlow with why when it differs from what was asked (``asked``:
+    ``True``, ``False`` or ``"auto"``). Keras decides: ``"auto"`` is off on a machine with no
+    accelerator and TensorFlow's op determinism turns XLA off always. On a CPU that is also the
+    faster path (``make bench``'s training sweep: ``results/bench_training.md``)."""
+    if keras.config.backend() == "jax":
+        return "always (JAX)"
+    used = bool(getattr(trainer, "jit_compile", False))
+    if asked == "auto":
+        return f"{'on' if used else 'off'} (auto: {'an accelerator' if used else 'no accelerator or op determinism'})"
+    if bool(asked) and not used:
+        return "off (asked on; Keras turns XLA off under op determinism)"
+    return "on" if used else "off"
+
+
 def describe_run(profile: Profile, state: dict, *, stop_reason: str | None, mixed_precision: bool, xla,
                  patches_path: Path, patches_count: int, devices: int = 1, validation: bool = True) -> dict:
     """The sidecar of a run (``model.json``): profile, progress, precision, devices, data, the
@@ -279,7 +298,7 @@ def describe_run(profile: Profile, state: dict, *, stop_reason: str | None, mixe
         "patches_seen": state["steps"] * profile.batch_size,
         "devices": devices,
         "precision": "mixed_bfloat16" if mixed_precision else "float32",
-        "xla": "always (JAX)" if keras.config.backend() == "jax" else str(xla),
+        "xla": str(xla),  # train passes describe_xla's words
         "patches": str(patches_path.name),
         "patches_count": int(patches_count),
         **provenance.provenance(),
