@@ -20,6 +20,7 @@ disturbed (``timeit``'s rule); the median is kept beside it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import time
@@ -60,18 +61,20 @@ def measure_training_configs(configs: list[dict], *, deterministic: bool = True,
             depend on their values).
 
     Returns:
-        One dict per configuration: its settings, ``deterministic``, ``threads``, ``steps`` per
+        One dict per configuration: its settings, ``deterministic``, ``intra_op`` and ``inter_op``
+        (thread counts, 0 resolved to the cores), ``steps`` per
         epoch, ``best`` and ``median`` patches per second, ``epochs_pps`` (every round's) and
         ``compile_seconds`` (the first epoch's, tracing included).
     """
     import keras
 
+    cores = os.cpu_count() or 1
+    intra, inter = (int(count) or cores for count in threads)
     if keras.config.backend() == "tensorflow":
         import tensorflow as tf
 
-        cores = os.cpu_count() or 1
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads[0]) or cores)
-        tf.config.threading.set_inter_op_parallelism_threads(int(threads[1]) or cores)
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
         if deterministic:
             tf.config.experimental.enable_op_determinism()
     from ..model.network import build_dncnn
@@ -92,7 +95,7 @@ def measure_training_configs(configs: list[dict], *, deterministic: bool = True,
         execution = config["steps_per_execution"]
         steps = execution * -(-patches_per_epoch // (config["batch_size"] * execution))
         runs.append({"config": config, "trainer": trainer, "steps": steps, "pps": []})
-    epochs = iter(range(10 ** 6))
+    epochs = itertools.count()
 
     def fit_epoch(run: dict, steps: int) -> float:
         inputs = epoch_inputs(bank, batch_size=run["config"]["batch_size"], steps=steps, seed=seed, epoch=next(epochs))
@@ -105,10 +108,8 @@ def measure_training_configs(configs: list[dict], *, deterministic: bool = True,
     for _ in range(rounds):
         for run in runs:
             run["pps"].append(run["steps"] * run["config"]["batch_size"] / fit_epoch(run, run["steps"]))
-    return [{**run["config"], "deterministic": bool(deterministic), "intra_op": int(threads[0]) or os.cpu_count() or 1,
-             "inter_op": int(threads[1]) or os.cpu_count() or 1,
-             "steps": run["steps"], "best": max(run["pps"]), "median": statistics.median(run["pps"]),
-             "epochs_pps": [round(v, 2) for v in run["pps"]], "compile_seconds": round(run["compile_seconds"], 2)}
+    return [{**run["config"], "deterministic": bool(deterministic), "intra_op": intra, "inter_op": inter, "steps": run["steps"],
+             "best": max(run["pps"]), "median": statistics.median(run["pps"]), "epochs_pps": [round(v, 2) for v in run["pps"]], "compile_seconds": round(run["compile_seconds"], 2)}
             for run in runs]
 
 
